@@ -1,0 +1,84 @@
+// Package campaigns owns clients, campaigns, contacts and attempts: their
+// tables in SQL, the attempt state machine, the feeder that turns due
+// contacts into asynq tasks, the ready sets and claims in Redis, and the
+// reconciler that rebuilds Redis from SQL.
+package campaigns
+
+import (
+	"errors"
+	"time"
+)
+
+// Sentinel errors; callers test them with errors.Is.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrInvalid       = errors.New("invalid")
+	ErrAlreadyDialed = errors.New("attempt already dialed")
+	ErrConflict      = errors.New("conflict")
+)
+
+// Client is the company on whose behalf campaigns call (an outsourcer serves
+// several banks).
+type Client struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Status is where a campaign is in its life.
+type Status string
+
+// The statuses of a campaign.
+const (
+	StatusDraft   Status = "draft"
+	StatusRunning Status = "running"
+	StatusPaused  Status = "paused"
+)
+
+// Campaign is a set of contacts to call with one set of rules.
+type Campaign struct {
+	ID       int64  `json:"id"`
+	ClientID int64  `json:"client_id"`
+	Name     string `json:"name"`
+	Status   Status `json:"status"`
+	// DailyStart and DailyEnd bound calls in the contact's local time, as
+	// minutes after midnight ([start, end)).
+	DailyStart int `json:"daily_start_min"`
+	DailyEnd   int `json:"daily_end_min"`
+	// TimeZone is used for contacts whose zone cannot be told from their
+	// number or record (IANA name).
+	TimeZone string `json:"time_zone"`
+	// DefaultRegion is the ISO country used to read numbers written in local
+	// form (e.g. "UZ").
+	DefaultRegion string        `json:"default_region"`
+	MaxAttempts   int           `json:"max_attempts"`
+	RetryDelay    time.Duration `json:"retry_delay"`
+	RingTimeout   time.Duration `json:"ring_timeout"`
+	CallerID      string        `json:"caller_id,omitempty"`
+	Pacing        string        `json:"pacing"`
+	CreatedAt     time.Time     `json:"created_at"`
+}
+
+// Contact is a person a campaign calls.
+type Contact struct {
+	ID         int64        `json:"id"`
+	CampaignID int64        `json:"campaign_id"`
+	Phone      string       `json:"phone"` // E.164
+	Name       string       `json:"name,omitempty"`
+	TimeZone   string       `json:"time_zone,omitempty"`
+	State      ContactState `json:"state"`
+	// Attempts is the number of attempts made or in progress; the next
+	// attempt is Attempts+1 while scheduled, Attempts while queued or dialing.
+	Attempts    int        `json:"attempts"`
+	NextDueAt   *time.Time `json:"next_due_at,omitempty"`
+	LastOutcome Outcome    `json:"last_outcome,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+// Stats counts a campaign's contacts by state and attempts by outcome.
+type Stats struct {
+	CampaignID int64                  `json:"campaign_id"`
+	Contacts   map[ContactState]int64 `json:"contacts"`
+	Attempts   int64                  `json:"attempts"`
+	ByOutcome  map[Outcome]int64      `json:"by_outcome"`
+}
