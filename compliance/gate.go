@@ -47,12 +47,12 @@ type Request struct {
 // Decision is the gate's answer, with the evidence that is written with the
 // attempt (invariant 3).
 type Decision struct {
-	Allow    bool     `json:"allow"`
-	Reason   string   `json:"reason"`
-	RuleSet  string   `json:"rule_set"`
-	Zones    []string `json:"zones"`
-	Local    []string `json:"local_times"`
-	Checked  string   `json:"checked_at"`
+	Allow   bool     `json:"allow"`
+	Reason  string   `json:"reason"`
+	RuleSet string   `json:"rule_set"`
+	Zones   []string `json:"zones"`
+	Local   []string `json:"local_times"`
+	Checked string   `json:"checked_at"`
 	// NextAllowed is the earliest time the same request could be allowed by
 	// the window rules (zero when unknown or when denied for another reason,
 	// such as DNC). The feeder uses it to pick a sensible due time.
