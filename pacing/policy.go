@@ -11,8 +11,9 @@ import (
 // Snapshot is the state of one campaign's floor at one instant.
 type Snapshot struct {
 	Now time.Time
-	// ReadyAgents are logged in, nailed up and idle: they can take a call.
-	// Paused and phone-down agents are never counted.
+	// ReadyAgents are logged in, nailed up and not on a call: idle, or
+	// reserved for a call being placed. Paused and phone-down agents are
+	// never counted.
 	ReadyAgents int
 	// Dialing counts calls launched and not yet answered or ended.
 	Dialing int

@@ -1,0 +1,527 @@
+package dialer
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/alo-dialer/alo/sqldb"
+)
+
+// PhoneLeg is the nailed-up call to an agent's phone, as the registry needs
+// it. *Leg satisfies it; unit tests use a fake.
+type PhoneLeg interface {
+	CallID() string
+	Media() *Stream
+	Done() <-chan struct{}
+	Hangup(ctx context.Context) error
+}
+
+// PhoneDialer places the nailed-up call to an agent's phone and returns once
+// it is answered (or refused).
+type PhoneDialer func(ctx context.Context, uri string) (PhoneLeg, error)
+
+// AgentsConfig holds the registry's dependencies.
+type AgentsConfig struct {
+	DB    *sqldb.DB
+	Dial  PhoneDialer
+	Clock func() time.Time
+	Log   *slog.Logger
+	// OnReady is called (without locks held) with an agent's campaigns when
+	// the agent becomes able to take a call, so their pacers wake at once.
+	OnReady func(campaignIDs []int64)
+	// Redial bounds the back-off between attempts to nail up a phone that
+	// refused or dropped (default 1 s doubling to 30 s).
+	RedialMin, RedialMax time.Duration
+}
+
+// Agents is the registry of agents: their definitions in SQL and their live
+// state in memory, including the nailed-up leg to each logged-in phone.
+type Agents struct {
+	cfg AgentsConfig
+
+	mu       sync.Mutex
+	sessions map[int64]*agentSession
+}
+
+// agentSession is one logged-in agent on this node.
+type agentSession struct {
+	agent   Agent
+	state   AgentState
+	leg     PhoneLeg
+	idleAt  time.Time // since when ready: the longest-idle agent gets the next call
+	pause   string    // a pause requested while busy, applied when the call ends
+	pausing bool
+	cancel  context.CancelFunc
+}
+
+// NewAgents returns the registry. Call Restore to log back in the agents who
+// were logged in before a restart.
+func NewAgents(cfg AgentsConfig) *Agents {
+	if cfg.RedialMin <= 0 {
+		cfg.RedialMin = time.Second
+	}
+	if cfg.RedialMax <= 0 {
+		cfg.RedialMax = 30 * time.Second
+	}
+	if cfg.OnReady == nil {
+		cfg.OnReady = func([]int64) {}
+	}
+	return &Agents{cfg: cfg, sessions: map[int64]*agentSession{}}
+}
+
+// ValidateSIPURI checks an agent's phone address: a sip: or sips: URI with a
+// host and no characters that could split a SIP header.
+func ValidateSIPURI(s string) error {
+	if strings.ContainsAny(s, "\r\n<>\" ") {
+		return fmt.Errorf("sip_uri %q: forbidden character: %w", s, ErrInvalid)
+	}
+	if !strings.HasPrefix(s, "sip:") && !strings.HasPrefix(s, "sips:") {
+		return fmt.Errorf("sip_uri %q: want sip: or sips: URI: %w", s, ErrInvalid)
+	}
+	var u sip.Uri
+	if err := sip.ParseUri(s, &u); err != nil || u.Host == "" {
+		return fmt.Errorf("sip_uri %q: not a SIP URI with a host: %w", s, ErrInvalid)
+	}
+	return nil
+}
+
+// CreateAgent stores a new agent, offline.
+func (a *Agents) CreateAgent(ctx context.Context, in NewAgent) (Agent, error) {
+	if strings.TrimSpace(in.Name) == "" {
+		return Agent{}, fmt.Errorf("name: required: %w", ErrInvalid)
+	}
+	if err := ValidateSIPURI(in.SIPURI); err != nil {
+		return Agent{}, err
+	}
+	if len(in.CampaignIDs) == 0 {
+		return Agent{}, fmt.Errorf("campaign_ids: at least one: %w", ErrInvalid)
+	}
+	now := a.cfg.Clock()
+	tx, err := a.cfg.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return Agent{}, fmt.Errorf("create agent: %w", err)
+	}
+	defer tx.Rollback()
+	var id int64
+	err = tx.QueryRowContext(ctx,
+		`INSERT INTO agents (name, sip_uri, login, created_at) VALUES ($1, $2, 'offline', $3) RETURNING id`,
+		in.Name, in.SIPURI, now.UnixMilli()).Scan(&id)
+	if err != nil {
+		return Agent{}, fmt.Errorf("create agent: %w", err)
+	}
+	ids := dedupe(in.CampaignIDs)
+	for _, c := range ids {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO agent_campaigns (agent_id, campaign_id) VALUES ($1, $2)`, id, c); err != nil {
+			return Agent{}, fmt.Errorf("create agent: campaign %d: %w", c, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return Agent{}, fmt.Errorf("create agent: %w", err)
+	}
+	return Agent{ID: id, Name: in.Name, SIPURI: in.SIPURI, CampaignIDs: ids, State: AgentOffline, CreatedAt: now.UTC()}, nil
+}
+
+func dedupe(ids []int64) []int64 {
+	seen := map[int64]bool{}
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// GetAgent returns one agent with its live state.
+func (a *Agents) GetAgent(ctx context.Context, id int64) (Agent, error) {
+	ag, _, err := a.load(ctx, id)
+	if err != nil {
+		return Agent{}, err
+	}
+	return a.withLive(ag), nil
+}
+
+// ListAgents returns every agent with its live state.
+func (a *Agents) ListAgents(ctx context.Context) ([]Agent, error) {
+	rows, err := a.cfg.DB.QueryContext(ctx, `SELECT id, name, sip_uri, login, pause_reason, created_at FROM agents ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list agents: %w", err)
+	}
+	var out []Agent
+	for rows.Next() {
+		ag, _, err := scanAgent(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list agents: %w", err)
+		}
+		out = append(out, ag)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list agents: %w", err)
+	}
+	camps, err := a.allCampaigns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].CampaignIDs = camps[out[i].ID]
+		out[i] = a.withLive(out[i])
+	}
+	if out == nil {
+		out = []Agent{}
+	}
+	return out, nil
+}
+
+type rowScanner interface{ Scan(...any) error }
+
+func scanAgent(r rowScanner) (Agent, string, error) {
+	var ag Agent
+	var login string
+	var created int64
+	if err := r.Scan(&ag.ID, &ag.Name, &ag.SIPURI, &login, &ag.PauseReason, &created); err != nil {
+		return Agent{}, "", err
+	}
+	ag.CreatedAt = time.UnixMilli(created).UTC()
+	ag.State = AgentOffline
+	if login == string(AgentPaused) {
+		ag.State = AgentPaused
+	}
+	return ag, login, nil
+}
+
+func (a *Agents) load(ctx context.Context, id int64) (Agent, string, error) {
+	row := a.cfg.DB.QueryRowContext(ctx, `SELECT id, name, sip_uri, login, pause_reason, created_at FROM agents WHERE id = $1`, id)
+	ag, login, err := scanAgent(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Agent{}, "", fmt.Errorf("agent %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Agent{}, "", fmt.Errorf("agent %d: %w", id, err)
+	}
+	rows, err := a.cfg.DB.QueryContext(ctx, `SELECT campaign_id FROM agent_campaigns WHERE agent_id = $1 ORDER BY campaign_id`, id)
+	if err != nil {
+		return Agent{}, "", fmt.Errorf("agent %d campaigns: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c int64
+		if err := rows.Scan(&c); err != nil {
+			return Agent{}, "", fmt.Errorf("agent %d campaigns: %w", id, err)
+		}
+		ag.CampaignIDs = append(ag.CampaignIDs, c)
+	}
+	return ag, login, rows.Err()
+}
+
+func (a *Agents) allCampaigns(ctx context.Context) (map[int64][]int64, error) {
+	rows, err := a.cfg.DB.QueryContext(ctx, `SELECT agent_id, campaign_id FROM agent_campaigns ORDER BY agent_id, campaign_id`)
+	if err != nil {
+		return nil, fmt.Errorf("agent campaigns: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]int64{}
+	for rows.Next() {
+		var ag, c int64
+		if err := rows.Scan(&ag, &c); err != nil {
+			return nil, fmt.Errorf("agent campaigns: %w", err)
+		}
+		out[ag] = append(out[ag], c)
+	}
+	return out, rows.Err()
+}
+
+// withLive overlays the in-memory state of a logged-in agent.
+func (a *Agents) withLive(ag Agent) Agent {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if s, ok := a.sessions[ag.ID]; ok {
+		ag.State = s.state
+		ag.PauseReason = s.pause
+		if s.state != AgentPaused {
+			ag.PauseReason = ""
+		}
+		if s.leg != nil {
+			ag.CallID = s.leg.CallID()
+		}
+	}
+	return ag
+}
+
+func (a *Agents) saveLogin(ctx context.Context, id int64, login AgentState, reason string) error {
+	if _, err := a.cfg.DB.ExecContext(ctx, `UPDATE agents SET login = $1, pause_reason = $2 WHERE id = $3`, string(login), reason, id); err != nil {
+		return fmt.Errorf("agent %d: save login: %w", id, err)
+	}
+	return nil
+}
+
+// SetReady logs the agent in (if needed) and makes them available: alo calls
+// their phone once and keeps that leg up between customer calls. Until the
+// phone answers the agent is phone_down and pacing does not count them.
+func (a *Agents) SetReady(ctx context.Context, id int64) (Agent, error) {
+	ag, _, err := a.load(ctx, id)
+	if err != nil {
+		return Agent{}, err
+	}
+	if err := a.saveLogin(ctx, id, AgentReady, ""); err != nil {
+		return Agent{}, err
+	}
+	a.login(ag, AgentReady, "")
+	return a.withLive(ag), nil
+}
+
+// SetPaused keeps the agent logged in (the leg stays up) but stops calls
+// for them; an agent on a call is paused when that call ends.
+func (a *Agents) SetPaused(ctx context.Context, id int64, reason string) (Agent, error) {
+	ag, _, err := a.load(ctx, id)
+	if err != nil {
+		return Agent{}, err
+	}
+	if err := a.saveLogin(ctx, id, AgentPaused, reason); err != nil {
+		return Agent{}, err
+	}
+	a.login(ag, AgentPaused, reason)
+	return a.withLive(ag), nil
+}
+
+// SetOffline logs the agent out and hangs up their phone's leg.
+func (a *Agents) SetOffline(ctx context.Context, id int64) (Agent, error) {
+	ag, _, err := a.load(ctx, id)
+	if err != nil {
+		return Agent{}, err
+	}
+	if err := a.saveLogin(ctx, id, AgentOffline, ""); err != nil {
+		return Agent{}, err
+	}
+	a.mu.Lock()
+	s := a.sessions[id]
+	delete(a.sessions, id)
+	a.mu.Unlock()
+	if s != nil {
+		s.cancel()
+	}
+	return a.withLive(ag), nil
+}
+
+// Restore logs back in every agent whose login was ready or paused before
+// this node started.
+func (a *Agents) Restore(ctx context.Context) error {
+	rows, err := a.cfg.DB.QueryContext(ctx, `SELECT id FROM agents WHERE login IN ('ready', 'paused')`)
+	if err != nil {
+		return fmt.Errorf("restore agents: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("restore agents: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		ag, login, err := a.load(ctx, id)
+		if err != nil {
+			return err
+		}
+		a.login(ag, AgentState(login), ag.PauseReason)
+	}
+	return nil
+}
+
+// Close hangs up every nailed-up leg.
+func (a *Agents) Close() {
+	a.mu.Lock()
+	ss := a.sessions
+	a.sessions = map[int64]*agentSession{}
+	a.mu.Unlock()
+	for _, s := range ss {
+		s.cancel()
+	}
+}
+
+// login applies a requested state (ready or paused) to the agent's session,
+// starting the session and its phone leg if they are not running.
+func (a *Agents) login(ag Agent, want AgentState, reason string) {
+	a.mu.Lock()
+	s, ok := a.sessions[ag.ID]
+	if !ok {
+		ctx, cancel := context.WithCancel(context.Background())
+		s = &agentSession{agent: ag, state: AgentPhoneDown, cancel: cancel}
+		a.sessions[ag.ID] = s
+		go a.keepPhoneUp(ctx, s)
+	}
+	s.agent = ag
+	becameReady := false
+	switch {
+	case s.state == AgentReserved || s.state == AgentOnCall || s.state == AgentWrapUp:
+		// Busy: remember the wish; EndCall applies it.
+		s.pausing = want == AgentPaused
+		s.pause = reason
+	case want == AgentPaused:
+		if s.state != AgentPhoneDown {
+			s.state = AgentPaused
+		}
+		s.pausing, s.pause = true, reason
+	default: // ready
+		s.pausing, s.pause = false, ""
+		if s.state == AgentPaused {
+			s.state = AgentReady
+			s.idleAt = a.cfg.Clock()
+			becameReady = true
+		}
+	}
+	camps := ag.CampaignIDs
+	a.mu.Unlock()
+	if becameReady {
+		a.cfg.OnReady(camps)
+	}
+}
+
+// keepPhoneUp nails up the agent's leg and places it again whenever it drops,
+// for as long as the agent is logged in.
+func (a *Agents) keepPhoneUp(ctx context.Context, s *agentSession) {
+	log := a.cfg.Log.With("agent", s.agent.ID)
+	backoff := a.cfg.RedialMin
+	for ctx.Err() == nil {
+		leg, err := a.cfg.Dial(ctx, s.agent.SIPURI)
+		if err != nil {
+			log.Warn("agent phone not reached", "uri", s.agent.SIPURI, "err", err, "retry_in", backoff)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, a.cfg.RedialMax)
+			continue
+		}
+		backoff = a.cfg.RedialMin
+		a.mu.Lock()
+		s.leg = leg
+		ready := !s.pausing
+		if ready {
+			s.state = AgentReady
+			s.idleAt = a.cfg.Clock()
+		} else {
+			s.state = AgentPaused
+		}
+		camps := s.agent.CampaignIDs
+		a.mu.Unlock()
+		log.Info("agent phone nailed up", "call_id", leg.CallID(), "ready", ready)
+		if ready {
+			a.cfg.OnReady(camps)
+		}
+		select {
+		case <-ctx.Done():
+			hctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_ = leg.Hangup(hctx)
+			cancel()
+			return
+		case <-leg.Done():
+		}
+		a.mu.Lock()
+		s.leg = nil
+		s.state = AgentPhoneDown
+		a.mu.Unlock()
+		log.Warn("agent phone leg dropped; placing it again", "call_id", leg.CallID())
+	}
+}
+
+// ReadyFor counts agents logged in to campaignID who can take a call now or
+// are reserved for one being placed.
+func (a *Agents) ReadyFor(campaignID int64) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, s := range a.sessions {
+		if (s.state == AgentReady || s.state == AgentReserved) && servesCampaign(s.agent, campaignID) {
+			n++
+		}
+	}
+	return n
+}
+
+func servesCampaign(ag Agent, campaignID int64) bool {
+	for _, c := range ag.CampaignIDs {
+		if c == campaignID {
+			return true
+		}
+	}
+	return false
+}
+
+// Reservation is an agent held for one call being placed.
+type Reservation struct {
+	AgentID int64
+	Leg     PhoneLeg
+}
+
+// Reserve holds the longest-idle ready agent of campaignID for a call. It
+// returns false when none is ready.
+func (a *Agents) Reserve(campaignID int64) (Reservation, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var best *agentSession
+	for _, s := range a.sessions {
+		if s.state != AgentReady || s.leg == nil || !servesCampaign(s.agent, campaignID) {
+			continue
+		}
+		if best == nil || s.idleAt.Before(best.idleAt) || (s.idleAt.Equal(best.idleAt) && s.agent.ID < best.agent.ID) {
+			best = s
+		}
+	}
+	if best == nil {
+		return Reservation{}, false
+	}
+	best.state = AgentReserved
+	return Reservation{AgentID: best.agent.ID, Leg: best.leg}, true
+}
+
+// StartCall moves a reserved agent on to the call. It returns false when the
+// agent's phone leg is gone (the caller must not bridge).
+func (a *Agents) StartCall(r Reservation) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s, ok := a.sessions[r.AgentID]
+	if !ok || s.leg != r.Leg || s.state != AgentReserved {
+		return false
+	}
+	s.state = AgentOnCall
+	return true
+}
+
+// EndCall returns an agent from a reservation or a call to ready (or to the
+// pause they asked for meanwhile), and wakes their campaigns' pacers.
+func (a *Agents) EndCall(r Reservation) {
+	a.mu.Lock()
+	s, ok := a.sessions[r.AgentID]
+	if !ok || s.leg != r.Leg || (s.state != AgentReserved && s.state != AgentOnCall && s.state != AgentWrapUp) {
+		a.mu.Unlock()
+		return
+	}
+	ready := !s.pausing
+	if ready {
+		s.state = AgentReady
+		s.idleAt = a.cfg.Clock()
+	} else {
+		s.state = AgentPaused
+	}
+	camps := s.agent.CampaignIDs
+	a.mu.Unlock()
+	if ready {
+		a.cfg.OnReady(camps)
+	}
+}

@@ -1,0 +1,183 @@
+package dialer
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/pacing"
+)
+
+// CampaignSource lists the campaigns this node should pace. *campaigns.Store
+// satisfies it.
+type CampaignSource interface {
+	RunningCampaigns(ctx context.Context) ([]campaigns.Campaign, error)
+}
+
+// EngineConfig holds the engine's dependencies.
+type EngineConfig struct {
+	// Node names this process in claims and dialing rows.
+	Node      string
+	Campaigns CampaignSource
+	Attempts  AttemptSource
+	Marker    AttemptMarker
+	Gate      compliance.Gate
+	Agents    *Agents
+	SIP       CustomerDialer
+	Clock     func() time.Time
+	Log       *slog.Logger
+	// Tick is the pacer's period (at most 250 ms; events wake it sooner).
+	Tick time.Duration
+	// Refresh is how often the running campaigns are listed again.
+	Refresh time.Duration
+	// Heartbeat, when set, is called every HeartbeatEvery so other nodes
+	// know this one's claims and calls have an owner.
+	Heartbeat      func(ctx context.Context) error
+	HeartbeatEvery time.Duration
+}
+
+// Engine runs one pacer per running campaign on this node.
+type Engine struct {
+	cfg EngineConfig
+
+	mu     sync.Mutex
+	pacers map[int64]*pacerRun
+	wake   chan struct{}
+}
+
+type pacerRun struct {
+	p      *pacer
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewEngine returns an engine; Run starts it.
+func NewEngine(cfg EngineConfig) *Engine {
+	if cfg.Tick <= 0 || cfg.Tick > 250*time.Millisecond {
+		cfg.Tick = 250 * time.Millisecond
+	}
+	if cfg.Refresh <= 0 {
+		cfg.Refresh = time.Second
+	}
+	if cfg.HeartbeatEvery <= 0 {
+		cfg.HeartbeatEvery = 2 * time.Second
+	}
+	return &Engine{cfg: cfg, pacers: map[int64]*pacerRun{}, wake: make(chan struct{}, 1)}
+}
+
+// Wake makes the campaign's pacer decide at once (an agent became ready, a
+// campaign started). Unknown campaigns make the engine look for new ones.
+func (e *Engine) Wake(campaignID int64) {
+	e.mu.Lock()
+	r, ok := e.pacers[campaignID]
+	e.mu.Unlock()
+	if ok {
+		r.p.poke()
+		return
+	}
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// WakeAll wakes the pacers of every campaign in ids.
+func (e *Engine) WakeAll(ids []int64) {
+	for _, id := range ids {
+		e.Wake(id)
+	}
+}
+
+// Run paces until ctx ends, then waits for every pacer to finish its calls.
+func (e *Engine) Run(ctx context.Context) error {
+	refresh := time.NewTicker(e.cfg.Refresh)
+	defer refresh.Stop()
+	beat := time.NewTicker(e.cfg.HeartbeatEvery)
+	defer beat.Stop()
+	e.beat(ctx)
+	e.sync(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			e.stopAll()
+			return nil
+		case <-beat.C:
+			e.beat(ctx)
+		case <-refresh.C:
+			e.sync(ctx)
+		case <-e.wake:
+			e.sync(ctx)
+		}
+	}
+}
+
+func (e *Engine) beat(ctx context.Context) {
+	if e.cfg.Heartbeat == nil {
+		return
+	}
+	if err := e.cfg.Heartbeat(ctx); err != nil && ctx.Err() == nil {
+		e.cfg.Log.Warn("node heartbeat", "node", e.cfg.Node, "err", err)
+	}
+}
+
+// sync starts pacers for newly running campaigns and stops those of
+// campaigns paused elsewhere. A stopped pacer lets its calls finish.
+func (e *Engine) sync(ctx context.Context) {
+	running, err := e.cfg.Campaigns.RunningCampaigns(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.cfg.Log.Warn("list running campaigns", "err", err)
+		}
+		return
+	}
+	seen := map[int64]bool{}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, c := range running {
+		seen[c.ID] = true
+		if r, ok := e.pacers[c.ID]; ok {
+			c := c
+			r.p.campaign.Store(&c)
+			continue
+		}
+		policy, err := pacing.ByName(c.Pacing)
+		if err != nil {
+			e.cfg.Log.Error("campaign pacing policy", "campaign", c.ID, "err", err)
+			continue
+		}
+		pctx, cancel := context.WithCancel(ctx)
+		r := &pacerRun{p: newPacer(ctx, e, c, policy), cancel: cancel, done: make(chan struct{})}
+		e.pacers[c.ID] = r
+		go func() {
+			defer close(r.done)
+			r.p.run(pctx)
+		}()
+		e.cfg.Log.Info("pacer started", "campaign", c.ID, "policy", policy.Name())
+		r.p.poke()
+	}
+	for id, r := range e.pacers {
+		if !seen[id] {
+			// Paused: stop pulling at once; calls in progress go on.
+			r.cancel()
+			delete(e.pacers, id)
+			e.cfg.Log.Info("pacer stopped", "campaign", id)
+		}
+	}
+}
+
+func (e *Engine) stopAll() {
+	e.mu.Lock()
+	runs := make([]*pacerRun, 0, len(e.pacers))
+	for id, r := range e.pacers {
+		r.cancel()
+		runs = append(runs, r)
+		delete(e.pacers, id)
+	}
+	e.mu.Unlock()
+	for _, r := range runs {
+		<-r.done
+	}
+}

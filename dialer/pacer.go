@@ -1,0 +1,266 @@
+package dialer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/pacing"
+)
+
+// AttemptSource is the campaigns side of the pacer: ready attempts in, the
+// attempt state machine's transitions out. *campaigns.Dispatcher satisfies it.
+type AttemptSource interface {
+	Claim(ctx context.Context, campaignID int64, n int) ([]campaigns.Claimed, error)
+	Dial(ctx context.Context, c campaigns.Claimed, info campaigns.DialingInfo) (campaigns.Attempt, error)
+	Unclaim(ctx context.Context, c campaigns.Claimed) error
+	Block(ctx context.Context, c campaigns.Claimed, evidence, reason string, nextDue *time.Time) (campaigns.Attempt, error)
+	Finish(ctx context.Context, attemptID int64, r campaigns.Result) error
+	QueueLen(ctx context.Context, campaignID int64) (int64, error)
+}
+
+// AttemptMarker records the moments of a connected call. *campaigns.Store
+// satisfies it.
+type AttemptMarker interface {
+	MarkAnswered(ctx context.Context, attemptID int64, at time.Time) error
+	MarkBridged(ctx context.Context, attemptID int64, at time.Time) error
+}
+
+// CustomerDialer places a call to a customer through the trunk. *SIP
+// satisfies it.
+type CustomerDialer interface {
+	DialCustomer(ctx context.Context, number string, o DialOptions) (*Leg, DialResult, error)
+}
+
+// pacer runs one campaign on this node: every tick, and at once when woken
+// by an agent or call event, it asks the campaign's policy how many calls to
+// launch and launches them.
+type pacer struct {
+	e        *Engine
+	campaign atomic.Pointer[campaigns.Campaign]
+	policy   pacing.Policy
+	wake     chan struct{}
+	log      *slog.Logger
+	// callCtx outlives a pause: pausing stops the pacer pulling at once,
+	// while calls in progress go on until the node shuts down.
+	callCtx context.Context
+
+	// dialing counts calls launched and not yet answered or ended.
+	dialing atomic.Int64
+	calls   sync.WaitGroup
+}
+
+func newPacer(callCtx context.Context, e *Engine, c campaigns.Campaign, policy pacing.Policy) *pacer {
+	p := &pacer{e: e, policy: policy, wake: make(chan struct{}, 1), callCtx: callCtx,
+		log: e.cfg.Log.With("campaign", c.ID, "policy", policy.Name())}
+	p.campaign.Store(&c)
+	return p
+}
+
+// poke wakes the pacer without blocking; one pending wake is enough.
+func (p *pacer) poke() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run ticks until ctx ends, then waits for its calls to finish.
+func (p *pacer) run(ctx context.Context) {
+	t := time.NewTicker(p.e.cfg.Tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			p.calls.Wait()
+			return
+		case <-t.C:
+		case <-p.wake:
+		}
+		p.step(ctx)
+	}
+}
+
+// step makes one pacing decision and launches what it asks for.
+func (p *pacer) step(ctx context.Context) {
+	c := p.campaign.Load()
+	snap := pacing.Snapshot{
+		Now:         p.e.cfg.Clock(),
+		ReadyAgents: p.e.cfg.Agents.ReadyFor(c.ID),
+		Dialing:     int(p.dialing.Load()),
+	}
+	if snap.ReadyAgents <= snap.Dialing {
+		return // nothing to launch whatever is queued; spare Redis the read
+	}
+	q, err := p.e.cfg.Attempts.QueueLen(ctx, c.ID)
+	if err != nil {
+		p.log.Warn("ready set length", "err", err)
+		return
+	}
+	snap.Queued = int(q)
+	d := p.policy.Decide(snap)
+	if d.Launch <= 0 {
+		return
+	}
+	claimed, err := p.e.cfg.Attempts.Claim(ctx, c.ID, d.Launch)
+	if err != nil {
+		p.log.Warn("claim attempts", "err", err)
+		return
+	}
+	p.log.Debug("pacing", "launch", d.Launch, "claimed", len(claimed), "reason", d.Reason,
+		"ready_agents", snap.ReadyAgents, "dialing", snap.Dialing, "queued", snap.Queued)
+	for _, cl := range claimed {
+		p.dialing.Add(1)
+		p.calls.Add(1)
+		go func() {
+			defer p.calls.Done()
+			p.attempt(p.callCtx, cl)
+		}()
+	}
+}
+
+// attempt takes one claimed attempt through the gate, the SQL dialing row,
+// the INVITE and, if answered, the bridge to the reserved agent.
+func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
+	e := p.e
+	log := p.log.With("contact", cl.Contact.ID, "attempt", cl.Key.Number)
+	// Recording an outcome must survive a shutdown that cancels ctx.
+	bg := context.WithoutCancel(ctx)
+	launched := true
+	doneDialing := func() {
+		if launched {
+			launched = false
+			p.dialing.Add(-1)
+		}
+	}
+	defer doneDialing()
+	defer p.poke()
+
+	res, ok := e.cfg.Agents.Reserve(cl.Campaign.ID)
+	if !ok {
+		// The agent counted at the decision left (paused, phone down).
+		if err := e.cfg.Attempts.Unclaim(bg, cl); err != nil {
+			log.Error("unclaim", "err", err)
+		}
+		return
+	}
+	defer e.cfg.Agents.EndCall(res)
+	log = log.With("agent", res.AgentID)
+
+	dec, err := e.cfg.Gate.Check(ctx, compliance.Request{
+		CampaignID:   cl.Campaign.ID,
+		Number:       cl.Contact.Phone,
+		Zone:         cl.Contact.TimeZone,
+		FallbackZone: cl.Campaign.TimeZone,
+		Window:       compliance.Window{Start: cl.Campaign.DailyStart, End: cl.Campaign.DailyEnd},
+		At:           e.cfg.Clock(),
+	})
+	if err != nil {
+		dec.Allow = false // fail closed
+		dec.Reason = fmt.Sprintf("gate error: %v", err)
+	}
+	evidence, _ := json.Marshal(dec)
+	if !dec.Allow {
+		var next *time.Time
+		if !dec.NextAllowed.IsZero() {
+			next = &dec.NextAllowed
+		}
+		if _, err := e.cfg.Attempts.Block(bg, cl, string(evidence), dec.Reason, next); err != nil {
+			log.Error("record blocked attempt", "err", err)
+		}
+		log.Info("gate denied", "reason", dec.Reason)
+		return
+	}
+
+	att, err := e.cfg.Attempts.Dial(bg, cl, campaigns.DialingInfo{
+		Phone: cl.Contact.Phone, Node: e.cfg.Node, Evidence: string(evidence), AgentID: res.AgentID,
+	})
+	if errors.Is(err, campaigns.ErrAlreadyDialed) {
+		log.Warn("attempt already dialed; not dialing again")
+		return
+	}
+	if err != nil {
+		log.Error("record dialing", "err", err)
+		if err := e.cfg.Attempts.Unclaim(bg, cl); err != nil {
+			log.Error("unclaim", "err", err)
+		}
+		return
+	}
+	log = log.With("attempt_id", att.ID)
+
+	leg, dr, err := e.cfg.SIP.DialCustomer(ctx, cl.Contact.Phone, DialOptions{
+		CallerID:    cl.Campaign.CallerID,
+		RingTimeout: cl.Campaign.RingTimeout,
+	})
+	doneDialing()
+	if err != nil {
+		p.finish(bg, log, att.ID, campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: err.Error(), CallID: dr.CallID})
+		return
+	}
+	log = log.With("call_id", dr.CallID)
+	if !dr.Answered {
+		p.finish(bg, log, att.ID, campaigns.Result{Outcome: dr.Outcome, SIPCode: dr.Code, Reason: dr.Reason, CallID: dr.CallID})
+		return
+	}
+	p.connect(ctx, log, att.ID, leg, res)
+}
+
+// connect bridges an answered customer leg to the reserved agent's
+// nailed-up leg and waits for either side to end the call.
+func (p *pacer) connect(ctx context.Context, log *slog.Logger, attemptID int64, leg *Leg, res Reservation) {
+	e := p.e
+	bg := context.WithoutCancel(ctx)
+	if err := e.cfg.Marker.MarkAnswered(bg, attemptID, e.cfg.Clock()); err != nil {
+		log.Error("record answer", "err", err)
+	}
+	hangup := func() {
+		hctx, cancel := context.WithTimeout(bg, 5*time.Second)
+		defer cancel()
+		if err := leg.Hangup(hctx); err != nil {
+			log.Warn("hang up customer", "err", err)
+		}
+	}
+	if !e.cfg.Agents.StartCall(res) {
+		// The agent's phone dropped between reservation and answer: a live
+		// answer with no agent. The safe-harbour message comes with media.
+		hangup()
+		p.finish(bg, log, attemptID, campaigns.Result{Outcome: campaigns.OutcomeAbandoned, SIPCode: 200,
+			Reason: "agent phone leg dropped before bridge", CallID: leg.CallID()})
+		return
+	}
+	cust, agent := leg.Media(), res.Leg.Media()
+	before := agent.Stats().PacketsOut
+	Connect(cust, agent)
+	Connect(agent, cust)
+	if err := e.cfg.Marker.MarkBridged(bg, attemptID, e.cfg.Clock()); err != nil {
+		log.Error("record bridge", "err", err)
+	}
+	log.Info("bridged")
+	select {
+	case <-leg.Done():
+	case <-res.Leg.Done():
+		log.Warn("agent leg ended during call")
+	case <-ctx.Done():
+	}
+	Disconnect(cust)
+	Disconnect(agent)
+	hangup()
+	relayed := int64(agent.Stats().PacketsOut - before)
+	p.finish(bg, log, attemptID, campaigns.Result{Outcome: campaigns.OutcomeHuman, SIPCode: 200,
+		Reason: "ended by " + leg.EndedBy(), CallID: leg.CallID(), MediaToAgent: relayed})
+}
+
+func (p *pacer) finish(ctx context.Context, log *slog.Logger, attemptID int64, r campaigns.Result) {
+	if err := p.e.cfg.Attempts.Finish(ctx, attemptID, r); err != nil {
+		log.Error("record outcome", "outcome", r.Outcome, "err", err)
+		return
+	}
+	log.Info("attempt finished", "outcome", r.Outcome, "sip_code", r.SIPCode, "reason", r.Reason)
+}
