@@ -12,7 +12,7 @@ import (
 )
 
 // openDNC returns a DNC list on a real SQLite file, with the Up migration applied.
-func openDNC(t *testing.T, now time.Time) *DNCList {
+func openDNC(t testing.TB, now time.Time) *DNCList {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+t.TempDir()+"/c.db?_pragma=journal_mode(WAL)")
 	if err != nil {

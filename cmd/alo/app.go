@@ -1,0 +1,293 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/sqldb"
+	"github.com/alo-dialer/alo/web"
+)
+
+// clockNow is the wall clock; it is chosen here, in cmd, and passed to every
+// component that needs time.
+func clockNow() time.Time { return time.Now() }
+
+// Intervals of the periodic work. The feeder looks a few minutes ahead so
+// Redis holds the near future only; asynq's forwarder promotes tasks due now
+// every second.
+const (
+	feedEvery      = "@every 2s"
+	reconcileEvery = "@every 10s"
+	feedHorizon    = 2 * time.Minute
+	claimLease     = 30 * time.Second
+	nodeTTL        = 10 * time.Second
+)
+
+// app is one running alo node: every component, wired.
+type app struct {
+	log   *slog.Logger
+	cfg   ServeConfig
+	db    *sqldb.DB
+	rdb   redis.UniversalClient
+	store *campaigns.Store
+	users *web.Users
+	sip   *dialer.SIP
+	eng   *dialer.Engine
+
+	agents *dialer.Agents
+	closer []func()
+
+	httpLn net.Listener
+}
+
+// newApp opens the databases and builds every component, but starts nothing
+// that takes traffic; run does. redisURL is the URL to use (the config's,
+// or the private child's).
+func newApp(ctx context.Context, cfg ServeConfig, redisURL string, log *slog.Logger) (_ *app, err error) {
+	a := &app{log: log, cfg: cfg}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	a.db, err = sqldb.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	a.closer = append(a.closer, func() { a.db.Close() })
+	if err := migrateAll(ctx, a.db); err != nil {
+		return nil, err
+	}
+
+	opt, err := redis.ParseURL(redisURL)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	a.rdb = redis.NewClient(opt)
+	a.closer = append(a.closer, func() { a.rdb.Close() })
+	if err := a.rdb.Ping(ctx).Err(); err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+
+	a.store = campaigns.NewStore(a.db, clockNow)
+	a.users = web.NewUsers(a.db, clockNow)
+
+	rtp, err := dialer.ParsePortRange(cfg.RTPPorts)
+	if err != nil {
+		return nil, fmt.Errorf("ALO_RTP_PORTS (--rtp-ports): %w", err)
+	}
+	a.sip, err = dialer.NewSIP(dialer.SIPConfig{
+		ListenAddr: cfg.SIPAddr,
+		RTPPorts:   rtp,
+		Trunk:      dialer.Trunk{URI: cfg.TrunkURI, User: cfg.TrunkUser, Password: cfg.TrunkPassword},
+		UserAgent:  "alo",
+	}, log.With("component", "sip"))
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// migrateAll applies every package's migrations; each package owns its tables.
+func migrateAll(ctx context.Context, db *sqldb.DB) error {
+	if err := sqldb.Migrate(ctx, db, "campaigns", campaigns.Migrations); err != nil {
+		return err
+	}
+	if err := sqldb.Migrate(ctx, db, "compliance", compliance.Migrations); err != nil {
+		return err
+	}
+	if err := sqldb.Migrate(ctx, db, "dialer", dialer.Migrations); err != nil {
+		return err
+	}
+	return sqldb.Migrate(ctx, db, "web", web.Migrations)
+}
+
+func (a *app) close() {
+	for i := len(a.closer) - 1; i >= 0; i-- {
+		a.closer[i]()
+	}
+	a.closer = nil
+}
+
+// run starts every component and blocks until ctx ends; then it shuts down
+// in order: stop taking work, let calls end, close connections.
+//
+// The caller closes the app (close) after run returns, so it can still read
+// the database, as the demo's summary does.
+func (a *app) run(ctx context.Context, ready func(httpURL string)) error {
+	log := a.log
+	node := a.cfg.Node
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 8)
+	goRun := func(name string, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+
+	// Compliance.
+	dnc := compliance.NewDNCList(a.db.DB, clockNow)
+	if err := dnc.Load(ctx); err != nil {
+		return err
+	}
+	gate := compliance.NewBasicGate(dnc)
+
+	// Campaigns: Redis side.
+	ready := campaigns.NewReadySet(a.rdb, clockNow)
+	nodes := campaigns.NewNodes(a.rdb, clockNow)
+	aclient := asynq.NewClientFromRedisClient(a.rdb)
+	insp := asynq.NewInspectorFromRedisClient(a.rdb)
+	feeder := campaigns.NewFeeder(a.store, aclient, clockNow, feedHorizon, log.With("component", "feeder"))
+	reconciler := campaigns.NewReconciler(a.store, ready, nodes, insp, aclient, clockNow, log.With("component", "reconciler"))
+	handlers := campaigns.NewHandlers(ready, feeder, reconciler, log.With("component", "tasks"))
+	dispatcher := campaigns.NewDispatcher(a.store, ready, node, claimLease, log.With("component", "dispatcher"))
+
+	mux := asynq.NewServeMux()
+	handlers.Register(mux)
+	srv := asynq.NewServerFromRedisClient(a.rdb, asynq.Config{
+		Concurrency:              10,
+		Queues:                   map[string]int{campaigns.QueueAttempts: 6, campaigns.QueueMaintenance: 1},
+		DelayedTaskCheckInterval: time.Second,
+		TaskCheckInterval:        200 * time.Millisecond,
+		Logger:                   asynqLogger{log.With("component", "asynq")},
+		LogLevel:                 asynq.WarnLevel,
+		ShutdownTimeout:          3 * time.Second,
+	})
+	sched := asynq.NewSchedulerFromRedisClient(a.rdb, &asynq.SchedulerOpts{
+		Logger:   asynqLogger{log.With("component", "asynq-scheduler")},
+		LogLevel: asynq.WarnLevel,
+	})
+	if _, err := sched.Register(feedEvery, campaigns.NewFeedTask(), asynq.Queue(campaigns.QueueMaintenance), asynq.Unique(2*time.Second)); err != nil {
+		return fmt.Errorf("schedule feeder: %w", err)
+	}
+	if _, err := sched.Register(reconcileEvery, campaigns.NewReconcileTask(), asynq.Queue(campaigns.QueueMaintenance), asynq.Unique(10*time.Second)); err != nil {
+		return fmt.Errorf("schedule reconciler: %w", err)
+	}
+
+	// Dialer.
+	var eng *dialer.Engine
+	a.agents = dialer.NewAgents(dialer.AgentsConfig{
+		DB: a.db,
+		Dial: func(ctx context.Context, uri string) (dialer.PhoneLeg, error) {
+			leg, res, err := a.sip.DialAgent(ctx, uri, dialer.DialOptions{AutoAnswer: true, RingTimeout: 30 * time.Second})
+			if err != nil {
+				return nil, err
+			}
+			if !res.Answered {
+				return nil, fmt.Errorf("agent phone %s: %d %s", uri, res.Code, res.Reason)
+			}
+			return leg, nil
+		},
+		Clock:   clockNow,
+		Log:     log.With("component", "agents"),
+		OnReady: func(ids []int64) { eng.WakeAll(ids) },
+	})
+	eng = dialer.NewEngine(dialer.EngineConfig{
+		Node:      node,
+		Campaigns: a.store,
+		Attempts:  dispatcher,
+		Marker:    a.store,
+		Gate:      gate,
+		Agents:    a.agents,
+		SIP:       a.sip,
+		Clock:     clockNow,
+		Log:       log.With("component", "pacer"),
+		Heartbeat: func(ctx context.Context) error { return nodes.Beat(ctx, node, nodeTTL) },
+	})
+	a.eng = eng
+
+	// Web.
+	api := web.NewServer(web.ServerConfig{
+		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng,
+		Log: log.With("component", "web"),
+	})
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", a.cfg.HTTPAddr, err)
+	}
+	hs := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+
+	// Start: SIP first (agents' phones and calls need it), then the work.
+	sipCtx, sipCancel := context.WithCancel(context.Background())
+	defer sipCancel()
+	sipDone := make(chan error, 1)
+	go func() { sipDone <- a.sip.Serve(sipCtx) }()
+	select {
+	case <-a.sip.Ready():
+	case err := <-sipDone:
+		return fmt.Errorf("sip: %w", err)
+	case <-ctx.Done():
+		return nil
+	}
+	if err := srv.Start(mux); err != nil {
+		return fmt.Errorf("asynq server: %w", err)
+	}
+	if err := sched.Start(); err != nil {
+		srv.Shutdown()
+		return fmt.Errorf("asynq scheduler: %w", err)
+	}
+	if err := a.agents.Restore(ctx); err != nil {
+		log.Warn("restore agents", "err", err)
+	}
+	engDone := make(chan struct{})
+	go func() {
+		defer close(engDone)
+		_ = eng.Run(ctx)
+	}()
+	goRun("http", func() error { return hs.Serve(ln) })
+
+	url := "http://" + ln.Addr().String()
+	log.Info("alo is serving", "http", url, "sip", a.cfg.SIPAddr, "node", node, "db", string(a.db.Dialect))
+	if ready != nil {
+		ready(url)
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+		cancel()
+	}
+	log.Info("shutting down")
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	_ = hs.Shutdown(sctx)
+	sched.Shutdown()
+	<-engDone // pacers stop; calls in progress hang up and record outcomes
+	a.agents.Close()
+	srv.Shutdown()
+	aclient.Close()
+	insp.Close()
+	sipCancel()
+	<-sipDone
+	wg.Wait()
+	return runErr
+}
+
+// asynqLogger adapts slog to asynq's logger interface.
+type asynqLogger struct{ l *slog.Logger }
+
+func (a asynqLogger) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...)) }
+func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...)) }
+func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...)) }
+func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...)) }
+func (a asynqLogger) Fatal(args ...any) { a.l.Error(fmt.Sprint(args...)) }
