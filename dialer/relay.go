@@ -1,0 +1,163 @@
+package dialer
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// Connect makes every packet received on from go out on to, rewritten with
+// to's SSRC, sequence number and timestamp, with the marker bit set when to's
+// source changes (so the peer's jitter buffer resyncs at once), and
+// transcoded when the two legs use different G.711 laws. It replaces any
+// earlier target of from in one atomic store, so a nailed-up agent leg can be
+// switched from one customer to the next without a gap in its stream.
+// Bridging two legs is Connect(a, b) and Connect(b, a).
+func Connect(from, to *Stream) {
+	if from == nil {
+		return
+	}
+	from.fwd.Store(to)
+}
+
+// Disconnect stops forwarding packets received on from. Unbridging two legs
+// is Disconnect(a) and Disconnect(b).
+func Disconnect(from *Stream) {
+	if from == nil {
+		return
+	}
+	from.fwd.Store(nil)
+}
+
+// rtpMTU bounds one RTP datagram; G.711 at 20 ms is 172 bytes.
+const rtpMTU = 1500
+
+// samplesPerFrame is 20 ms of 8 kHz audio, the smallest step of the outgoing
+// timestamp when the source changes.
+const samplesPerFrame = 160
+
+// readLoop is the stream's only reader: it counts, latches the peer's
+// address and forwards. The buffers are its own, so the hot path allocates
+// nothing.
+func (m *Stream) readLoop() {
+	defer close(m.readDone)
+	in := make([]byte, rtpMTU)
+	out := make([]byte, rtpMTU)
+	var h rtp.Header
+	for {
+		n, src, err := m.conn.ReadFromUDPAddrPort(in)
+		if err != nil {
+			if m.closed.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			m.log.Debug("rtp read", "port", m.port, "error", err)
+			continue
+		}
+		m.packetsIn.Add(1)
+		m.bytesIn.Add(uint64(n))
+		m.lastIn.Store(time.Now().UnixNano())
+		m.latch(src)
+
+		to := m.fwd.Load()
+		if to == nil || to.closed.Load() {
+			m.dropped.Add(1)
+			continue
+		}
+		hl, err := h.Unmarshal(in[:n])
+		if err != nil || h.Version != 2 {
+			m.dropped.Add(1)
+			continue
+		}
+		end := n
+		if h.Padding && n > hl {
+			end -= int(in[n-1])
+		}
+		if end < hl {
+			m.dropped.Add(1)
+			continue
+		}
+		if !to.relayFrom(m, &h, in[hl:end], out) {
+			m.dropped.Add(1)
+		}
+	}
+}
+
+// latch points the stream's output at the address packets really come from
+// (symmetric RTP): a peer behind NAT can only be reached there.
+func (m *Stream) latch(src netip.AddrPort) {
+	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+	if cur := m.remote.Load(); cur != nil && *cur == src {
+		return
+	}
+	m.remote.Store(&src)
+}
+
+// relayFrom sends one packet received on src out of m. It reports whether
+// the packet was sent.
+func (m *Stream) relayFrom(src *Stream, h *rtp.Header, payload []byte, out []byte) bool {
+	var pt uint8
+	switch {
+	case h.PayloadType == src.pt:
+		pt = m.pt
+	case src.dtmfPT != 0 && h.PayloadType == src.dtmfPT:
+		if m.dtmfPT == 0 {
+			return false // the peer cannot take RFC 4733 events
+		}
+		pt = m.dtmfPT
+	default:
+		return false // comfort noise and the like: not ours to relay
+	}
+	if len(payload) > len(out)-12 {
+		return false
+	}
+
+	m.wmu.Lock()
+	now := time.Now()
+	marker := h.Marker
+	if m.lastSrc != src || m.srcSSRC != h.SSRC {
+		// A new source: keep our own timeline running, advanced by the
+		// time since our last packet (at least one frame), and tell the
+		// peer with the marker bit.
+		next := m.ts
+		if !m.lastSent.IsZero() {
+			step := uint32(now.Sub(m.lastSent) / (time.Second / 8000))
+			next += max(step, samplesPerFrame)
+		}
+		m.tsOffset = next - h.Timestamp
+		m.lastSrc, m.srcSSRC = src, h.SSRC
+		marker = true
+	}
+	m.seq++
+	m.ts = h.Timestamp + m.tsOffset
+	m.lastSent = now
+	oh := rtp.Header{Version: 2, Marker: marker, PayloadType: pt, SequenceNumber: m.seq, Timestamp: m.ts, SSRC: m.ssrc}
+	m.wmu.Unlock()
+
+	hn, err := oh.MarshalTo(out)
+	if err != nil {
+		return false
+	}
+	body := out[hn : hn+len(payload)]
+	switch {
+	case pt != m.pt || src.codec == m.codec:
+		copy(body, payload)
+	case src.codec == CodecPCMU:
+		TranscodeULawToALaw(body, payload)
+	default:
+		TranscodeALawToULaw(body, payload)
+	}
+	dst := m.remote.Load()
+	if dst == nil {
+		return false
+	}
+	n, err := m.conn.WriteToUDPAddrPort(out[:hn+len(payload)], *dst)
+	if err != nil {
+		return false
+	}
+	m.packetsOut.Add(1)
+	m.bytesOut.Add(uint64(n))
+	return true
+}
