@@ -1,0 +1,10 @@
+package campaigns
+
+import "embed"
+
+// Migrations holds the campaigns tables' DDL (clients, campaigns, contacts,
+// attempts), one folder per SQL dialect; run them with
+// sqldb.Migrate(ctx, db, "campaigns", campaigns.Migrations).
+//
+//go:embed migrations
+var Migrations embed.FS

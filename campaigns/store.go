@@ -1,0 +1,486 @@
+package campaigns
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/alo-dialer/alo/sqldb"
+)
+
+// Defaults applied by CreateCampaign to fields left at their zero value.
+const (
+	DefaultDailyStart  = 9 * 60  // 09:00 local
+	DefaultDailyEnd    = 20 * 60 // 20:00 local
+	DefaultTimeZone    = "UTC"
+	DefaultMaxAttempts = 3
+	DefaultRetryDelay  = 30 * time.Minute
+	DefaultRingTimeout = 30 * time.Second
+	DefaultPacing      = "progressive"
+)
+
+// Page size bounds for the List methods.
+const (
+	defaultPageSize = 100
+	maxPageSize     = 10000
+)
+
+// Store is the SQL side of campaigns: clients, campaigns, contacts and the
+// attempt state machine (attempts.go). SQL is the source of truth; Redis
+// state can always be rebuilt from it.
+type Store struct {
+	db    *sqldb.DB
+	clock func() time.Time
+}
+
+// NewStore returns a Store on db (already migrated with Migrations). clock
+// stamps rows and computes retry times.
+func NewStore(db *sqldb.DB, clock func() time.Time) *Store {
+	return &Store{db: db, clock: clock}
+}
+
+// NewContact is one contact to add to a campaign; Phone is already E.164
+// (intake normalises it).
+type NewContact struct {
+	Phone    string
+	Name     string
+	TimeZone string
+	// DueAt is when the first attempt is due; nil means now.
+	DueAt *time.Time
+}
+
+// AttemptFilter selects attempts for ListAttempts; zero ids match all.
+type AttemptFilter struct {
+	CampaignID int64
+	ContactID  int64
+	Limit      int
+	Offset     int
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func fromNullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+func nullMS(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func page(limit, offset int) (int, int) {
+	if limit <= 0 {
+		limit = defaultPageSize
+	}
+	if limit > maxPageSize {
+		limit = maxPageSize
+	}
+	if offset < 0 {
+		offset = 0
+	}
+	return limit, offset
+}
+
+// CreateClient adds a client.
+func (s *Store) CreateClient(ctx context.Context, name string) (Client, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return Client{}, fmt.Errorf("client name: %w: must not be empty", ErrInvalid)
+	}
+	c := Client{Name: name, CreatedAt: fromMS(ms(s.clock()))}
+	err := s.db.QueryRowContext(ctx,
+		`INSERT INTO clients (name, created_at) VALUES ($1, $2) RETURNING id`,
+		c.Name, ms(c.CreatedAt)).Scan(&c.ID)
+	if err != nil {
+		return Client{}, fmt.Errorf("create client: %w", err)
+	}
+	return c, nil
+}
+
+// GetClient returns one client.
+func (s *Store) GetClient(ctx context.Context, id int64) (Client, error) {
+	var c Client
+	var created int64
+	err := s.db.QueryRowContext(ctx, `SELECT id, name, created_at FROM clients WHERE id = $1`, id).
+		Scan(&c.ID, &c.Name, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Client{}, fmt.Errorf("client %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Client{}, fmt.Errorf("get client %d: %w", id, err)
+	}
+	c.CreatedAt = fromMS(created)
+	return c, nil
+}
+
+// ListClients returns every client, oldest first.
+func (s *Store) ListClients(ctx context.Context) ([]Client, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, created_at FROM clients ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list clients: %w", err)
+	}
+	defer rows.Close()
+	var out []Client
+	for rows.Next() {
+		var c Client
+		var created int64
+		if err := rows.Scan(&c.ID, &c.Name, &created); err != nil {
+			return nil, fmt.Errorf("list clients: %w", err)
+		}
+		c.CreatedAt = fromMS(created)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list clients: %w", err)
+	}
+	return out, nil
+}
+
+// withDefaults fills the zero fields of c with the documented defaults.
+func withDefaults(c Campaign) Campaign {
+	if c.Status == "" {
+		c.Status = StatusDraft
+	}
+	if c.DailyStart == 0 && c.DailyEnd == 0 {
+		c.DailyStart, c.DailyEnd = DefaultDailyStart, DefaultDailyEnd
+	}
+	if c.TimeZone == "" {
+		c.TimeZone = DefaultTimeZone
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.RetryDelay == 0 {
+		c.RetryDelay = DefaultRetryDelay
+	}
+	if c.RingTimeout == 0 {
+		c.RingTimeout = DefaultRingTimeout
+	}
+	if c.Pacing == "" {
+		c.Pacing = DefaultPacing
+	}
+	return c
+}
+
+// validStatus reports whether s is one of the defined statuses.
+func validStatus(s Status) bool {
+	switch s {
+	case StatusDraft, StatusRunning, StatusPaused:
+		return true
+	}
+	return false
+}
+
+// Validate reports the first field of c at fault, as an error wrapping
+// ErrInvalid that names it (the API turns it into a 400).
+func (c Campaign) Validate() error {
+	switch {
+	case strings.TrimSpace(c.Name) == "":
+		return fmt.Errorf("name: %w: must not be empty", ErrInvalid)
+	case !validStatus(c.Status):
+		return fmt.Errorf("status: %w: %q is not draft, running or paused", ErrInvalid, c.Status)
+	case c.DailyStart < 0 || c.DailyStart >= 1440:
+		return fmt.Errorf("daily_start_min: %w: %d is not in [0, 1440)", ErrInvalid, c.DailyStart)
+	case c.DailyEnd <= c.DailyStart || c.DailyEnd > 1440:
+		return fmt.Errorf("daily_end_min: %w: %d must be after daily_start_min (%d) and at most 1440", ErrInvalid, c.DailyEnd, c.DailyStart)
+	case c.MaxAttempts < 1:
+		return fmt.Errorf("max_attempts: %w: %d is less than 1", ErrInvalid, c.MaxAttempts)
+	case c.RetryDelay < 0:
+		return fmt.Errorf("retry_delay: %w: negative", ErrInvalid)
+	case c.RingTimeout < 0:
+		return fmt.Errorf("ring_timeout: %w: negative", ErrInvalid)
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		return fmt.Errorf("time_zone: %w: %q is not an IANA zone", ErrInvalid, c.TimeZone)
+	}
+	return nil
+}
+
+// CreateCampaign stores a new campaign for an existing client, after
+// applying defaults (draft, 09:00–20:00 UTC, 3 attempts 30 min apart, 30 s
+// ring, progressive) and validating it.
+func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error) {
+	c = withDefaults(c)
+	c.Name = strings.TrimSpace(c.Name)
+	if err := c.Validate(); err != nil {
+		return Campaign{}, fmt.Errorf("create campaign: %w", err)
+	}
+	if _, err := s.GetClient(ctx, c.ClientID); err != nil {
+		return Campaign{}, fmt.Errorf("create campaign: client_id: %w", err)
+	}
+	c.CreatedAt = fromMS(ms(s.clock()))
+	err := s.db.QueryRowContext(ctx, `INSERT INTO campaigns
+		(client_id, name, status, daily_start, daily_end, time_zone, default_region,
+		 max_attempts, retry_delay_ms, ring_timeout_ms, caller_id, pacing, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+		c.ClientID, c.Name, string(c.Status), c.DailyStart, c.DailyEnd, c.TimeZone, c.DefaultRegion,
+		c.MaxAttempts, c.RetryDelay.Milliseconds(), c.RingTimeout.Milliseconds(), c.CallerID, c.Pacing,
+		ms(c.CreatedAt)).Scan(&c.ID)
+	if err != nil {
+		return Campaign{}, fmt.Errorf("create campaign: %w", err)
+	}
+	return c, nil
+}
+
+const campaignColumns = `id, client_id, name, status, daily_start, daily_end, time_zone, default_region,
+	max_attempts, retry_delay_ms, ring_timeout_ms, caller_id, pacing, created_at`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanCampaign(r rowScanner) (Campaign, error) {
+	var c Campaign
+	var status string
+	var retry, ring, created int64
+	err := r.Scan(&c.ID, &c.ClientID, &c.Name, &status, &c.DailyStart, &c.DailyEnd, &c.TimeZone,
+		&c.DefaultRegion, &c.MaxAttempts, &retry, &ring, &c.CallerID, &c.Pacing, &created)
+	if err != nil {
+		return Campaign{}, err
+	}
+	c.Status = Status(status)
+	c.RetryDelay = time.Duration(retry) * time.Millisecond
+	c.RingTimeout = time.Duration(ring) * time.Millisecond
+	c.CreatedAt = fromMS(created)
+	return c, nil
+}
+
+// GetCampaign returns one campaign.
+func (s *Store) GetCampaign(ctx context.Context, id int64) (Campaign, error) {
+	c, err := scanCampaign(s.db.QueryRowContext(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Campaign{}, fmt.Errorf("campaign %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Campaign{}, fmt.Errorf("get campaign %d: %w", id, err)
+	}
+	return c, nil
+}
+
+func (s *Store) queryCampaigns(ctx context.Context, where string, args ...any) ([]Campaign, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+campaignColumns+` FROM campaigns `+where+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list campaigns: %w", err)
+	}
+	defer rows.Close()
+	var out []Campaign
+	for rows.Next() {
+		c, err := scanCampaign(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list campaigns: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list campaigns: %w", err)
+	}
+	return out, nil
+}
+
+// ListCampaigns returns every campaign, oldest first.
+func (s *Store) ListCampaigns(ctx context.Context) ([]Campaign, error) {
+	return s.queryCampaigns(ctx, "")
+}
+
+// RunningCampaigns returns the campaigns the feeder and pacers serve.
+func (s *Store) RunningCampaigns(ctx context.Context) ([]Campaign, error) {
+	return s.queryCampaigns(ctx, "WHERE status = $1", string(StatusRunning))
+}
+
+// SetStatus starts, pauses or returns a campaign to draft. Pausing stops
+// new claims (the Dispatcher checks the status); attempts already dialing
+// finish normally.
+func (s *Store) SetStatus(ctx context.Context, id int64, st Status) error {
+	if !validStatus(st) {
+		return fmt.Errorf("status: %w: %q is not draft, running or paused", ErrInvalid, st)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE campaigns SET status = $1 WHERE id = $2`, string(st), id)
+	if err != nil {
+		return fmt.Errorf("set campaign %d status: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("set campaign %d status: %w", id, err)
+	} else if n == 0 {
+		return fmt.Errorf("campaign %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// validE164 is a cheap shape check (+ and 6 to 15 digits); intake has
+// already normalised the number, this only keeps garbage out of the table.
+func validE164(p string) bool {
+	if len(p) < 7 || len(p) > 16 || p[0] != '+' || p[1] == '0' {
+		return false
+	}
+	for _, r := range p[1:] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// AddContacts adds contacts to a campaign in one transaction, each
+// scheduled for its first attempt at DueAt (or now). Nothing is written if
+// any contact is invalid; the error names its index.
+func (s *Store) AddContacts(ctx context.Context, campaignID int64, in []NewContact) ([]Contact, error) {
+	if _, err := s.GetCampaign(ctx, campaignID); err != nil {
+		return nil, fmt.Errorf("add contacts: %w", err)
+	}
+	zones := map[string]bool{}
+	for i, nc := range in {
+		if !validE164(nc.Phone) {
+			return nil, fmt.Errorf("add contacts: contacts[%d].phone: %w: %q is not E.164", i, ErrInvalid, nc.Phone)
+		}
+		if nc.TimeZone == "" || zones[nc.TimeZone] {
+			continue
+		}
+		if _, err := time.LoadLocation(nc.TimeZone); err != nil {
+			return nil, fmt.Errorf("add contacts: contacts[%d].time_zone: %w: %q is not an IANA zone", i, ErrInvalid, nc.TimeZone)
+		}
+		zones[nc.TimeZone] = true
+	}
+	now := fromMS(ms(s.clock()))
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("add contacts: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO contacts
+		(campaign_id, phone, name, time_zone, state, attempts, next_due_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, 0, $6, $7) RETURNING id`)
+	if err != nil {
+		return nil, fmt.Errorf("add contacts: %w", err)
+	}
+	defer stmt.Close()
+	out := make([]Contact, 0, len(in))
+	for i, nc := range in {
+		due := now
+		if nc.DueAt != nil {
+			due = fromMS(ms(*nc.DueAt))
+		}
+		c := Contact{CampaignID: campaignID, Phone: nc.Phone, Name: nc.Name, TimeZone: nc.TimeZone,
+			State: ContactScheduled, NextDueAt: &due, CreatedAt: now}
+		if err := stmt.QueryRowContext(ctx, campaignID, c.Phone, c.Name, c.TimeZone, string(c.State),
+			ms(due), ms(now)).Scan(&c.ID); err != nil {
+			return nil, fmt.Errorf("add contacts: contacts[%d]: %w", i, err)
+		}
+		out = append(out, c)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("add contacts: commit: %w", err)
+	}
+	return out, nil
+}
+
+const contactColumns = `id, campaign_id, phone, name, time_zone, state, attempts, next_due_at, last_outcome, created_at`
+
+func scanContact(r rowScanner) (Contact, error) {
+	var c Contact
+	var state, last string
+	var due sql.NullInt64
+	var created int64
+	if err := r.Scan(&c.ID, &c.CampaignID, &c.Phone, &c.Name, &c.TimeZone, &state, &c.Attempts,
+		&due, &last, &created); err != nil {
+		return Contact{}, err
+	}
+	c.State = ContactState(state)
+	c.NextDueAt = fromNullMS(due)
+	c.LastOutcome = Outcome(last)
+	c.CreatedAt = fromMS(created)
+	return c, nil
+}
+
+// GetContact returns one contact.
+func (s *Store) GetContact(ctx context.Context, id int64) (Contact, error) {
+	c, err := scanContact(s.db.QueryRowContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Contact{}, fmt.Errorf("contact %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Contact{}, fmt.Errorf("get contact %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// ListContacts returns a page of a campaign's contacts in id order (limit
+// defaults to 100).
+func (s *Store) ListContacts(ctx context.Context, campaignID int64, limit, offset int) ([]Contact, error) {
+	if _, err := s.GetCampaign(ctx, campaignID); err != nil {
+		return nil, fmt.Errorf("list contacts: %w", err)
+	}
+	limit, offset = page(limit, offset)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts
+		WHERE campaign_id = $1 ORDER BY id LIMIT $2 OFFSET $3`, campaignID, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("list contacts of campaign %d: %w", campaignID, err)
+	}
+	defer rows.Close()
+	out := []Contact{}
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list contacts of campaign %d: %w", campaignID, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list contacts of campaign %d: %w", campaignID, err)
+	}
+	return out, nil
+}
+
+// Stats counts a campaign's contacts by state and its attempts by outcome
+// (attempts still dialing count under the empty outcome only in Attempts).
+func (s *Store) Stats(ctx context.Context, campaignID int64) (Stats, error) {
+	if _, err := s.GetCampaign(ctx, campaignID); err != nil {
+		return Stats{}, fmt.Errorf("stats: %w", err)
+	}
+	st := Stats{CampaignID: campaignID, Contacts: map[ContactState]int64{}, ByOutcome: map[Outcome]int64{}}
+	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM contacts WHERE campaign_id = $1 GROUP BY state`, campaignID)
+	if err != nil {
+		return Stats{}, fmt.Errorf("stats of campaign %d: %w", campaignID, err)
+	}
+	for rows.Next() {
+		var k string
+		var n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			rows.Close()
+			return Stats{}, fmt.Errorf("stats of campaign %d: %w", campaignID, err)
+		}
+		st.Contacts[ContactState(k)] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Stats{}, fmt.Errorf("stats of campaign %d: %w", campaignID, err)
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT outcome, COUNT(*) FROM attempts WHERE campaign_id = $1 GROUP BY outcome`, campaignID)
+	if err != nil {
+		return Stats{}, fmt.Errorf("stats of campaign %d: %w", campaignID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			return Stats{}, fmt.Errorf("stats of campaign %d: %w", campaignID, err)
+		}
+		st.Attempts += n
+		if k != "" {
+			st.ByOutcome[Outcome(k)] = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Stats{}, fmt.Errorf("stats of campaign %d: %w", campaignID, err)
+	}
+	return st, nil
+}
