@@ -11,6 +11,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/google/uuid"
 
 	"github.com/alo-dialer/alo/campaigns"
 )
@@ -219,8 +220,10 @@ func (s *SIP) inviteRequest(kind string, uri sip.Uri, o DialOptions, offer []byt
 	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: fromUser, Host: s.advertise}, Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	to := &sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: uri.User, Host: uri.Host, Port: uri.Port}, Params: sip.NewParams()}
+	callID := sip.CallIDHeader(uuid.NewString())
 	req.AppendHeader(from)
 	req.AppendHeader(to)
+	req.AppendHeader(&callID)
 	req.AppendHeader(sip.NewHeader("User-Agent", s.cfg.UserAgent))
 	req.AppendHeader(sip.NewHeader("Allow", allowMethods))
 	if o.AutoAnswer {

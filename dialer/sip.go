@@ -186,7 +186,16 @@ func (s *SIP) serve(ctx context.Context) error {
 	s.mu.Unlock()
 
 	served := make(chan error, 1)
-	go func() { served <- s.srv.ServeUDP(conn) }()
+	reading := &firstReadConn{PacketConn: conn, reading: make(chan struct{})}
+	go func() { served <- s.srv.ServeUDP(reading) }()
+	// sipgo registers the socket for outgoing requests before its first
+	// read; dialling earlier would open a second socket on the same port.
+	select {
+	case <-reading.reading:
+	case err := <-served:
+		_ = conn.Close()
+		return fmt.Errorf("sip: serve udp: %w", err)
+	}
 	close(s.ready)
 	s.log.Info("sip listening", "addr", s.local.String(), "advertise", s.advertise, "rtp_ports", s.cfg.RTPPorts.String(), "trunk", s.cfg.Trunk)
 
@@ -203,6 +212,19 @@ func (s *SIP) serve(ctx context.Context) error {
 	<-served
 	_ = s.ua.Close()
 	return nil
+}
+
+// firstReadConn signals when sipgo starts reading the SIP socket.
+type firstReadConn struct {
+	net.PacketConn
+	once    sync.Once
+	reading chan struct{}
+}
+
+// ReadFrom signals once, then reads.
+func (c *firstReadConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	c.once.Do(func() { close(c.reading) })
+	return c.PacketConn.ReadFrom(b)
 }
 
 // shutdownLegs sends BYE on every leg still up, in parallel, bounded.

@@ -1,0 +1,509 @@
+package dialer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"github.com/alo-dialer/alo/campaigns"
+)
+
+// requireSipp skips the test when sipp is not installed, unless
+// ALO_REQUIRE_SIPP=1 makes that a failure (CI).
+func requireSipp(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("sipp")
+	if err != nil {
+		if os.Getenv("ALO_REQUIRE_SIPP") == "1" {
+			t.Fatalf("sipp not on PATH and ALO_REQUIRE_SIPP=1: %v", err)
+		}
+		t.Skip("sipp not on PATH (Debian package sip-tester)")
+	}
+	return path
+}
+
+// sippProc is one sipp process playing a scenario from testdata/sipp.
+type sippProc struct {
+	cmd      *exec.Cmd
+	port     int
+	out      *lockedBuffer
+	done     chan struct{}
+	exitCode int
+}
+
+// lockedBuffer collects sipp's output from its copying goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startSipp runs sipp with a scenario on 127.0.0.1 and a free SIP port, a
+// media port, a global timeout, and kills it in t.Cleanup.
+func startSipp(t *testing.T, scenario string, args ...string) *sippProc {
+	t.Helper()
+	bin := requireSipp(t)
+	port := freeUDPPort(t)
+	dir := t.TempDir()
+	full := append([]string{
+		"-sf", filepath.Join("testdata", "sipp", scenario),
+		"-i", "127.0.0.1", "-p", strconv.Itoa(port),
+		"-mi", "127.0.0.1", "-mp", strconv.Itoa(freeEvenBlock(t, 4)),
+		"-nostdin", "-timeout", "60s", "-timeout_error",
+		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
+	}, args...)
+	cmd := exec.Command(bin, full...)
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.Dir = mustAbs(t, ".")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start sipp: %v", err)
+	}
+	p := &sippProc{cmd: cmd, port: port, out: out, done: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		p.exitCode = cmd.ProcessState.ExitCode()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			t.Logf("sipp %s output:\n%s", scenario, tail(out.String(), 3000))
+			if b, err := os.ReadFile(filepath.Join(dir, "errors.log")); err == nil {
+				t.Logf("sipp errors:\n%s", tail(string(b), 3000))
+			}
+		}
+	})
+	// sipp binds its port at start; poll until it holds it.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+		if err != nil {
+			break
+		}
+		c.Close()
+		select {
+		case <-p.done:
+			t.Fatalf("sipp exited at start (%d):\n%s", p.exitCode, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("sipp did not bind its port in 5s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return p
+}
+
+// uri is the sipp endpoint as a SIP URI.
+func (p *sippProc) uri(user string) string {
+	if user == "" {
+		return fmt.Sprintf("sip:127.0.0.1:%d", p.port)
+	}
+	return fmt.Sprintf("sip:%s@127.0.0.1:%d", user, p.port)
+}
+
+// wait waits for a sipp run with -m 1 to finish and checks it passed.
+func (p *sippProc) wait(t *testing.T) {
+	t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("sipp still running after 30s:\n%s", tail(p.out.String(), 2000))
+	}
+	if p.exitCode != 0 {
+		t.Fatalf("sipp scenario failed (exit %d):\n%s", p.exitCode, tail(p.out.String(), 3000))
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// newTestSIP starts alo's UA on loopback with a private RTP range.
+func newTestSIP(t *testing.T, trunk Trunk) *SIP {
+	t.Helper()
+	min := freeEvenBlock(t, 20)
+	s, err := NewSIP(SIPConfig{
+		ListenAddr: "127.0.0.1:0",
+		RTPPorts:   PortRange{Min: min, Max: min + 19},
+		Trunk:      trunk,
+		UserAgent:  "alo-test",
+	}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		if n := s.ports.inUseCount(); n != 0 {
+			t.Errorf("%d RTP ports still bound after shutdown", n)
+		}
+	})
+	select {
+	case <-s.Ready():
+	case err := <-served:
+		t.Fatalf("Serve: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("SIP not ready")
+	}
+	return s
+}
+
+func dialCtx(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Each carrier behaviour, through the real UA on loopback against sipp.
+func TestDialCarrierScenarios(t *testing.T) {
+	tests := []struct {
+		name        string
+		scenario    string
+		sippArgs    []string
+		trunk       Trunk // URI filled in
+		ringTimeout time.Duration
+		answered    bool
+		outcome     campaigns.Outcome
+		code        int
+		cancelRaced bool
+		wantRTP     bool
+	}{
+		{name: "answer", scenario: "uas_answer.xml", answered: true, code: 200, wantRTP: true},
+		{name: "busy", scenario: "uas_busy.xml", outcome: campaigns.OutcomeBusy, code: 486},
+		{name: "no answer", scenario: "uas_noanswer.xml", ringTimeout: 700 * time.Millisecond, outcome: campaigns.OutcomeNoAnswer, code: 487},
+		{name: "digest auth", scenario: "uas_auth.xml", sippArgs: []string{"-key", "authuser", "alo", "-key", "authpass", "s3cret"},
+			trunk: Trunk{User: "alo", Password: "s3cret"}, answered: true, code: 200},
+		{name: "digest auth refused", scenario: "uas_auth.xml", sippArgs: []string{"-key", "authuser", "alo", "-key", "authpass", "other"},
+			trunk: Trunk{User: "alo", Password: "s3cret"}, outcome: campaigns.OutcomeFailed, code: 403},
+		{name: "200 races CANCEL", scenario: "uas_cancel_race.xml", ringTimeout: 500 * time.Millisecond,
+			outcome: campaigns.OutcomeNoAnswer, code: 200, cancelRaced: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sipp := startSipp(t, tt.scenario, append([]string{"-m", "1"}, tt.sippArgs...)...)
+			trunk := tt.trunk
+			trunk.URI = sipp.uri("")
+			s := newTestSIP(t, trunk)
+
+			var provisional []int
+			start := time.Now()
+			leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{
+				CallerID:      "+442071234567",
+				RingTimeout:   tt.ringTimeout,
+				OnProvisional: func(code int) { provisional = append(provisional, code) },
+			})
+			if err != nil {
+				t.Fatalf("DialCustomer: %v", err)
+			}
+			if res.Answered != tt.answered || res.Code != tt.code || res.CancelRaced != tt.cancelRaced || (!tt.answered && res.Outcome != tt.outcome) {
+				t.Fatalf("result %+v; want answered=%v outcome=%q code=%d cancel_raced=%v", res, tt.answered, tt.outcome, tt.code, tt.cancelRaced)
+			}
+			if res.CallID == "" {
+				t.Error("no Call-ID in result")
+			}
+			if tt.ringTimeout > 0 && time.Since(start) < tt.ringTimeout {
+				t.Errorf("gave up after %v, before the ring timeout %v", time.Since(start), tt.ringTimeout)
+			}
+			if !tt.answered {
+				if leg != nil {
+					t.Fatal("leg returned for an unanswered call")
+				}
+				sipp.wait(t)
+				return
+			}
+			if leg.CallID() != res.CallID || leg.EndedBy() != "" {
+				t.Errorf("leg call id %q ended by %q", leg.CallID(), leg.EndedBy())
+			}
+			if tt.wantRTP {
+				if leg.Media().Codec() != CodecPCMA {
+					t.Errorf("codec %s, want PCMA (the carrier's answer)", leg.Media().Codec())
+				}
+				waitFor(t, func() bool { return leg.Media().Stats().PacketsIn >= 25 })
+			}
+			if err := leg.Hangup(dialCtx(t)); err != nil {
+				t.Fatalf("Hangup: %v", err)
+			}
+			if leg.EndedBy() != "local" {
+				t.Errorf("ended by %q, want local", leg.EndedBy())
+			}
+			select {
+			case <-leg.Done():
+			default:
+				t.Error("Done not closed after Hangup")
+			}
+			if err := leg.Hangup(dialCtx(t)); err != nil {
+				t.Errorf("second Hangup: %v", err)
+			}
+			sipp.wait(t)
+		})
+	}
+}
+
+// A customer (sipp, sending A-law audio) bridged to an agent's phone (sipp
+// auto-answering with PCMU, its RTP port a Go socket): the agent hears the
+// customer, transcoded, on one continuous stream.
+func TestBridgeCustomerToAgent(t *testing.T) {
+	sink, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	sinkPort := sink.LocalAddr().(*net.UDPAddr).Port
+
+	carrier := startSipp(t, "uas_answer.xml", "-m", "1")
+	phone := startSipp(t, "agent_answer.xml", "-m", "1", "-key", "rtp_port", strconv.Itoa(sinkPort))
+	s := newTestSIP(t, Trunk{URI: carrier.uri("")})
+
+	agent, res, err := s.DialAgent(dialCtx(t), phone.uri("agent1"), DialOptions{AutoAnswer: true, RingTimeout: 5 * time.Second})
+	if err != nil || !res.Answered {
+		t.Fatalf("DialAgent: %+v, %v", res, err)
+	}
+	cust, res, err := s.DialCustomer(dialCtx(t), "+77011234567", DialOptions{RingTimeout: 5 * time.Second})
+	if err != nil || !res.Answered {
+		t.Fatalf("DialCustomer: %+v, %v", res, err)
+	}
+	Connect(cust.Media(), agent.Media())
+	Connect(agent.Media(), cust.Media())
+
+	var got []rtp.Packet
+	buf := make([]byte, 1500)
+	for len(got) < 50 {
+		_ = sink.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, err := sink.Read(buf)
+		if err != nil {
+			t.Fatalf("agent phone got %d packets, then: %v", len(got), err)
+		}
+		var p rtp.Packet
+		if err := p.Unmarshal(buf[:n]); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, p)
+	}
+	for i, p := range got {
+		// g711a.pcap carries 30 ms frames (240 bytes); the relay keeps them.
+		if p.PayloadType != ptPCMU || p.SSRC != got[0].SSRC || len(p.Payload) != 240 {
+			t.Fatalf("packet %d: PT %d SSRC %x len %d", i, p.PayloadType, p.SSRC, len(p.Payload))
+		}
+		if i > 0 && p.SequenceNumber != got[i-1].SequenceNumber+1 {
+			t.Fatalf("packet %d: seq %d after %d", i, p.SequenceNumber, got[i-1].SequenceNumber)
+		}
+	}
+	if !got[0].Marker {
+		t.Error("first relayed packet lacks the marker bit")
+	}
+	if st := agent.Media().Stats(); st.PacketsOut < 50 {
+		t.Errorf("agent stream stats %+v", st)
+	}
+
+	Disconnect(cust.Media())
+	Disconnect(agent.Media())
+	ctx := dialCtx(t)
+	if err := cust.Hangup(ctx); err != nil {
+		t.Errorf("customer Hangup: %v", err)
+	}
+	if err := agent.Hangup(ctx); err != nil {
+		t.Errorf("agent Hangup: %v", err)
+	}
+	carrier.wait(t)
+	phone.wait(t)
+}
+
+// uas_carrier.xml as a long-lived server routes by the last digit: 0-6
+// answer and hang up after a few seconds (a remote BYE), 7-8 busy, 9 rings
+// until the ring timeout.
+func TestCarrierRoutesByNumber(t *testing.T) {
+	carrier := startSipp(t, "uas_carrier.xml")
+	s := newTestSIP(t, Trunk{URI: carrier.uri("")})
+
+	type result struct {
+		number string
+		leg    *Leg
+		res    DialResult
+		err    error
+	}
+	numbers := []string{"+998901234560", "+998901234563", "+998901234567", "+998901234568", "+998901234569"}
+	results := make(chan result, len(numbers))
+	for _, n := range numbers {
+		go func() {
+			leg, res, err := s.DialCustomer(dialCtx(t), n, DialOptions{RingTimeout: 1500 * time.Millisecond})
+			results <- result{n, leg, res, err}
+		}()
+	}
+	for range numbers {
+		r := <-results
+		if r.err != nil {
+			t.Errorf("%s: %v", r.number, r.err)
+			continue
+		}
+		last := r.number[len(r.number)-1]
+		switch {
+		case last <= '6':
+			if !r.res.Answered {
+				t.Errorf("%s: %+v, want answered", r.number, r.res)
+				continue
+			}
+			select {
+			case <-r.leg.Done():
+			case <-time.After(15 * time.Second):
+				t.Fatalf("%s: carrier did not hang up", r.number)
+			}
+			if r.leg.EndedBy() != "remote" || r.leg.Media().Stats().PacketsIn == 0 {
+				t.Errorf("%s: ended by %q with %d packets in", r.number, r.leg.EndedBy(), r.leg.Media().Stats().PacketsIn)
+			}
+		case last <= '8':
+			if r.res.Outcome != campaigns.OutcomeBusy || r.res.Code != 486 {
+				t.Errorf("%s: %+v, want busy", r.number, r.res)
+			}
+		default:
+			if r.res.Outcome != campaigns.OutcomeNoAnswer || r.res.Code != 487 {
+				t.Errorf("%s: %+v, want no_answer 487", r.number, r.res)
+			}
+		}
+	}
+}
+
+// Bad input is refused before any header is built.
+func TestDialRefusesBadInput(t *testing.T) {
+	s := newTestSIP(t, Trunk{URI: "sip:127.0.0.1:9"})
+	tests := []struct {
+		name string
+		dial func() error
+	}{
+		{"short number", func() error { _, _, err := s.DialCustomer(dialCtx(t), "+1234567", DialOptions{}); return err }},
+		{"no plus", func() error { _, _, err := s.DialCustomer(dialCtx(t), "998901234567", DialOptions{}); return err }},
+		{"letters", func() error { _, _, err := s.DialCustomer(dialCtx(t), "+99890123456a", DialOptions{}); return err }},
+		{"CRLF in number", func() error {
+			_, _, err := s.DialCustomer(dialCtx(t), "+998901234567\r\nX-Evil: 1", DialOptions{})
+			return err
+		}},
+		{"CRLF in caller id", func() error {
+			_, _, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{CallerID: "+1\r\nX: y"})
+			return err
+		}},
+		{"CRLF in agent uri", func() error {
+			_, _, err := s.DialAgent(dialCtx(t), "sip:a@127.0.0.1\r\nX: y", DialOptions{})
+			return err
+		}},
+		{"agent uri not sip", func() error { _, _, err := s.DialAgent(dialCtx(t), "tel:+123456789", DialOptions{}); return err }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.dial(); !errors.Is(err, ErrInvalidInput) {
+				t.Fatalf("err = %v, want ErrInvalidInput", err)
+			}
+		})
+	}
+	if n := s.ports.inUseCount(); n != 0 {
+		t.Errorf("%d RTP ports bound by refused dials", n)
+	}
+}
+
+// Out-of-dialog requests: OPTIONS gets 200, a BYE for no call 481, a new
+// INVITE 403 (alo takes no inbound calls).
+func TestServerAnswersOutOfDialog(t *testing.T) {
+	s := newTestSIP(t, Trunk{})
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	me := c.LocalAddr().(*net.UDPAddr)
+	tests := []struct {
+		method, toTag string
+		want          string
+	}{
+		{"OPTIONS", "", "SIP/2.0 200 OK"},
+		{"BYE", ";tag=nosuch", "SIP/2.0 481"},
+		{"INVITE", "", "SIP/2.0 403"},
+		{"REGISTER", "", "SIP/2.0 405"},
+	}
+	for i, tt := range tests {
+		msg := strings.ReplaceAll(fmt.Sprintf(`%[1]s sip:alo@%[2]s SIP/2.0
+Via: SIP/2.0/UDP %[3]s;branch=z9hG4bKtest%[4]d
+From: <sip:probe@127.0.0.1>;tag=p%[4]d
+To: <sip:alo@%[2]s>%[5]s
+Call-ID: probe-%[4]d
+CSeq: 1 %[1]s
+Contact: <sip:probe@%[3]s>
+Max-Forwards: 70
+Content-Length: 0
+
+`, tt.method, s.LocalAddr(), me, i, tt.toTag), "\n", "\r\n")
+		if _, err := c.WriteToUDPAddrPort([]byte(msg), s.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 4096)
+		for {
+			_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+			n, err := c.Read(buf)
+			if err != nil {
+				t.Fatalf("%s: no answer: %v", tt.method, err)
+			}
+			if strings.HasPrefix(string(buf[:n]), "SIP/2.0 100") {
+				continue
+			}
+			if !strings.HasPrefix(string(buf[:n]), tt.want) {
+				t.Errorf("%s: got %q, want %q", tt.method, strings.SplitN(string(buf[:n]), "\r\n", 2)[0], tt.want)
+			}
+			break
+		}
+	}
+	_ = netip.AddrPort{}
+}
