@@ -1,0 +1,143 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/dialer"
+)
+
+// createAgentRequest is the body of POST /api/v1/agents.
+type createAgentRequest struct {
+	Name        string  `json:"name" validate:"required,max=200,nocontrol"`
+	SIPURI      string  `json:"sip_uri" validate:"required,max=500"`
+	CampaignIDs []int64 `json:"campaign_ids" validate:"required,min=1,max=100,dive,gt=0"`
+}
+
+// pauseAgentRequest is the optional body of POST /api/v1/agents/{id}/pause.
+type pauseAgentRequest struct {
+	Reason string `json:"reason" validate:"max=200,nocontrol"`
+}
+
+func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, u User) error {
+	var req createAgentRequest
+	if err := s.decodeValid(w, r, &req); err != nil {
+		return err
+	}
+	if err := dialer.ValidateSIPURI(req.SIPURI); err != nil {
+		return errFields(FieldError{Field: "sip_uri", Reason: "must be a sip: or sips: URI with a host, such as sip:1001@10.0.0.5:5060"})
+	}
+	// The registry does not know campaigns; an agent logged in to one that
+	// does not exist would silently never get a call.
+	var bad []FieldError
+	for i, id := range req.CampaignIDs {
+		_, err := s.cfg.Campaigns.GetCampaign(r.Context(), id)
+		if errors.Is(err, campaigns.ErrNotFound) {
+			bad = append(bad, FieldError{Field: fmt.Sprintf("campaign_ids[%d]", i), Reason: fmt.Sprintf("no campaign with id %d", id)})
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if bad != nil {
+		return errFields(bad...)
+	}
+	a, err := s.cfg.Agents.CreateAgent(r.Context(), dialer.NewAgent{
+		Name: strings.TrimSpace(req.Name), SIPURI: req.SIPURI, CampaignIDs: req.CampaignIDs,
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info("agent created", "agent", a.ID, "user", u.Name)
+	writeJSON(w, http.StatusCreated, a)
+	return nil
+}
+
+func (s *Server) listAgents(w http.ResponseWriter, r *http.Request, _ User) error {
+	as, err := s.cfg.Agents.ListAgents(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, nonNil(as))
+	return nil
+}
+
+func (s *Server) getAgent(w http.ResponseWriter, r *http.Request, _ User) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.cfg.Agents.GetAgent(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+// agentReady logs the agent in and wakes the pacers of their campaigns:
+// one more ready agent means one more call to place now.
+func (s *Server) agentReady(w http.ResponseWriter, r *http.Request, u User) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.cfg.Agents.SetReady(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	s.log.Info("agent ready", "agent", id, "user", u.Name)
+	if s.cfg.Waker != nil {
+		for _, c := range a.CampaignIDs {
+			s.cfg.Waker.Wake(c)
+		}
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+func (s *Server) agentPause(w http.ResponseWriter, r *http.Request, u User) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req pauseAgentRequest
+	if err := decodeJSON(w, r, &req); err != nil && !isEmptyBody(err) {
+		return err
+	}
+	if err := s.check(&req); err != nil {
+		return err
+	}
+	a, err := s.cfg.Agents.SetPaused(r.Context(), id, strings.TrimSpace(req.Reason))
+	if err != nil {
+		return err
+	}
+	s.log.Info("agent paused", "agent", id, "user", u.Name)
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+func (s *Server) agentOffline(w http.ResponseWriter, r *http.Request, u User) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.cfg.Agents.SetOffline(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	s.log.Info("agent offline", "agent", id, "user", u.Name)
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+// isEmptyBody reports whether decodeJSON failed only because there was no
+// body, which an optional body allows.
+func isEmptyBody(err error) bool {
+	var ae *apiError
+	return errors.As(err, &ae) && ae.msg == errEmptyBody
+}

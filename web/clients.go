@@ -1,0 +1,38 @@
+package web
+
+import "net/http"
+
+// createClientRequest is the body of POST /api/v1/clients.
+type createClientRequest struct {
+	Name string `json:"name" validate:"required,max=200,nocontrol"`
+}
+
+func (s *Server) createClient(w http.ResponseWriter, r *http.Request, _ User) error {
+	var req createClientRequest
+	if err := s.decodeValid(w, r, &req); err != nil {
+		return err
+	}
+	c, err := s.cfg.Campaigns.CreateClient(r.Context(), req.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+func (s *Server) listClients(w http.ResponseWriter, r *http.Request, _ User) error {
+	cs, err := s.cfg.Campaigns.ListClients(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, nonNil(cs))
+	return nil
+}
+
+// nonNil makes an empty list encode as [] rather than null.
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}

@@ -1,0 +1,50 @@
+package web
+
+import (
+	"context"
+
+	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer"
+)
+
+// CampaignService is what the API needs of campaigns; *campaigns.Store
+// satisfies it. Kept narrow so handlers are tested against a fake.
+type CampaignService interface {
+	CreateClient(ctx context.Context, name string) (campaigns.Client, error)
+	ListClients(ctx context.Context) ([]campaigns.Client, error)
+	CreateCampaign(ctx context.Context, c campaigns.Campaign) (campaigns.Campaign, error)
+	GetCampaign(ctx context.Context, id int64) (campaigns.Campaign, error)
+	ListCampaigns(ctx context.Context) ([]campaigns.Campaign, error)
+	SetStatus(ctx context.Context, id int64, s campaigns.Status) error
+	AddContacts(ctx context.Context, campaignID int64, in []campaigns.NewContact) ([]campaigns.Contact, error)
+	ListContacts(ctx context.Context, campaignID int64, limit, offset int) ([]campaigns.Contact, error)
+	Stats(ctx context.Context, campaignID int64) (campaigns.Stats, error)
+	ListAttempts(ctx context.Context, f campaigns.AttemptFilter) ([]campaigns.Attempt, error)
+}
+
+// AgentService is what the API needs of the dialer's agent registry;
+// *dialer.Agents satisfies it.
+type AgentService interface {
+	CreateAgent(ctx context.Context, a dialer.NewAgent) (dialer.Agent, error)
+	ListAgents(ctx context.Context) ([]dialer.Agent, error)
+	GetAgent(ctx context.Context, id int64) (dialer.Agent, error)
+	SetReady(ctx context.Context, id int64) (dialer.Agent, error)
+	SetPaused(ctx context.Context, id int64, reason string) (dialer.Agent, error)
+	SetOffline(ctx context.Context, id int64) (dialer.Agent, error)
+}
+
+// DNCService is what the API needs of the do-not-call list;
+// *compliance.DNCList satisfies it.
+type DNCService interface {
+	AddDNC(ctx context.Context, number, note string) error
+	RemoveDNC(ctx context.Context, number string) error
+	ListDNC(ctx context.Context) ([]compliance.DNCEntry, error)
+}
+
+// Waker is the pacer: woken when a campaign starts or one of its agents
+// turns ready, so the first call goes out at once rather than at the next
+// tick.
+type Waker interface {
+	Wake(campaignID int64)
+}
