@@ -124,3 +124,26 @@ func (l *Leg) answerRefresh(req *sip.Request, tx sip.ServerTransaction) {
 		l.log.Debug("answer refresh", "method", req.Method.String(), "error", err)
 	}
 }
+
+// KeepAlive sends an in-dialog OPTIONS and waits for the answer within ctx.
+// A nailed-up agent leg carries no RTP while the agent waits (a muted phone
+// sends none either), so SIP is what proves the phone still holds the call
+// (DESIGN.md, "Agents"). Any final response but 481 (the phone forgot the
+// call) or 408 means the phone is there; the caller hangs up on an error.
+func (l *Leg) KeepAlive(ctx context.Context) error {
+	select {
+	case <-l.done:
+		return fmt.Errorf("keep-alive %s leg %s: leg ended", l.kind, l.callID)
+	default:
+	}
+	req := sip.NewRequest(sip.OPTIONS, l.target())
+	req.Laddr = l.dialog.InviteRequest.Laddr
+	res, err := l.dialog.Do(ctx, req)
+	if err != nil {
+		return fmt.Errorf("keep-alive %s leg %s: %w", l.kind, l.callID, err)
+	}
+	if res.StatusCode == 481 || res.StatusCode == 408 {
+		return fmt.Errorf("keep-alive %s leg %s: %d %s", l.kind, l.callID, res.StatusCode, res.Reason)
+	}
+	return nil
+}

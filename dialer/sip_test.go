@@ -308,7 +308,7 @@ func TestBridgeCustomerToAgent(t *testing.T) {
 	sinkPort := sink.LocalAddr().(*net.UDPAddr).Port
 
 	carrier := startSipp(t, "uas_answer.xml", "-m", "1")
-	phone := startSipp(t, "agent_answer.xml", "-m", "1", "-key", "rtp_port", strconv.Itoa(sinkPort))
+	phone := startSipp(t, "agent_answer.xml", "-m", "1", "-aa", "-key", "rtp_port", strconv.Itoa(sinkPort))
 	s := newTestSIP(t, Trunk{URI: carrier.uri("")})
 
 	agent, res, err := s.DialAgent(dialCtx(t), phone.uri("agent1"), DialOptions{AutoAnswer: true, RingTimeout: 5 * time.Second})
@@ -318,6 +318,10 @@ func TestBridgeCustomerToAgent(t *testing.T) {
 	cust, res, err := s.DialCustomer(dialCtx(t), "+77011234567", DialOptions{RingTimeout: 5 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("DialCustomer: %+v, %v", res, err)
+	}
+	// The nailed-up leg answers a SIP keep-alive (sipp -aa answers OPTIONS).
+	if err := agent.KeepAlive(dialCtx(t)); err != nil {
+		t.Errorf("KeepAlive: %v", err)
 	}
 	Connect(cust.Media(), agent.Media())
 	Connect(agent.Media(), cust.Media())
