@@ -333,3 +333,19 @@ func TestRequestBodies(t *testing.T) {
 		t.Fatalf("a bad request changed something: %v", a.camps.clients)
 	}
 }
+
+func TestPanicIsA500(t *testing.T) {
+	a := newTestAPI(t)
+	users := NewUsers(openMigratedSQLite(t), time.Now)
+	_, tok, err := users.Add(context.Background(), "admin", RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	// No services configured: the handler dereferences a nil interface.
+	a.h = NewServer(ServerConfig{Users: users, Log: slog.New(slog.NewTextHandler(&lockedWriter{w: &logs}, nil))}).Handler()
+	a.callAuth("GET", "/api/v1/clients", "Bearer "+tok, "", "").expect(t, http.StatusInternalServerError, "internal error")
+	if !strings.Contains(logs.String(), "panic") {
+		t.Fatalf("panic not logged: %s", logs.String())
+	}
+}
