@@ -23,6 +23,9 @@ type PhoneLeg interface {
 	Media() *Stream
 	Done() <-chan struct{}
 	Hangup(ctx context.Context) error
+	// KeepAlive checks the phone still holds the dialog (in-dialog
+	// OPTIONS): a muted phone sends no RTP, so silence proves nothing.
+	KeepAlive(ctx context.Context) error
 }
 
 // PhoneDialer places the nailed-up call to an agent's phone and returns once
@@ -41,6 +44,8 @@ type AgentsConfig struct {
 	// Redial bounds the back-off between attempts to nail up a phone that
 	// refused or dropped (default 1 s doubling to 30 s).
 	RedialMin, RedialMax time.Duration
+	// KeepAliveEvery is how often a nailed-up leg is probed (default 30 s).
+	KeepAliveEvery time.Duration
 }
 
 // Agents is the registry of agents: their definitions in SQL and their live
@@ -71,6 +76,9 @@ func NewAgents(cfg AgentsConfig) *Agents {
 	}
 	if cfg.RedialMax <= 0 {
 		cfg.RedialMax = 30 * time.Second
+	}
+	if cfg.KeepAliveEvery <= 0 {
+		cfg.KeepAliveEvery = 30 * time.Second
 	}
 	if cfg.OnReady == nil {
 		cfg.OnReady = func([]int64) {}
@@ -424,19 +432,44 @@ func (a *Agents) keepPhoneUp(ctx context.Context, s *agentSession) {
 		if ready {
 			a.cfg.OnReady(camps)
 		}
-		select {
-		case <-ctx.Done():
-			hctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			_ = leg.Hangup(hctx)
-			cancel()
+		if !a.holdLeg(ctx, leg, log) {
 			return
-		case <-leg.Done():
 		}
 		a.mu.Lock()
 		s.leg = nil
 		s.state = AgentPhoneDown
 		a.mu.Unlock()
 		log.Warn("agent phone leg dropped; placing it again", "call_id", leg.CallID())
+	}
+}
+
+// holdLeg waits while the leg is up, probing it every KeepAliveEvery; a
+// phone that no longer answers the probe is hung up. It returns false when
+// the agent logged out (ctx ended) and true when the leg is gone.
+func (a *Agents) holdLeg(ctx context.Context, leg PhoneLeg, log *slog.Logger) bool {
+	probe := time.NewTicker(a.cfg.KeepAliveEvery)
+	defer probe.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			hctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_ = leg.Hangup(hctx)
+			cancel()
+			return false
+		case <-leg.Done():
+			return true
+		case <-probe.C:
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := leg.KeepAlive(pctx)
+			cancel()
+			if err != nil && ctx.Err() == nil {
+				log.Warn("agent phone failed the keep-alive; hanging up", "call_id", leg.CallID(), "err", err)
+				hctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				_ = leg.Hangup(hctx)
+				cancel()
+				return true
+			}
+		}
 	}
 }
 

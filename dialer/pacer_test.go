@@ -113,7 +113,13 @@ func (l *fakePhoneLeg) CallID() string               { return "agent-leg" }
 func (l *fakePhoneLeg) Media() *Stream               { return nil }
 func (l *fakePhoneLeg) Done() <-chan struct{}        { return l.done }
 func (l *fakePhoneLeg) Hangup(context.Context) error { return nil }
-func (l *fakePhoneLeg) close()                       { close(l.done) }
+func (l *fakePhoneLeg) KeepAlive(context.Context) error {
+	if l.isUp() {
+		return nil
+	}
+	return errors.New("481")
+}
+func (l *fakePhoneLeg) close() { close(l.done) }
 func (l *fakePhoneLeg) isUp() bool {
 	select {
 	case <-l.done:
