@@ -155,7 +155,7 @@ func ParseContactsCSV(r io.Reader, region string) ([]NewContact, []RowError, err
 	if err != nil {
 		return nil, nil, err
 	}
-	p := contactRows{cols: cols, width: len(header), region: region, seen: map[string]int{}}
+	p := contactRows{cols: cols, width: len(header), region: region, seen: map[string]int{}, zones: map[string]string{}}
 	contacts := []NewContact{}
 	var bad []RowError
 	for {
@@ -254,6 +254,9 @@ type contactRows struct {
 	width  int
 	region string
 	seen   map[string]int // E.164 → line of its first row
+	// zones memoises CheckTimeZone: time.LoadLocation reads the zone file
+	// each time, and a file names the same few zones a million times.
+	zones map[string]string // raw zone → reason ("" when fine)
 }
 
 // contact checks one record. skip is true for a blank record (a trailing
@@ -287,7 +290,12 @@ func (p *contactRows) contact(rec []string, line int) (c NewContact, rowErr *Row
 		c.Name = name
 	}
 	if p.cols.timeZone >= 0 {
-		tz, reason := CheckTimeZone(rec[p.cols.timeZone])
+		tz := strings.TrimSpace(rec[p.cols.timeZone])
+		reason, known := p.zones[tz]
+		if !known {
+			_, reason = CheckTimeZone(tz)
+			p.zones[tz] = reason
+		}
 		if reason != "" {
 			return c, &RowError{Line: line, Field: colTimeZone, Reason: reason}, false
 		}
