@@ -118,10 +118,13 @@ func (r *Reconciler) requeueLost(ctx context.Context, rep *Report) error {
 
 func (r *Reconciler) requeueIfLost(ctx context.Context, d DueAttempt, now time.Time, rep *Report) error {
 	info, err := r.insp.GetTaskInfo(QueueAttempts, d.Key.String())
+	deadTask := false // an archived or completed task still holds the id
 	switch {
 	case err == nil && info.State != asynq.TaskStateArchived && info.State != asynq.TaskStateCompleted:
 		return nil // pending, scheduled, active or retrying
-	case err == nil, errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
+	case err == nil:
+		deadTask = true
+	case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
 	default:
 		return fmt.Errorf("look up task %s: %w", d.Key, err)
 	}
@@ -143,8 +146,14 @@ func (r *Reconciler) requeueIfLost(ctx context.Context, d DueAttempt, now time.T
 		return err
 	}
 	if !created {
-		// An archived or completed task still holds the id; the handler
-		// would only add the key to the ready set, so do that directly.
+		if !deadTask {
+			// A live task holds the id after all. (After a Redis flush the
+			// Inspector may not list the queue: an asynq.Client registers a
+			// queue once per process, so GetTaskInfo says "queue not found"
+			// although the task exists and the server will run it.)
+			return nil
+		}
+		// The handler would only add the key to the ready set: do that.
 		if d.DueAt.After(now) {
 			r.log.Warn("reconciler: lost attempt's task id is held by a dead task; will retry when due",
 				"campaign", d.Key.CampaignID, "contact", d.Key.ContactID, "attempt", d.Key.Number)

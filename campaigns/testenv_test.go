@@ -249,6 +249,17 @@ func newTestSQLiteDB(t *testing.T) *sqldb.DB {
 	return db
 }
 
+// newMigratedSQLiteDB is newTestSQLiteDB with the campaigns migrations
+// applied, for tests that need one engine only.
+func newMigratedSQLiteDB(t *testing.T) *sqldb.DB {
+	t.Helper()
+	db := newTestSQLiteDB(t)
+	if err := sqldb.Migrate(context.Background(), db, "campaigns", Migrations); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // testEngines are the SQL engines every store test runs on.
 var testEngines = []struct {
 	name string
@@ -337,8 +348,8 @@ func newTestWorld(t *testing.T, db *sqldb.DB) *testWorld {
 	w.store = NewStore(db, w.clock.Now)
 	w.ready = NewReadySet(w.rdb, w.clock.Now)
 	w.nodes = NewNodes(w.rdb, w.clock.Now)
-	w.client = asynq.NewClientFromRedisClient(w.rdb)
 	w.insp = asynq.NewInspectorFromRedisClient(w.rdb)
+	w.client = asynq.NewClientFromRedisClient(w.rdb)
 	w.feeder = NewFeeder(w.store, w.client, w.clock.Now, 5*time.Minute, w.log)
 	w.reconciler = NewReconciler(w.store, w.ready, w.nodes, w.insp, w.client, w.clock.Now, w.log)
 	w.handlers = NewHandlers(w.ready, w.feeder, w.reconciler, w.clock.Now, w.log)
@@ -414,7 +425,51 @@ func (w *testWorld) attemptTasks(t *testing.T) []*asynq.TaskInfo {
 // removes the task. It returns how many ran.
 func (w *testWorld) drainAttemptTasks(t *testing.T) int {
 	t.Helper()
+	n := len(w.attemptTasks(t))
+	w.drainSomeAttemptTasks(t, n)
+	return n
+}
+
+// contact reads a contact back from SQL.
+func (w *testWorld) contact(t *testing.T, id int64) Contact {
+	t.Helper()
+	c, err := w.store.GetContact(w.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// feed runs the feeder and checks how many tasks it created (want < 0:
+// any number).
+func (w *testWorld) feed(t *testing.T, want int) {
+	t.Helper()
+	n, err := w.feeder.RunOnce(w.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want >= 0 && n != want {
+		t.Fatalf("feeder created %d tasks, want %d", n, want)
+	}
+}
+
+// reconcile runs the reconciler once.
+func (w *testWorld) reconcile(t *testing.T) Report {
+	t.Helper()
+	rep, err := w.reconciler.RunOnce(w.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// drainSomeAttemptTasks is drainAttemptTasks for at most n tasks.
+func (w *testWorld) drainSomeAttemptTasks(t *testing.T, n int) {
+	t.Helper()
 	tasks := w.attemptTasks(t)
+	if len(tasks) > n {
+		tasks = tasks[:n]
+	}
 	for _, ti := range tasks {
 		if err := w.handlers.HandleAttemptDue(w.ctx, asynq.NewTask(ti.Type, ti.Payload)); err != nil {
 			t.Fatalf("handle %s: %v", ti.ID, err)
@@ -423,15 +478,4 @@ func (w *testWorld) drainAttemptTasks(t *testing.T) int {
 			t.Fatalf("delete task %s: %v", ti.ID, err)
 		}
 	}
-	return len(tasks)
-}
-
-// contactState reads a contact back from SQL.
-func (w *testWorld) contact(t *testing.T, id int64) Contact {
-	t.Helper()
-	c, err := w.store.GetContact(w.ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
