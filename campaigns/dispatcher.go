@@ -38,7 +38,8 @@ func (d *Dispatcher) Node() string { return d.node }
 // Claim claims up to n ready attempts of a campaign and loads their contact
 // and campaign. Stale keys (the contact is no longer queued for that attempt
 // number, e.g. a task asynq ran twice) are released and dropped. If the
-// campaign is not running, the claims are given back and none returned.
+// campaign is not running, or SQL fails, the claims are given back and none
+// returned.
 func (d *Dispatcher) Claim(ctx context.Context, campaignID int64, n int) ([]Claimed, error) {
 	keys, err := d.ready.Claim(ctx, campaignID, n, d.node, d.lease)
 	if err != nil || len(keys) == 0 {
@@ -56,8 +57,11 @@ func (d *Dispatcher) Claim(ctx context.Context, campaignID int64, n int) ([]Clai
 	for i, k := range keys {
 		c, err := d.store.GetContact(ctx, k.ContactID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
+			for _, c := range out {
+				d.giveBack(ctx, []AttemptKey{c.Key})
+			}
 			d.giveBack(ctx, keys[i:])
-			return out, fmt.Errorf("claim: %w", err)
+			return nil, fmt.Errorf("claim: %w", err)
 		}
 		if err != nil || c.CampaignID != campaignID || c.State != ContactQueued || c.Attempts != k.Number {
 			d.log.Info("dropped stale ready entry", "campaign", k.CampaignID, "contact", k.ContactID,
