@@ -439,8 +439,8 @@ func (s *Store) ListContacts(ctx context.Context, campaignID int64, limit, offse
 	return out, nil
 }
 
-// Stats counts a campaign's contacts by state and its attempts by outcome
-// (attempts still dialing count under the empty outcome only in Attempts).
+// Stats counts a campaign's contacts by state and its attempts by outcome;
+// Attempts counts every attempt row, ByOutcome only the finished ones.
 func (s *Store) Stats(ctx context.Context, campaignID int64) (Stats, error) {
 	if _, err := s.GetCampaign(ctx, campaignID); err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
