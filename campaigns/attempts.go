@@ -327,6 +327,8 @@ func nextContactState(o Outcome, number, maxAttempts int, retry time.Duration, n
 // the contact scheduled again at nextDue (when the gate says it may be
 // allowed; the attempt number is consumed) or done when nextDue is nil.
 // Like BeginDialing it fails with ErrAlreadyDialed if the attempt moved on.
+// A blocked attempt is not a call but counts against MaxAttempts in Finish,
+// so blocks can only reduce the calls a contact gets, never add to them.
 func (s *Store) Block(ctx context.Context, key AttemptKey, phone, evidence, reason string, nextDue *time.Time) (Attempt, error) {
 	now := fromMS(ms(s.clock()))
 	state := ContactDone
