@@ -6,11 +6,13 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/alo-dialer/alo/internal/testenv"
 )
 
 func TestReadySet(t *testing.T) {
 	ctx := context.Background()
-	rdb := newTestRedis(t)
+	rdb := testenv.Redis(t)
 	clock := newTestClock()
 	r := NewReadySet(rdb, clock.Now)
 	k := func(contact int64) AttemptKey { return AttemptKey{CampaignID: 7, ContactID: contact, Number: 1} }
@@ -106,7 +108,7 @@ func TestReadySet(t *testing.T) {
 
 func TestReadySetDropsGarbage(t *testing.T) {
 	ctx := context.Background()
-	rdb := newTestRedis(t)
+	rdb := testenv.Redis(t)
 	r := NewReadySet(rdb, newTestClock().Now)
 	// Written by something else: not an attempt key, or another campaign's.
 	rdb.ZAdd(ctx, readyKey(5), redisZ(1, "garbage"), redisZ(2, "6/1/1"), redisZ(3, "5/1/1"))
@@ -121,7 +123,7 @@ func TestReadySetDropsGarbage(t *testing.T) {
 
 func TestNodes(t *testing.T) {
 	ctx := context.Background()
-	n := NewNodes(newTestRedis(t), newTestClock().Now)
+	n := NewNodes(testenv.Redis(t), newTestClock().Now)
 	if err := n.Beat(ctx, "a", time.Minute); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/pacing"
 	"github.com/alo-dialer/alo/sqldb"
 )
@@ -131,13 +132,10 @@ func (l *fakePhoneLeg) isUp() bool {
 
 var _ PhoneLeg = (*fakePhoneLeg)(nil)
 
+// testDB is an SQLite database with the dialer migrations applied.
 func testDB(t *testing.T) *sqldb.DB {
 	t.Helper()
-	db, err := sqldb.Open(context.Background(), "", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := testenv.SQLite(t)
 	if err := sqldb.Migrate(context.Background(), db, "dialer", Migrations); err != nil {
 		t.Fatal(err)
 	}

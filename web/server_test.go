@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/sqldb"
 )
 
@@ -35,7 +36,7 @@ type testAPI struct {
 func newTestAPI(t *testing.T) *testAPI {
 	t.Helper()
 	ctx := context.Background()
-	db := openSQLite(t)
+	db := testenv.SQLite(t)
 	if err := sqldb.Migrate(ctx, db, "web", Migrations); err != nil {
 		t.Fatal(err)
 	}

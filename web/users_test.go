@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/sqldb"
 )
 
@@ -112,7 +113,7 @@ func TestRoleCanWrite(t *testing.T) {
 
 func openMigratedSQLite(t *testing.T) *sqldb.DB {
 	t.Helper()
-	db := openSQLite(t)
+	db := testenv.SQLite(t)
 	if err := sqldb.Migrate(context.Background(), db, "web", Migrations); err != nil {
 		t.Fatal(err)
 	}
