@@ -201,7 +201,11 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 	})
 	doneDialing()
 	if err != nil {
-		p.finish(bg, log, att.ID, campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: err.Error(), CallID: dr.CallID})
+		reason := err.Error()
+		if ctx.Err() != nil {
+			reason = "cancelled while ringing: node shutting down"
+		}
+		p.finish(bg, log, att.ID, campaigns.Result{Outcome: campaigns.OutcomeFailed, Reason: reason, CallID: dr.CallID})
 		return
 	}
 	log = log.With("call_id", dr.CallID)

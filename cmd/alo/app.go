@@ -40,7 +40,7 @@ type app struct {
 	log   *slog.Logger
 	cfg   ServeConfig
 	db    *sqldb.DB
-	rdb   redis.UniversalClient
+	rdb   *redis.Client
 	store *campaigns.Store
 	users *web.Users
 	sip   *dialer.SIP
@@ -126,7 +126,7 @@ func (a *app) close() {
 //
 // The caller closes the app (close) after run returns, so it can still read
 // the database, as the demo's summary does.
-func (a *app) run(ctx context.Context, ready func(httpURL string)) error {
+func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	log := a.log
 	node := a.cfg.Node
 
@@ -158,28 +158,33 @@ func (a *app) run(ctx context.Context, ready func(httpURL string)) error {
 	insp := asynq.NewInspectorFromRedisClient(a.rdb)
 	feeder := campaigns.NewFeeder(a.store, aclient, clockNow, feedHorizon, log.With("component", "feeder"))
 	reconciler := campaigns.NewReconciler(a.store, ready, nodes, insp, aclient, clockNow, log.With("component", "reconciler"))
-	handlers := campaigns.NewHandlers(ready, feeder, reconciler, log.With("component", "tasks"))
+	handlers := campaigns.NewHandlers(ready, feeder, reconciler, clockNow, log.With("component", "tasks"))
 	dispatcher := campaigns.NewDispatcher(a.store, ready, node, claimLease, log.With("component", "dispatcher"))
 
 	mux := asynq.NewServeMux()
 	handlers.Register(mux)
 	srv := asynq.NewServerFromRedisClient(a.rdb, asynq.Config{
 		Concurrency:              10,
-		Queues:                   map[string]int{campaigns.QueueAttempts: 6, campaigns.QueueMaintenance: 1},
+		Queues:                   map[string]int{campaigns.QueueAttempts: 1},
 		DelayedTaskCheckInterval: time.Second,
 		TaskCheckInterval:        200 * time.Millisecond,
 		Logger:                   asynqLogger{log.With("component", "asynq")},
 		LogLevel:                 asynq.WarnLevel,
 		ShutdownTimeout:          3 * time.Second,
 	})
-	sched := asynq.NewSchedulerFromRedisClient(a.rdb, &asynq.SchedulerOpts{
+	// The scheduler gets its own connection: asynq refuses to close a shared
+	// one and logs an error at every shutdown.
+	ro := a.rdb.Options()
+	sched := asynq.NewScheduler(asynq.RedisClientOpt{
+		Network: ro.Network, Addr: ro.Addr, Username: ro.Username, Password: ro.Password, DB: ro.DB, TLSConfig: ro.TLSConfig,
+	}, &asynq.SchedulerOpts{
 		Logger:   asynqLogger{log.With("component", "asynq-scheduler")},
 		LogLevel: asynq.WarnLevel,
 	})
-	if _, err := sched.Register(feedEvery, campaigns.NewFeedTask(), asynq.Queue(campaigns.QueueMaintenance), asynq.Unique(2*time.Second)); err != nil {
+	if _, err := sched.Register(feedEvery, campaigns.NewFeedTask(), asynq.Unique(2*time.Second)); err != nil {
 		return fmt.Errorf("schedule feeder: %w", err)
 	}
-	if _, err := sched.Register(reconcileEvery, campaigns.NewReconcileTask(), asynq.Queue(campaigns.QueueMaintenance), asynq.Unique(10*time.Second)); err != nil {
+	if _, err := sched.Register(reconcileEvery, campaigns.NewReconcileTask(), asynq.Unique(10*time.Second)); err != nil {
 		return fmt.Errorf("schedule reconciler: %w", err)
 	}
 
@@ -257,8 +262,8 @@ func (a *app) run(ctx context.Context, ready func(httpURL string)) error {
 
 	url := "http://" + ln.Addr().String()
 	log.Info("alo is serving", "http", url, "sip", a.cfg.SIPAddr, "node", node, "db", string(a.db.Dialect))
-	if ready != nil {
-		ready(url)
+	if onReady != nil {
+		onReady(url)
 	}
 
 	var runErr error
