@@ -303,7 +303,12 @@ func (c *Carrier) hangup(log *slog.Logger, dlg *sipgo.DialogServerSession) {
 func (c *Carrier) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	if err := c.dialogs.ReadBye(req, tx); err != nil {
 		c.respond(req, tx, 481, "Call/Transaction Does Not Exist", nil)
+		return
 	}
+	// Gone now, for any request right after the BYE.
+	c.mu.Lock()
+	delete(c.calls, callID(req))
+	c.mu.Unlock()
 }
 
 // refresh answers an in-dialog re-INVITE (a session-timer refresh or a
