@@ -89,6 +89,9 @@ func TestServeEndToEnd(t *testing.T) {
 		"ALO_RTP_PORTS=" + fmt.Sprintf("%d-%d", rtpBase, rtpBase+199),
 		"ALO_NODE=e2e",
 		"REDIS_URL=" + redisURL,
+		// SQLite in the data dir, as `alo user add` used; and no trunk
+		// credentials from the caller's environment (the later value wins).
+		"DATABASE_URL=", "ALO_TRUNK_USER=", "ALO_TRUNK_PASSWORD=",
 	}
 	serveLog := startServe(t, alo, tmp, env)
 	api := &apiClient{t: t, base: "http://" + httpAddr + "/api/v1", token: token, log: serveLog}
