@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -18,11 +20,18 @@ import (
 
 // DialOptions shape one outgoing call.
 type DialOptions struct {
-	// CallerID is the E.164 number presented to the callee, or empty.
+	// CallerID is the E.164 number presented to the callee, or empty (the
+	// trunk's FromUser then).
 	CallerID string
+	// CampaignID picks the trunk group (Trunks.SetCampaignGroup).
+	CampaignID int64
+	// AttemptID ties the call legs recorded to the attempt.
+	AttemptID int64
 	// RingTimeout is when alo gives up with CANCEL, counted from the first
-	// 18x, or from the INVITE if none comes. Zero means DefaultRingTimeout.
+	// 18x, or from the INVITE if none comes. Zero means DefaultRingTimeout;
+	// customer calls never ring less than SIPConfig.MinRing nor MinRing.
 	RingTimeout time.Duration
+	MinRing     time.Duration
 	// AutoAnswer asks the phone to pick up at once (agent legs): Call-Info
 	// answer-after=0 and Alert-Info info=alert-autoanswer, which between them
 	// Polycom, Yealink, Grandstream, Snom and most softphones honour.
@@ -35,7 +44,8 @@ type DialOptions struct {
 // DefaultRingTimeout bounds ringing when DialOptions.RingTimeout is zero.
 const DefaultRingTimeout = 60 * time.Second
 
-// DialResult is how an INVITE ended.
+// DialResult is how an attempt's INVITEs ended (the last one when the call
+// failed over to another trunk).
 type DialResult struct {
 	Answered bool
 	Outcome  campaigns.Outcome // when not answered (OutcomeForResponse)
@@ -45,6 +55,16 @@ type DialResult struct {
 	// CancelRaced says a 200 arrived after our CANCEL: it was ACKed and
 	// BYEd at once, so the callee was not left with a silent call.
 	CancelRaced bool
+	// Trunk names the trunk of the last INVITE; Legs counts the INVITEs
+	// sent (more than one after a failover).
+	Trunk   string
+	TrunkID int64
+	Legs    int
+
+	// early says the trunk refused before any 18x (500, 502, 503 or no
+	// response at all): the callee cannot have been reached, so another
+	// trunk may be tried within the same attempt (DESIGN.md).
+	early bool
 }
 
 // ErrInvalidInput marks a number, caller ID or URI refused before any
@@ -54,20 +74,59 @@ var ErrInvalidInput = errors.New("invalid dial input")
 // errRingTimeout is the cancel cause when the ring timeout fires.
 var errRingTimeout = errors.New("ring timeout")
 
-// DialCustomer calls an E.164 number through the trunk, answering 401/407
-// challenges with the trunk's credentials. A SIP refusal is a DialResult
-// with Answered=false and a nil Leg; err is for local failures (bad number,
-// no RTP port, SIP not listening, ctx ended).
+// DialCustomer calls an E.164 number through the campaign's trunk group,
+// answering 401/407 challenges with each trunk's credentials. A trunk that
+// refuses before any 18x (500, 502, 503, or no response within
+// SIPConfig.NoResponseTimeout) hands the call to the next trunk of the
+// group: more legs, one attempt. A SIP refusal is a DialResult with
+// Answered=false and a nil Leg; err is for local failures (bad number, no
+// RTP port, SIP not listening, ctx ended).
 func (s *SIP) DialCustomer(ctx context.Context, number string, o DialOptions) (*Leg, DialResult, error) {
 	if !validE164(number) {
 		return nil, DialResult{}, fmt.Errorf("%w: number %q is not E.164 (+ and 8-15 digits)", ErrInvalidInput, number)
 	}
-	if !s.hasTrunk {
-		return nil, DialResult{}, errors.New("dial customer: no trunk configured")
+	if o.CallerID != "" && !validE164(o.CallerID) {
+		return nil, DialResult{}, fmt.Errorf("%w: caller id %q is not E.164", ErrInvalidInput, o.CallerID)
 	}
-	uri := *s.trunk.Clone()
-	uri.User = number
-	return s.dial(ctx, "customer", uri, o, s.cfg.Trunk.User, s.cfg.Trunk.Password)
+	cands := s.trunks.route(o.CampaignID)
+	res := DialResult{Outcome: campaigns.OutcomeCongestion}
+	if len(cands) == 0 {
+		res.Reason = fmt.Sprintf("%v: no trunk in group %q", ErrNoTrunk, s.trunks.CampaignGroup(o.CampaignID))
+		return nil, res, nil
+	}
+	var skipped []string
+	for i, lt := range cands {
+		release, err := lt.acquire(s.clock())
+		if err != nil {
+			skipped = append(skipped, err.Error())
+			continue
+		}
+		legs := res.Legs
+		uri := *lt.uri.Clone()
+		uri.User = number
+		leg, r, err := s.dial(ctx, dialSpec{kind: "customer", uri: uri, trunk: lt}, o)
+		r.Legs = legs + 1
+		if leg != nil {
+			leg.onEnd = release
+		} else {
+			release()
+		}
+		if err == nil && (r.Code != 0 || r.early) {
+			lt.observe(r.Code, s.clock(), s.trunks.cfg.BreakerCooldown, s.trunks.cfg.BreakerFailures, s.log)
+		}
+		res = r
+		if err != nil || r.Answered || !r.early {
+			return leg, res, err
+		}
+		if i < len(cands)-1 {
+			s.log.Warn("trunk refused before ringing; failing over", "trunk", lt.t, "code", r.Code,
+				"call_id", r.CallID, "attempt_id", o.AttemptID)
+		}
+	}
+	if res.Legs == 0 {
+		res.Reason = fmt.Sprintf("%v: %s", ErrNoTrunk, strings.Join(skipped, "; "))
+	}
+	return nil, res, nil
 }
 
 // DialAgent calls an agent's phone directly at its SIP URI.
@@ -82,7 +141,22 @@ func (s *SIP) DialAgent(ctx context.Context, uri string, o DialOptions) (*Leg, D
 	if u.Scheme != "sip" || u.Host == "" {
 		return nil, DialResult{}, fmt.Errorf("%w: agent uri %q: want sip:user@host[:port]", ErrInvalidInput, uri)
 	}
-	return s.dial(ctx, "agent", u, o, "", "")
+	if o.CallerID != "" && !validE164(o.CallerID) {
+		return nil, DialResult{}, fmt.Errorf("%w: caller id %q is not E.164", ErrInvalidInput, o.CallerID)
+	}
+	return s.dial(ctx, dialSpec{kind: "agent", uri: u}, o)
+}
+
+// dialSpec is where one INVITE goes.
+type dialSpec struct {
+	kind  string // customer or agent
+	uri   sip.Uri
+	trunk *liveTrunk // customer legs
+	// dest, if set, sends the INVITE to this host:port over transport
+	// whatever the Request-URI says (a registered phone behind NAT is
+	// reached at the address its REGISTER came from).
+	dest      string
+	transport string
 }
 
 // validE164 accepts "+" and 8 to 15 digits, the first not 0 (ITU-T E.164).
@@ -107,48 +181,100 @@ func validHeaderValue(v string) error {
 	return nil
 }
 
-func (s *SIP) dial(ctx context.Context, kind string, uri sip.Uri, o DialOptions, user, password string) (*Leg, DialResult, error) {
-	if o.CallerID != "" && !validE164(o.CallerID) {
-		return nil, DialResult{}, fmt.Errorf("%w: caller id %q is not E.164", ErrInvalidInput, o.CallerID)
+func (s *SIP) dial(ctx context.Context, spec dialSpec, o DialOptions) (*Leg, DialResult, error) {
+	kind := spec.kind
+	var sock *sipSocket
+	var err error
+	var trunk Trunk
+	if spec.trunk != nil {
+		trunk = spec.trunk.t
+		sock, err = s.socketFor(ctx, trunk)
+	} else {
+		sock, err = s.session(ctx)
 	}
-	dua, err := s.session(ctx)
 	if err != nil {
-		return nil, DialResult{}, err
+		return nil, DialResult{}, fmt.Errorf("dial %s: %w", kind, err)
 	}
-	log := s.log.With("leg", kind, "to", uri.String())
+	log := s.log.With("leg", kind, "to", spec.uri.String())
+	if spec.trunk != nil {
+		log = log.With("trunk", trunk.String())
+	}
+	if o.AttemptID != 0 {
+		log = log.With("attempt_id", o.AttemptID)
+	}
 	stream, err := newStream(s.ports, log)
 	if err != nil {
 		return nil, DialResult{}, fmt.Errorf("dial %s: %w", kind, err)
 	}
 	sessID := rand.Uint64() >> 2
-	req := s.inviteRequest(kind, uri, o, offerSDP(s.advertise, stream.Port(), sessID, 1))
+	req, fromUser := s.inviteRequest(spec, o, offerSDP(s.advertise, stream.Port(), sessID, 1))
 	callID := req.CallID().Value()
 	log = log.With("call_id", callID)
-	res := DialResult{CallID: callID}
+	res := DialResult{CallID: callID, Trunk: trunk.Name, TrunkID: trunk.ID}
+	ev := CallLeg{AttemptID: o.AttemptID, Kind: kind, TrunkID: trunk.ID, Trunk: trunk.Name, CallID: callID,
+		CallerID: fromUser, Callee: spec.uri.User}
+	if kind == "agent" {
+		ev.Callee = spec.uri.String()
+	}
 
 	ringTimeout := o.RingTimeout
 	if ringTimeout <= 0 {
 		ringTimeout = DefaultRingTimeout
 	}
+	if kind == "customer" {
+		// Never ring less than the rule set's minimum (DESIGN.md, invariant 5).
+		ringTimeout = max(ringTimeout, s.cfg.MinRing, o.MinRing)
+	}
 	ringCtx, cancelRing := context.WithCancelCause(ctx)
 	defer cancelRing(nil)
-	timer := time.AfterFunc(ringTimeout, func() { cancelRing(errRingTimeout) })
+	var evMu sync.Mutex // the timers and OnResponse run on other goroutines
+	timer := time.AfterFunc(ringTimeout, func() {
+		evMu.Lock()
+		ev.CancelAt = s.clock()
+		evMu.Unlock()
+		cancelRing(errRingTimeout)
+	})
 	defer timer.Stop()
+	// A trunk that sends nothing at all is dead or unreachable; waiting for
+	// Timer B (32 s) would hold the attempt, so give up on it early. No
+	// CANCEL can be sent before a provisional (RFC 3261 §9.1).
+	var noResponse atomic.Bool
+	silence := time.AfterFunc(s.cfg.NoResponseTimeout, func() {
+		noResponse.Store(true)
+		cancelRing(sipgo.WaitAnswerForceCancelErr)
+	})
+	defer silence.Stop()
 
-	dialog, err := dua.WriteInvite(ctx, req)
+	ev.InviteAt = s.clock()
+	dialog, err := sock.dialogUA.WriteInvite(ctx, req)
 	if err != nil {
 		stream.close()
 		return nil, res, fmt.Errorf("dial %s: send invite: %w", kind, err)
 	}
 	log.Info("invite sent")
+	user, password := "", ""
+	if spec.trunk != nil {
+		user, password = trunk.User, trunk.Password
+	}
 	var rang, provisional bool
 	err = dialog.WaitAnswer(ringCtx, sipgo.AnswerOptions{
 		Username: user,
 		Password: password,
 		OnResponse: func(r *sip.Response) error {
+			silence.Stop()
 			if !r.IsProvisional() {
+				if r.IsSuccess() {
+					evMu.Lock()
+					ev.AnswerAt = s.clock()
+					evMu.Unlock()
+				}
 				return nil
 			}
+			evMu.Lock()
+			if !provisional {
+				ev.ProvisionalAt, ev.ProvisionalCode = s.clock(), r.StatusCode
+			}
+			evMu.Unlock()
 			provisional = true
 			if r.StatusCode >= 180 && !rang {
 				rang = true
@@ -164,6 +290,8 @@ func (s *SIP) dial(ctx context.Context, kind string, uri sip.Uri, o DialOptions,
 			return nil
 		},
 	})
+	silence.Stop()
+	timer.Stop()
 	final := dialog.InviteResponse
 	if final != nil && final.IsProvisional() {
 		final = nil
@@ -171,22 +299,28 @@ func (s *SIP) dial(ctx context.Context, kind string, uri sip.Uri, o DialOptions,
 	if final != nil {
 		res.Code, res.Reason = final.StatusCode, final.Reason
 	}
+	evMu.Lock()
+	ev.Code, ev.Reason = res.Code, res.Reason
+	evMu.Unlock()
 
 	if err == nil {
-		return s.established(ctx, kind, dialog, stream, sessID, res, log)
+		return s.established(ctx, kind, dialog, stream, sessID, res, &ev, log)
 	}
 	stream.close()
 	defer dialog.Close()
 
+	cause := context.Cause(ringCtx)
 	cancelled := ringCtx.Err() != nil
-	timedOut := errors.Is(context.Cause(ringCtx), errRingTimeout)
+	timedOut := errors.Is(cause, errRingTimeout)
+	silent := noResponse.Load() && !provisional && final == nil
 	if cancelled && final != nil && final.IsSuccess() {
 		// The callee answered as our CANCEL crossed: ACK and BYE at once.
 		res.CancelRaced = true
-		s.hangupGhost(dialog.InviteRequest.Clone(), final, log)
+		s.hangupGhost(sock, dialog.InviteRequest.Clone(), final, log)
 	} else if cancelled && final == nil {
-		// CANCEL sent, no final yet: if a 200 still comes, ACK and BYE it.
-		s.watchGhost(dialog.InviteRequest.Clone())
+		// CANCEL sent (or the INVITE abandoned), no final yet: if a 200
+		// still comes, ACK and BYE it.
+		s.watchGhost(sock, dialog.InviteRequest.Clone())
 	}
 
 	switch {
@@ -199,20 +333,55 @@ func (s *SIP) dial(ctx context.Context, kind string, uri sip.Uri, o DialOptions,
 	default:
 		res.Outcome = OutcomeForResponse(0, cancelled) // no response at all
 	}
+	if silent {
+		res.Reason = "no response to INVITE"
+	}
+	res.early = !rang && (silent || (final != nil && refused(final.StatusCode)) || (final == nil && !provisional && !cancelled))
+	if res.CancelRaced {
+		ev.ByeAt, ev.ByeBy, ev.EndReason = s.clock(), "local", "answer raced CANCEL"
+	}
+	s.recordLeg(ev, log)
 	log.Info("call not answered", "outcome", string(res.Outcome), "code", res.Code, "reason", res.Reason,
-		"ring_timeout", timedOut, "cancel_raced", res.CancelRaced)
-	if cancelled && !timedOut {
+		"ring_timeout", timedOut, "no_response", silent, "cancel_raced", res.CancelRaced)
+	if cancelled && !timedOut && !silent {
 		return nil, res, fmt.Errorf("dial %s: %w", kind, ctx.Err())
 	}
 	return nil, res, nil
 }
 
-// inviteRequest builds the INVITE with our SDP offer.
-func (s *SIP) inviteRequest(kind string, uri sip.Uri, o DialOptions, offer []byte) *sip.Request {
+// recordLeg stores an unanswered leg's evidence.
+func (s *SIP) recordLeg(ev CallLeg, log *slog.Logger) {
+	if s.cfg.Legs == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := s.cfg.Legs.StartLeg(ctx, ev); err != nil {
+		log.Error("record call leg", "err", err)
+	}
+}
+
+// inviteRequest builds the INVITE with our SDP offer and the trunk's
+// caller-ID presentation; it returns the From user presented.
+func (s *SIP) inviteRequest(spec dialSpec, o DialOptions, offer []byte) (*sip.Request, string) {
+	uri := spec.uri
+	var t Trunk
+	if spec.trunk != nil {
+		t = spec.trunk.t
+		if t.Transport == TransportTCP || t.Transport == TransportTLS {
+			if uri.UriParams == nil {
+				uri.UriParams = sip.NewParams()
+			}
+			uri.UriParams.Add("transport", t.Transport)
+		}
+	}
 	req := sip.NewRequest(sip.INVITE, uri)
 	fromUser := o.CallerID
-	if fromUser == "" && kind == "customer" {
-		fromUser = s.cfg.Trunk.User
+	if fromUser == "" {
+		fromUser = t.FromUser
+	}
+	if fromUser == "" {
+		fromUser = t.User
 	}
 	if fromUser == "" {
 		fromUser = "alo"
@@ -224,6 +393,25 @@ func (s *SIP) inviteRequest(kind string, uri sip.Uri, o DialOptions, offer []byt
 	req.AppendHeader(from)
 	req.AppendHeader(to)
 	req.AppendHeader(&callID)
+	if spec.trunk != nil && spec.trunk.proxy != nil {
+		// Loose routing through the outbound proxy (RFC 3261 §16.12.1.1):
+		// the Request-URI stays the carrier's.
+		p := spec.trunk.proxy
+		req.AppendHeader(sip.NewHeader("Route", "<"+p.String()+";lr>"))
+		req.SetDestination(p.HostPort())
+	}
+	if spec.dest != "" {
+		req.SetDestination(spec.dest)
+	}
+	if spec.transport != "" {
+		req.SetTransport(strings.ToUpper(spec.transport))
+	}
+	if t.PAI != "" {
+		req.AppendHeader(sip.NewHeader("P-Asserted-Identity", "<sip:"+t.PAI+"@"+s.advertise+">"))
+	}
+	if t.Privacy != "" {
+		req.AppendHeader(sip.NewHeader("Privacy", t.Privacy))
+	}
 	req.AppendHeader(sip.NewHeader("User-Agent", s.cfg.UserAgent))
 	req.AppendHeader(sip.NewHeader("Allow", allowMethods))
 	if o.AutoAnswer {
@@ -232,19 +420,44 @@ func (s *SIP) inviteRequest(kind string, uri sip.Uri, o DialOptions, offer []byt
 	}
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(offer)
-	return req
+	return req, fromUser
 }
 
 // established finishes an answered call: parse the answer, start media,
 // ACK, and register the leg for in-dialog requests.
-func (s *SIP) established(ctx context.Context, kind string, dialog *sipgo.DialogClientSession, stream *Stream, sessID uint64, res DialResult, log *slog.Logger) (*Leg, DialResult, error) {
+func (s *SIP) established(ctx context.Context, kind string, dialog *sipgo.DialogClientSession, stream *Stream, sessID uint64, res DialResult, ev *CallLeg, log *slog.Logger) (*Leg, DialResult, error) {
 	rm, perr := parseAnswer(dialog.InviteResponse.Body())
+	var leg *Leg
+	if perr == nil {
+		// Register the leg before the ACK leaves: the peer may send a
+		// re-INVITE or BYE the moment it has the ACK.
+		leg = &Leg{
+			s:        s,
+			kind:     kind,
+			callID:   res.CallID,
+			dialogID: dialog.ID,
+			dialog:   dialog,
+			media:    stream,
+			sessID:   sessID,
+			done:     make(chan struct{}),
+			answerAt: s.clock(),
+			evidence: make(chan int64, 1),
+		}
+		leg.sdpVersion.Store(1)
+		leg.log = s.log.With("leg", kind, "call_id", res.CallID)
+		stream.start(rm)
+		s.legs.Store(dialog.ID, leg)
+	}
 	if err := dialog.Ack(ctx); err != nil {
+		s.legs.Delete(dialog.ID)
 		stream.close()
 		dialog.Close()
 		res.Outcome = campaigns.OutcomeFailed
+		ev.EndReason = "ack failed"
+		s.recordLeg(*ev, log)
 		return nil, res, fmt.Errorf("dial %s: ack: %w", kind, err)
 	}
+	ev.AckAt = s.clock()
 	if perr != nil {
 		// Answered without media we can use: end it rather than hold a
 		// silent call (RFC 3264: ACK, then BYE).
@@ -254,23 +467,15 @@ func (s *SIP) established(ctx context.Context, kind string, dialog *sipgo.Dialog
 		bye.Laddr = dialog.InviteRequest.Laddr
 		_ = dialog.WriteBye(ctx, bye)
 		res.Outcome, res.Reason = campaigns.OutcomeFailed, "unusable SDP answer: "+perr.Error()
+		ev.ByeAt, ev.ByeBy, ev.EndReason = s.clock(), "local", "unusable SDP answer"
+		s.recordLeg(*ev, log)
 		return nil, res, nil
 	}
-	leg := &Leg{
-		s:        s,
-		kind:     kind,
-		callID:   res.CallID,
-		dialogID: dialog.ID,
-		dialog:   dialog,
-		media:    stream,
-		sessID:   sessID,
-		done:     make(chan struct{}),
-	}
-	leg.sdpVersion.Store(1)
-	leg.log = s.log.With("leg", kind, "call_id", res.CallID)
-	s.legs.Store(dialog.ID, leg)
-	stream.start(rm)
 	res.Answered = true
+	leg.recordStart(*ev)
+	if kind == "customer" {
+		s.bg.Go(leg.watch)
+	}
 	log.Info("call answered", "codec", rm.Codec, "rtp_remote", rm.Addr.String(), "rtp_port", stream.Port(), "lenient_sdp", rm.Lenient)
 	return leg, res, nil
 }
@@ -294,10 +499,17 @@ const ghostByeTimeout = 5 * time.Second
 // final response, so that a 2xx arriving later (handled by
 // onUnhandledResponse) is ACKed and BYEd instead of leaving the callee on a
 // silent line (DESIGN.md, invariant 5).
-func (s *SIP) watchGhost(inv *sip.Request) {
+func (s *SIP) watchGhost(sock *sipSocket, inv *sip.Request) {
 	callID := inv.CallID().Value()
-	s.cancelled.Store(callID, inv)
-	time.AfterFunc(ghostWatch, func() { s.cancelled.CompareAndDelete(callID, inv) })
+	g := &ghost{sock: sock, inv: inv}
+	s.cancelled.Store(callID, g)
+	time.AfterFunc(ghostWatch, func() { s.cancelled.CompareAndDelete(callID, g) })
+}
+
+// ghost is an INVITE we gave up on, with the socket it left from.
+type ghost struct {
+	sock *sipSocket
+	inv  *sip.Request
 }
 
 // onUnhandledResponse sees responses that match no transaction: mostly
@@ -312,18 +524,14 @@ func (s *SIP) onUnhandledResponse(res *sip.Response) {
 	if !ok {
 		return
 	}
-	s.hangupGhost(v.(*sip.Request), res, s.log.With("call_id", callID.Value()))
+	g := v.(*ghost)
+	s.hangupGhost(g.sock, g.inv, res, s.log.With("call_id", callID.Value()))
 }
 
 // hangupGhost ACKs and BYEs a 2xx that answered an INVITE we had
 // CANCELled. It runs in the background (bounded), tracked for Serve's exit.
-func (s *SIP) hangupGhost(inv *sip.Request, res *sip.Response, log *slog.Logger) {
-	s.mu.RLock()
-	client := s.client
-	s.mu.RUnlock()
-	if client == nil {
-		return
-	}
+func (s *SIP) hangupGhost(sock *sipSocket, inv *sip.Request, res *sip.Response, log *slog.Logger) {
+	client := sock.client
 	s.cancelled.Delete(inv.CallID().Value())
 	target := ackTarget(inv, res)
 	mk := func(m sip.RequestMethod, seq uint32) *sip.Request {

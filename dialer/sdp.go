@@ -52,8 +52,15 @@ func offerSDP(host string, port int, sessID, version uint64) []byte {
 	return sdpBody(host, port, sessID, version, offerFormats)
 }
 
-// sdpBody writes a one-stream audio description.
+// sdpBody writes a one-stream, sendrecv audio description.
 func sdpBody(host string, port int, sessID, version uint64, formats []sdpFormat) []byte {
+	return sdpBodyDir(host, port, sessID, version, formats, dirSendRecv)
+}
+
+// sdpBodyDir writes a one-stream audio description with a direction
+// attribute (RFC 3264 §6.1): the answer to a hold offer says recvonly or
+// inactive.
+func sdpBodyDir(host string, port int, sessID, version uint64, formats []sdpFormat, dir string) []byte {
 	ip := "IP4"
 	if a, err := netip.ParseAddr(host); err == nil && a.Is6() && !a.Is4In6() {
 		ip = "IP6"
@@ -76,7 +83,7 @@ func sdpBody(host string, port int, sessID, version uint64, formats []sdpFormat)
 		}
 	}
 	fmt.Fprintf(&b, "a=ptime:20\r\n")
-	fmt.Fprintf(&b, "a=sendrecv\r\n")
+	fmt.Fprintf(&b, "a=%s\r\n", dir)
 	return []byte(b.String())
 }
 
@@ -228,4 +235,70 @@ func pickMedia(host string, port int, formats []string, rtpmap map[uint8]string)
 		return remoteMedia{}, errNoCodec
 	}
 	return rm, nil
+}
+
+// Media directions (RFC 3264 §5.1).
+const (
+	dirSendRecv = "sendrecv"
+	dirSendOnly = "sendonly"
+	dirRecvOnly = "recvonly"
+	dirInactive = "inactive"
+)
+
+// offerDirection reads the direction of the first audio stream of an offer
+// (a media-level attribute overrides the session-level one). A connection
+// address of 0.0.0.0 is the RFC 2543 way to put a call on hold and reads
+// as sendonly. No attribute means sendrecv.
+func offerDirection(body []byte) string {
+	session, media := "", ""
+	inAudio, seenAudio, zeroConn := false, false, false
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case strings.HasPrefix(line, "m="):
+			if seenAudio {
+				inAudio = false
+				continue
+			}
+			f := strings.Fields(line[2:])
+			inAudio = len(f) > 0 && f[0] == "audio"
+			seenAudio = seenAudio || inAudio
+		case strings.HasPrefix(line, "c="):
+			f := strings.Fields(line[2:])
+			if len(f) >= 3 && (inAudio || !seenAudio) && strings.SplitN(f[2], "/", 2)[0] == "0.0.0.0" {
+				zeroConn = true
+			}
+		case line == "a=sendrecv" || line == "a=sendonly" || line == "a=recvonly" || line == "a=inactive":
+			if inAudio {
+				media = line[2:]
+			} else if !seenAudio {
+				session = line[2:]
+			}
+		}
+	}
+	dir := dirSendRecv
+	if session != "" {
+		dir = session
+	}
+	if media != "" {
+		dir = media
+	}
+	if zeroConn && dir == dirSendRecv {
+		dir = dirSendOnly
+	}
+	return dir
+}
+
+// answerDirection is our side of an offered direction (RFC 3264 §6.1).
+func answerDirection(offer string) string {
+	switch offer {
+	case dirSendOnly:
+		return dirRecvOnly
+	case dirRecvOnly:
+		return dirSendOnly
+	case dirInactive:
+		return dirInactive
+	}
+	return dirSendRecv
 }

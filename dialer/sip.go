@@ -15,25 +15,43 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
-// Trunk is the carrier alo sends customer calls through.
-type Trunk struct {
-	URI      string // e.g. "sip:127.0.0.1:5070"
-	User     string // digest user name, also the From user when no caller ID is given
-	Password string // digest password; never logged
-}
-
-// LogValue keeps the password out of structured logs.
-func (t Trunk) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("uri", t.URI), slog.String("user", t.User))
-}
-
 // SIPConfig configures the dialer's user agent.
 type SIPConfig struct {
 	ListenAddr    string // UDP host:port for SIP, e.g. "0.0.0.0:5060"
 	AdvertiseHost string // IP put in Contact, Via and SDP; "" = ListenAddr host, or 127.0.0.1 if unspecified
 	RTPPorts      PortRange
-	Trunk         Trunk
-	UserAgent     string
+	// Trunk is the default trunk (ALO_TRUNK_URI), used when Trunks is nil.
+	Trunk Trunk
+	// Trunks is the live trunk set (API-managed trunks and the default);
+	// nil builds one holding Trunk only.
+	Trunks    *Trunks
+	UserAgent string
+	// Legs records every INVITE's evidence; nil records nothing.
+	Legs LegRecorder
+	// Clock stamps the leg evidence; nil is time.Now.
+	Clock func() time.Time
+	// MinRing is the floor of every customer call's ring timeout (the
+	// rule set's minimum ring, DESIGN.md invariant 5); 0 means none.
+	MinRing time.Duration
+	// NoResponseTimeout is how long a trunk may leave an INVITE without
+	// any response before alo gives up on it and fails over (default 5 s;
+	// RFC 3261's Timer B, 32 s, is far too long for a dialer).
+	NoResponseTimeout time.Duration
+	// MediaTimeout ends a customer leg that has received no RTP for this
+	// long (default 30 s; negative disables). Agent legs are exempt.
+	MediaTimeout time.Duration
+	// MaxCallDuration ends a customer leg this long after its answer
+	// (default 2 h; negative disables). Agent legs are exempt.
+	MaxCallDuration time.Duration
+}
+
+// sipSocket is one local SIP address alo sends from, with the client and
+// dialog UA bound to it. Trunks that pin a local port get their own.
+type sipSocket struct {
+	client   *sipgo.Client
+	dialogUA *sipgo.DialogUA
+	local    netip.AddrPort
+	conn     net.PacketConn // nil for the stream (TCP/TLS) socket
 }
 
 // SIP is alo's SIP user agent: it places calls to customers through the
@@ -46,18 +64,20 @@ type SIP struct {
 	ua        *sipgo.UserAgent
 	srv       *sipgo.Server
 	ports     *portPool
-	trunk     sip.Uri
-	hasTrunk  bool
+	trunks    *Trunks
+	clock     func() time.Time
+	listenIP  netip.Addr
 	advertise string
 
 	ready     chan struct{}
 	serveOnce sync.Once
 
 	mu       sync.RWMutex // guards the fields set by Serve
-	client   *sipgo.Client
-	dialogUA *sipgo.DialogUA
-	contact  sip.ContactHeader
-	local    netip.AddrPort
+	main     *sipSocket
+	pinned   map[int]*sipSocket // local port → socket of trunks that pin one
+	stream   *sipSocket         // TCP/TLS requests (ephemeral local ports)
+	serveCtx context.Context
+	served   []chan error
 
 	legs      sync.Map // dialog ID → *Leg
 	cancelled sync.Map // Call-ID → *sip.Request: INVITEs we CANCELled (a late 2xx is ACKed and BYEd)
@@ -96,18 +116,25 @@ func NewSIP(cfg SIPConfig, log *slog.Logger) (*SIP, error) {
 	if err := cfg.RTPPorts.Validate(); err != nil {
 		return nil, fmt.Errorf("rtp port range: %w", err)
 	}
-	s := &SIP{cfg: cfg, log: log, advertise: advertise, ready: make(chan struct{})}
-	if cfg.Trunk.URI != "" {
-		if err := sip.ParseUri(cfg.Trunk.URI, &s.trunk); err != nil {
-			return nil, fmt.Errorf("trunk uri %q: %w", cfg.Trunk.URI, err)
-		}
-		if s.trunk.Scheme != "sip" || s.trunk.Host == "" {
-			return nil, fmt.Errorf("trunk uri %q: want sip:host[:port]", cfg.Trunk.URI)
-		}
-		s.hasTrunk = true
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
 	}
-	if err := validHeaderValue(cfg.Trunk.User); err != nil {
-		return nil, fmt.Errorf("trunk user: %w", err)
+	if cfg.NoResponseTimeout <= 0 {
+		cfg.NoResponseTimeout = 5 * time.Second
+	}
+	if cfg.MediaTimeout == 0 {
+		cfg.MediaTimeout = 30 * time.Second
+	}
+	if cfg.MaxCallDuration == 0 {
+		cfg.MaxCallDuration = 2 * time.Hour
+	}
+	s := &SIP{cfg: cfg, log: log, advertise: advertise, ready: make(chan struct{}), clock: cfg.Clock,
+		listenIP: listenIP, pinned: map[int]*sipSocket{}}
+	s.trunks = cfg.Trunks
+	if s.trunks == nil {
+		if s.trunks, err = NewTrunks(TrunksConfig{Default: cfg.Trunk, Clock: cfg.Clock, Log: log}); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "alo"
@@ -149,8 +176,14 @@ func (s *SIP) Ready() <-chan struct{} { return s.ready }
 func (s *SIP) LocalAddr() netip.AddrPort {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.local
+	if s.main == nil {
+		return netip.AddrPort{}
+	}
+	return s.main.local
 }
+
+// Trunks is the live trunk set the UA dials through.
+func (s *SIP) Trunks() *Trunks { return s.trunks }
 
 // Serve listens on UDP until ctx is done, then hangs up the legs still up
 // (no call is left open at the far end) and closes the socket. It may be
@@ -166,23 +199,18 @@ func (s *SIP) serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sip: listen udp %s: %w", s.cfg.ListenAddr, err)
 	}
-	laddr := conn.LocalAddr().(*net.UDPAddr).AddrPort()
-	client, err := sipgo.NewClient(s.ua,
-		sipgo.WithClientHostname(s.advertise),
-		sipgo.WithClientPort(int(laddr.Port())),
-		// Send from the listening socket: carriers match on source address.
-		sipgo.WithClientConnectionAddr(conn.LocalAddr().String()),
-		sipgo.WithClientLogger(s.log.With("component", "sip")),
-	)
+	sock, err := s.newUDPSocket(conn)
 	if err != nil {
 		_ = conn.Close()
-		return fmt.Errorf("sip client: %w", err)
+		return err
+	}
+	stream, err := s.newStreamSocket()
+	if err != nil {
+		_ = conn.Close()
+		return err
 	}
 	s.mu.Lock()
-	s.client = client
-	s.local = netip.AddrPortFrom(laddr.Addr().Unmap(), laddr.Port())
-	s.contact = sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "alo", Host: s.advertise, Port: int(laddr.Port())}}
-	s.dialogUA = &sipgo.DialogUA{Client: client, ContactHDR: s.contact}
+	s.main, s.stream, s.serveCtx = sock, stream, ctx
 	s.mu.Unlock()
 
 	served := make(chan error, 1)
@@ -197,7 +225,7 @@ func (s *SIP) serve(ctx context.Context) error {
 		return fmt.Errorf("sip: serve udp: %w", err)
 	}
 	close(s.ready)
-	s.log.Info("sip listening", "addr", s.local.String(), "advertise", s.advertise, "rtp_ports", s.cfg.RTPPorts.String(), "trunk", s.cfg.Trunk)
+	s.log.Info("sip listening", "addr", sock.local.String(), "advertise", s.advertise, "rtp_ports", s.cfg.RTPPorts.String(), "trunk", s.cfg.Trunk)
 
 	select {
 	case <-ctx.Done():
@@ -210,8 +238,107 @@ func (s *SIP) serve(ctx context.Context) error {
 	s.bg.Wait()
 	_ = conn.Close()
 	<-served
+	s.mu.Lock()
+	extra := s.pinned
+	s.pinned = map[int]*sipSocket{}
+	waits := s.served
+	s.mu.Unlock()
+	for _, p := range extra {
+		_ = p.conn.Close()
+	}
+	for _, w := range waits {
+		<-w
+	}
 	_ = s.ua.Close()
 	return nil
+}
+
+// newUDPSocket builds the client that sends from conn, so the carrier sees
+// the address it knows.
+func (s *SIP) newUDPSocket(conn net.PacketConn) (*sipSocket, error) {
+	laddr := conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	client, err := sipgo.NewClient(s.ua,
+		sipgo.WithClientHostname(s.advertise),
+		sipgo.WithClientPort(int(laddr.Port())),
+		// Send from the listening socket: carriers match on source address.
+		sipgo.WithClientConnectionAddr(conn.LocalAddr().String()),
+		sipgo.WithClientLogger(s.log.With("component", "sip")),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("sip client: %w", err)
+	}
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "alo", Host: s.advertise, Port: int(laddr.Port())}}
+	return &sipSocket{
+		client:   client,
+		dialogUA: &sipgo.DialogUA{Client: client, ContactHDR: contact},
+		local:    netip.AddrPortFrom(laddr.Addr().Unmap(), laddr.Port()),
+		conn:     conn,
+	}, nil
+}
+
+// newStreamSocket builds the client for TCP and TLS trunks: the transport
+// layer opens (and reuses) one connection per carrier, and the carrier's
+// in-dialog requests come back on it.
+func (s *SIP) newStreamSocket() (*sipSocket, error) {
+	client, err := sipgo.NewClient(s.ua,
+		sipgo.WithClientHostname(s.advertise),
+		sipgo.WithClientLogger(s.log.With("component", "sip")),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("sip stream client: %w", err)
+	}
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "alo", Host: s.advertise}}
+	contact.Address.UriParams = sip.NewParams()
+	contact.Address.UriParams.Add("transport", "tcp")
+	return &sipSocket{client: client, dialogUA: &sipgo.DialogUA{Client: client, ContactHDR: contact, RewriteContact: true}}, nil
+}
+
+// socketFor returns the socket a trunk's requests leave from: its pinned
+// UDP port (opened and served on first use), the stream socket for TCP and
+// TLS, or the main socket.
+func (s *SIP) socketFor(ctx context.Context, t Trunk) (*sipSocket, error) {
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("sip not listening yet: %w", ctx.Err())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t.Transport == TransportTCP || t.Transport == TransportTLS {
+		return s.stream, nil
+	}
+	if t.LocalPort == 0 || t.LocalPort == int(s.main.local.Port()) {
+		return s.main, nil
+	}
+	if p, ok := s.pinned[t.LocalPort]; ok {
+		return p, nil
+	}
+	if s.serveCtx.Err() != nil {
+		return nil, errors.New("sip: shutting down")
+	}
+	addr := netip.AddrPortFrom(s.listenIP, uint16(t.LocalPort))
+	conn, err := net.ListenPacket("udp4", addr.String())
+	if err != nil {
+		return nil, fmt.Errorf("trunk %s: pinned local port %d: %w", t, t.LocalPort, err)
+	}
+	sock, err := s.newUDPSocket(conn)
+	if err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	done := make(chan error, 1)
+	reading := &firstReadConn{PacketConn: conn, reading: make(chan struct{})}
+	go func() { done <- s.srv.ServeUDP(reading) }()
+	select {
+	case <-reading.reading:
+	case err := <-done:
+		_ = conn.Close()
+		return nil, fmt.Errorf("trunk %s: serve pinned port %d: %w", t, t.LocalPort, err)
+	}
+	s.pinned[t.LocalPort] = sock
+	s.served = append(s.served, done)
+	s.log.Info("sip listening on a trunk's pinned port", "addr", sock.local.String(), "trunk", t)
+	return sock, nil
 }
 
 // firstReadConn signals when sipgo starts reading the SIP socket.
@@ -239,8 +366,8 @@ func (s *SIP) shutdownLegs() {
 	wg.Wait()
 }
 
-// session returns what Serve set up, waiting for it.
-func (s *SIP) session(ctx context.Context) (*sipgo.DialogUA, error) {
+// session returns the main socket once Serve set it up, waiting for it.
+func (s *SIP) session(ctx context.Context) (*sipSocket, error) {
 	select {
 	case <-s.ready:
 	case <-ctx.Done():
@@ -248,7 +375,7 @@ func (s *SIP) session(ctx context.Context) (*sipgo.DialogUA, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.dialogUA, nil
+	return s.main, nil
 }
 
 // legFor finds the leg an in-dialog request belongs to (alo is the UAC of
@@ -331,3 +458,41 @@ func (s *SIP) onNoRoute(req *sip.Request, tx sip.ServerTransaction) {
 
 // allowMethods is what alo's UA accepts.
 const allowMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE"
+
+// PingTrunk sends an out-of-dialog OPTIONS to a trunk from the socket its
+// calls use and returns the final status code (after one digest challenge
+// if the trunk asks for it).
+func (s *SIP) PingTrunk(ctx context.Context, t Trunk) (int, error) {
+	sock, err := s.socketFor(ctx, t)
+	if err != nil {
+		return 0, err
+	}
+	lt, err := newLiveTrunk(t)
+	if err != nil {
+		return 0, err
+	}
+	uri := *lt.uri.Clone()
+	if t.Transport == TransportTCP || t.Transport == TransportTLS {
+		if uri.UriParams == nil {
+			uri.UriParams = sip.NewParams()
+		}
+		uri.UriParams.Add("transport", t.Transport)
+	}
+	req := sip.NewRequest(sip.OPTIONS, uri)
+	if lt.proxy != nil {
+		req.AppendHeader(sip.NewHeader("Route", "<"+lt.proxy.String()+";lr>"))
+		req.SetDestination(lt.proxy.HostPort())
+	}
+	req.AppendHeader(sip.NewHeader("User-Agent", s.cfg.UserAgent))
+	res, err := sock.client.Do(ctx, req)
+	if err != nil {
+		return 0, fmt.Errorf("options to trunk %s: %w", t, err)
+	}
+	if (res.StatusCode == 401 || res.StatusCode == 407) && t.Password != "" {
+		res, err = sock.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: t.User, Password: t.Password})
+		if err != nil {
+			return 0, fmt.Errorf("options to trunk %s: %w", t, err)
+		}
+	}
+	return res.StatusCode, nil
+}

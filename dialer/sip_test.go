@@ -70,8 +70,12 @@ func startSipp(t *testing.T, scenario string, args ...string) *sippProc {
 	bin := requireSipp(t)
 	port := freeUDPPort(t)
 	dir := t.TempDir()
+	sf := scenario
+	if !filepath.IsAbs(sf) {
+		sf = filepath.Join("testdata", "sipp", scenario)
+	}
 	full := append([]string{
-		"-sf", filepath.Join("testdata", "sipp", scenario),
+		"-sf", sf,
 		"-i", "127.0.0.1", "-p", strconv.Itoa(port),
 		"-mi", "127.0.0.1", "-mp", strconv.Itoa(freeEvenBlock(t, 4)),
 		"-nostdin", "-timeout", "60s", "-timeout_error",

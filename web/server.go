@@ -22,6 +22,8 @@ type ServerConfig struct {
 	Agents    AgentService
 	DNC       DNCService
 	Users     *Users
+	// Trunks manages carrier trunks; nil answers those routes with 503.
+	Trunks TrunkService
 	// Waker is told when a campaign starts or an agent turns ready; may be nil.
 	Waker Waker
 	Log   *slog.Logger
@@ -84,6 +86,14 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/agents/{id}/ready", writer, s.agentReady)
 	s.handle("POST /api/v1/agents/{id}/pause", writer, s.agentPause)
 	s.handle("POST /api/v1/agents/{id}/offline", writer, s.agentOffline)
+
+	s.handle("POST /api/v1/trunks", writer, s.createTrunk)
+	s.handle("GET /api/v1/trunks", reader, s.listTrunks)
+	s.handle("GET /api/v1/trunks/{id}", reader, s.getTrunk)
+	s.handle("PUT /api/v1/trunks/{id}", writer, s.updateTrunk)
+	s.handle("DELETE /api/v1/trunks/{id}", writer, s.deleteTrunk)
+	s.handle("GET /api/v1/campaigns/{id}/trunk-group", reader, s.getCampaignTrunkGroup)
+	s.handle("PUT /api/v1/campaigns/{id}/trunk-group", writer, s.setCampaignTrunkGroup)
 
 	s.handle("POST /api/v1/dnc", writer, s.addDNC)
 	s.handle("GET /api/v1/dnc", reader, s.listDNC)
