@@ -33,6 +33,9 @@ const (
 	feedHorizon    = 2 * time.Minute
 	claimLease     = 30 * time.Second
 	nodeTTL        = 10 * time.Second
+	// minRing is the floor of every ring timeout until rule sets carry
+	// their own (DESIGN.md invariant 5; Ofcom asks for 15 s).
+	minRing = 15 * time.Second
 )
 
 // app is one running alo node: every component, wired.
@@ -45,6 +48,8 @@ type app struct {
 	users *web.Users
 	sip   *dialer.SIP
 	eng   *dialer.Engine
+
+	trunks *dialer.Trunks
 
 	agents *dialer.Agents
 	closer []func()
@@ -88,10 +93,27 @@ func newApp(ctx context.Context, cfg ServeConfig, redisURL string, log *slog.Log
 	if err != nil {
 		return nil, fmt.Errorf("ALO_RTP_PORTS (--rtp-ports): %w", err)
 	}
+	// Trunks: those managed through the API, plus ALO_TRUNK_URI as the
+	// default group's trunk.
+	a.trunks, err = dialer.NewTrunks(dialer.TrunksConfig{
+		Store:   dialer.NewTrunkStore(a.db, clockNow),
+		Default: dialer.Trunk{URI: cfg.TrunkURI, User: cfg.TrunkUser, Password: cfg.TrunkPassword},
+		Clock:   clockNow,
+		Log:     log.With("component", "trunks"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.trunks.Reload(ctx); err != nil {
+		return nil, err
+	}
 	a.sip, err = dialer.NewSIP(dialer.SIPConfig{
 		ListenAddr: cfg.SIPAddr,
 		RTPPorts:   rtp,
-		Trunk:      dialer.Trunk{URI: cfg.TrunkURI, User: cfg.TrunkUser, Password: cfg.TrunkPassword},
+		Trunks:     a.trunks,
+		Legs:       dialer.NewCallLegs(a.db),
+		Clock:      clockNow,
+		MinRing:    minRing,
 		UserAgent:  "alo",
 	}, log.With("component", "sip"))
 	if err != nil {
@@ -222,7 +244,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 
 	// Web.
 	api := web.NewServer(web.ServerConfig{
-		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng,
+		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng, Trunks: a.trunks,
 		Log: log.With("component", "web"),
 	})
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
@@ -243,6 +265,8 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	case <-ctx.Done():
 		return nil
 	}
+	// OPTIONS keep-alive of every trunk, for as long as SIP runs.
+	go a.trunks.KeepAlive(sipCtx, a.sip)
 	if err := srv.Start(mux); err != nil {
 		return fmt.Errorf("asynq server: %w", err)
 	}
