@@ -132,6 +132,20 @@ func (d *Dispatcher) Block(ctx context.Context, c Claimed, evidence, reason stri
 	return a, err
 }
 
+// Defer gives back a claimed attempt the gate deferred: the contact is
+// scheduled again at nextDue with the same attempt number (no attempt row),
+// and the claim is released.
+func (d *Dispatcher) Defer(ctx context.Context, c Claimed, nextDue time.Time) error {
+	err := d.store.Defer(ctx, c.Key, nextDue)
+	if err != nil && !errors.Is(err, ErrAlreadyDialed) {
+		return err
+	}
+	if rerr := d.ready.Release(ctx, c.Key); rerr != nil {
+		d.log.Warn("release claim after defer", "campaign", c.Key.CampaignID, "contact", c.Key.ContactID, "err", rerr)
+	}
+	return err
+}
+
 // Finish records an attempt's outcome (see Store.Finish).
 func (d *Dispatcher) Finish(ctx context.Context, attemptID int64, r Result) error {
 	return d.store.Finish(ctx, attemptID, r)

@@ -6,6 +6,7 @@ package compliance
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -42,6 +43,19 @@ type Request struct {
 	Window Window
 	// At is the time the call would be placed.
 	At time.Time
+
+	// ClientID and ContactID name the client (for client-scoped DNC) and
+	// the contact (for the audit trail).
+	ClientID  int64
+	ContactID int64
+	// State is the contact's state or province code, when known.
+	State string
+	// CallerID is the number the call will present.
+	CallerID string
+	// RingSeconds is the campaign's ring timeout (0: unchecked).
+	RingSeconds int
+	// GuaranteedAgent is true when an agent is reserved for this call.
+	GuaranteedAgent bool
 }
 
 // Decision is the gate's answer, with the evidence that is written with the
@@ -57,10 +71,21 @@ type Decision struct {
 	// the window rules (zero when unknown or when denied for another reason,
 	// such as DNC). The feeder uses it to pick a sensible due time.
 	NextAllowed time.Time `json:"next_allowed,omitempty"`
+	// Verdict is allow, defer (call again at NextAllowed) or deny.
+	Verdict Verdict `json:"decision"`
+	// Reasons name each rule's part in the decision.
+	Reasons []Reason `json:"reasons,omitempty"`
+	// Version names the exact rules applied.
+	Version RulesVersion `json:"rules_version"`
 }
 
 // Gate is asked before every INVITE. Implementations must fail closed: an
 // error is a denial.
 type Gate interface {
 	Check(ctx context.Context, req Request) (Decision, error)
+}
+
+// String formats w as HH:MM-HH:MM.
+func (w Window) String() string {
+	return fmt.Sprintf("%02d:%02d-%02d:%02d", w.Start/60, w.Start%60, w.End/60, w.End%60)
 }

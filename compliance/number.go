@@ -3,7 +3,6 @@ package compliance
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -53,6 +52,3 @@ func ZonesForNumber(number string) ([]string, error) {
 	}
 	return out, nil
 }
-
-// zoneCache avoids re-reading tzdata for every decision on the hot path.
-type zoneCache map[string]*time.Location

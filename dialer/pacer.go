@@ -26,6 +26,13 @@ type AttemptSource interface {
 	QueueLen(ctx context.Context, campaignID int64) (int64, error)
 }
 
+// attemptDeferrer is the optional side of an AttemptSource that puts a
+// deferred attempt back to scheduled without consuming it;
+// *campaigns.Dispatcher satisfies it.
+type attemptDeferrer interface {
+	Defer(ctx context.Context, c campaigns.Claimed, nextDue time.Time) error
+}
+
 // AttemptMarker records the moments of a connected call. *campaigns.Store
 // satisfies it.
 type AttemptMarker interface {
@@ -161,15 +168,32 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 		FallbackZone: cl.Campaign.TimeZone,
 		Window:       compliance.Window{Start: cl.Campaign.DailyStart, End: cl.Campaign.DailyEnd},
 		At:           e.cfg.Clock(),
+		ClientID:     cl.Campaign.ClientID,
+		ContactID:    cl.Contact.ID,
+		CallerID:     cl.Campaign.CallerID,
+		RingSeconds:  int(cl.Campaign.RingTimeout / time.Second),
+		// The agent is reserved above, before the gate: a live agent is
+		// guaranteed for this call, which lifts abandonment embargoes.
+		GuaranteedAgent: true,
 	})
 	if err != nil {
 		dec.Allow = false // fail closed
+		dec.Verdict = compliance.Deny
 		dec.Reason = fmt.Sprintf("gate error: %v", err)
 	}
 	evidence, _ := json.Marshal(dec)
 	if !dec.Allow {
+		// A defer reschedules the contact at the gate's next allowed
+		// instant without using up an attempt; a deny ends it.
+		if d, ok := e.cfg.Attempts.(attemptDeferrer); ok && dec.Verdict == compliance.Defer && !dec.NextAllowed.IsZero() {
+			if err := d.Defer(bg, cl, dec.NextAllowed); err != nil {
+				log.Error("record deferred attempt", "err", err)
+			}
+			log.Info("gate deferred", "next_allowed", dec.NextAllowed, "reason", dec.Reason)
+			return
+		}
 		var next *time.Time
-		if !dec.NextAllowed.IsZero() {
+		if dec.Verdict != compliance.Deny && !dec.NextAllowed.IsZero() {
 			next = &dec.NextAllowed
 		}
 		if _, err := e.cfg.Attempts.Block(bg, cl, string(evidence), dec.Reason, next); err != nil {

@@ -171,7 +171,22 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	if err := dnc.Load(ctx); err != nil {
 		return err
 	}
-	gate := compliance.NewBasicGate(dnc)
+	comp, err := newCompliance(a.db, a.cfg.DataDir, dnc, a.store, log)
+	if err != nil {
+		return err
+	}
+	gate := comp.gate
+	// The audit trail outlives the pacers, so outcomes recorded while
+	// calls end at shutdown are written too.
+	auditCtx, stopAudit := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopAudit()
+	auditDone := make(chan struct{})
+	go func() {
+		defer close(auditDone)
+		if err := comp.run(auditCtx); err != nil {
+			log.Error("audit trail", "err", err)
+		}
+	}()
 
 	// Campaigns: Redis side.
 	ready := campaigns.NewReadySet(a.rdb, clockNow)
@@ -302,6 +317,8 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	_ = hs.Shutdown(sctx)
 	sched.Shutdown()
 	<-engDone // pacers stop; calls in progress hang up and record outcomes
+	stopAudit()
+	<-auditDone
 	a.agents.Close()
 	srv.Shutdown()
 	aclient.Close()
