@@ -21,6 +21,8 @@ Usage:
   alo serve [flags]          run the API, the pacer and the dialer (flags: alo serve -h)
   alo demo [flags]           run alo with a simulated carrier and agent phones
   alo user add [flags]       create a user and print their API token
+  alo check [flags]          may this number be called at this time? (flags: alo check -h)
+  alo audit verify [flags]   verify the audit trail's hash chain against its anchor
   alo help                   show this text
 `
 
@@ -44,6 +46,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = runDemo(ctx, args[1:], stdout, stderr, getenv)
 	case "user":
 		err = runUser(ctx, args[1:], stdout, stderr, getenv)
+	case "check":
+		err = runCheck(ctx, args[1:], stdout, stderr, getenv)
+	case "audit":
+		err = runAudit(ctx, args[1:], stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
