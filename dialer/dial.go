@@ -144,7 +144,21 @@ func (s *SIP) DialAgent(ctx context.Context, uri string, o DialOptions) (*Leg, D
 	if o.CallerID != "" && !validE164(o.CallerID) {
 		return nil, DialResult{}, fmt.Errorf("%w: caller id %q is not E.164", ErrInvalidInput, o.CallerID)
 	}
-	return s.dial(ctx, dialSpec{kind: "agent", uri: u}, o)
+	spec := dialSpec{kind: "agent", uri: u}
+	if u.Host == RegistrarDomain && s.registrar != nil {
+		// A registered phone: call its Contact, sent to the address its
+		// REGISTER came from (behind NAT nothing else reaches it).
+		b, err := s.registrar.Lookup(ctx, u.User)
+		if err != nil {
+			return nil, DialResult{}, fmt.Errorf("dial agent %s: %w", uri, err)
+		}
+		var c sip.Uri
+		if err := sip.ParseUri(b.Contact, &c); err != nil {
+			return nil, DialResult{}, fmt.Errorf("dial agent %s: registered contact %q: %w", uri, b.Contact, err)
+		}
+		spec.uri, spec.dest, spec.transport = c, b.Source, b.Transport
+	}
+	return s.dial(ctx, spec, o)
 }
 
 // dialSpec is where one INVITE goes.
@@ -189,6 +203,8 @@ func (s *SIP) dial(ctx context.Context, spec dialSpec, o DialOptions) (*Leg, Dia
 	if spec.trunk != nil {
 		trunk = spec.trunk.t
 		sock, err = s.socketFor(ctx, trunk)
+	} else if spec.transport == "tcp" || spec.transport == "tls" {
+		sock, err = s.socketFor(ctx, Trunk{Transport: spec.transport})
 	} else {
 		sock, err = s.session(ctx)
 	}

@@ -76,8 +76,11 @@ type SIP struct {
 	main     *sipSocket
 	pinned   map[int]*sipSocket // local port → socket of trunks that pin one
 	stream   *sipSocket         // TCP/TLS requests (ephemeral local ports)
+	tcp      net.Listener       // phones registering over TCP
 	serveCtx context.Context
 	served   []chan error
+
+	registrar *Registrar // nil: REGISTER is refused (405)
 
 	legs      sync.Map // dialog ID → *Leg
 	cancelled sync.Map // Call-ID → *sip.Request: INVITEs we CANCELled (a late 2xx is ACKed and BYEd)
@@ -164,10 +167,16 @@ func NewSIP(cfg SIPConfig, log *slog.Logger) (*SIP, error) {
 	s.srv.OnBye(s.onBye)
 	s.srv.OnCancel(s.onCancel)
 	s.srv.OnOptions(s.onOptions)
+	s.srv.OnRegister(s.onRegister)
 	s.srv.OnUpdate(s.onUpdate)
 	s.srv.OnNoRoute(s.onNoRoute)
 	return s, nil
 }
+
+// SetRegistrar makes the UA answer REGISTER from agents' phones and dial
+// sip:<user>@alo agent URIs at their registered location. Call it before
+// Serve.
+func (s *SIP) SetRegistrar(r *Registrar) { s.registrar = r }
 
 // Ready is closed once Serve listens; dialling waits for it.
 func (s *SIP) Ready() <-chan struct{} { return s.ready }
@@ -224,6 +233,18 @@ func (s *SIP) serve(ctx context.Context) error {
 		_ = conn.Close()
 		return fmt.Errorf("sip: serve udp: %w", err)
 	}
+	// Phones may register over TCP too; their calls then come back over
+	// the connection they opened (NAT). A busy TCP port only costs TCP.
+	if ln, err := net.Listen("tcp4", sock.local.String()); err != nil {
+		s.log.Warn("sip tcp not listening", "addr", sock.local.String(), "err", err)
+	} else {
+		tcpDone := make(chan error, 1)
+		go func() { tcpDone <- s.srv.ServeTCP(ln) }()
+		s.mu.Lock()
+		s.tcp = ln
+		s.served = append(s.served, tcpDone)
+		s.mu.Unlock()
+	}
 	close(s.ready)
 	s.log.Info("sip listening", "addr", sock.local.String(), "advertise", s.advertise, "rtp_ports", s.cfg.RTPPorts.String(), "trunk", s.cfg.Trunk)
 
@@ -245,6 +266,9 @@ func (s *SIP) serve(ctx context.Context) error {
 	s.mu.Unlock()
 	for _, p := range extra {
 		_ = p.conn.Close()
+	}
+	if s.tcp != nil {
+		_ = s.tcp.Close()
 	}
 	for _, w := range waits {
 		<-w
@@ -433,6 +457,16 @@ func (s *SIP) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	leg.remoteBye(req, tx)
 }
 
+// onRegister hands REGISTER to the registrar, or refuses it when there is
+// none.
+func (s *SIP) onRegister(req *sip.Request, tx sip.ServerTransaction) {
+	if s.registrar == nil {
+		s.onNoRoute(req, tx)
+		return
+	}
+	s.registrar.handle(req, tx)
+}
+
 // onCancel only sees CANCELs that match no INVITE transaction.
 func (s *SIP) onCancel(req *sip.Request, tx sip.ServerTransaction) {
 	s.respond(req, tx, 481, "Call/Transaction Does Not Exist")
@@ -457,7 +491,7 @@ func (s *SIP) onNoRoute(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 // allowMethods is what alo's UA accepts.
-const allowMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE"
+const allowMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, REGISTER"
 
 // PingTrunk sends an out-of-dialog OPTIONS to a trunk from the socket its
 // calls use and returns the final status code (after one digest challenge
