@@ -119,6 +119,13 @@ func newApp(ctx context.Context, cfg ServeConfig, redisURL string, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
+	// The registrar: agents' phones REGISTER with their SIP account, and
+	// an agent whose sip_uri is sip:<user>@alo is called where it registered.
+	reg, err := dialer.NewRegistrar(dialer.RegistrarConfig{DB: a.db, Redis: a.rdb, Clock: clockNow, Log: log.With("component", "registrar")})
+	if err != nil {
+		return nil, err
+	}
+	a.sip.SetRegistrar(reg)
 	return a, nil
 }
 
