@@ -15,7 +15,8 @@ func noise(dst []int16, r *rand.Rand, n int, db float64) []int16 {
 }
 
 // syllables appends speech-like bursts: tones of 120-300 ms at level db with
-// 40-100 ms gaps (shorter than any hangover), over background noise.
+// 20-40 ms dips (shorter than AMD's word gap and any hangover), over
+// background noise.
 func syllables(dst []int16, r *rand.Rand, ms int, db, bg float64) []int16 {
 	end := len(dst) + MillisToSamples(ms)
 	for len(dst) < end {
@@ -26,7 +27,7 @@ func syllables(dst []int16, r *rand.Rand, ms int, db, bg float64) []int16 {
 		for i := start; i < len(dst); i++ {
 			dst[i] = clamp16(float64(dst[i]) + r.NormFloat64()*dbfs(bg)/1.4142)
 		}
-		if gap := min(MillisToSamples(40+r.IntN(60)), end-len(dst)); gap > 0 {
+		if gap := min(MillisToSamples(20+r.IntN(20)), end-len(dst)); gap > 0 {
 			dst = noise(dst, r, gap, bg)
 		}
 	}
