@@ -65,9 +65,10 @@ func TestRatio(t *testing.T) {
 	}{
 		// 10 agents × 2 = 20 lines; 5 talking, 3 dialing → 12.
 		{"lines to target", 2, Snapshot{ReadyAgents: 5, Busy: busy(5, false, false), Dialing: 3, Queued: 100}, 12},
-		// Wrapping agents count as agents but hold no line.
-		{"wrap-up holds no line", 1, Snapshot{ReadyAgents: 0, Busy: busy(4, true, false), Queued: 100}, 4},
-		{"pausing agents not counted", 2, Snapshot{ReadyAgents: 1, Busy: busy(4, true, true), Queued: 100}, 2},
+		// Wrapping agents' calls are dead: no line for them yet.
+		{"wrap-up not counted", 2, Snapshot{ReadyAgents: 1, Busy: busy(4, true, false), Queued: 100}, 2},
+		// 3 ready × 2 = 6 lines, less the 2 pausing agents' calls up.
+		{"pausing agents not counted", 2, Snapshot{ReadyAgents: 3, Busy: busy(2, false, true), Queued: 100}, 4},
 		{"at target", 1, Snapshot{ReadyAgents: 2, Busy: busy(2, false, false), Dialing: 2, Queued: 100}, 0},
 		{"bounded by queue", 3, Snapshot{ReadyAgents: 10, Queued: 4}, 4},
 		{"empty list", 3, Snapshot{ReadyAgents: 10}, 0},

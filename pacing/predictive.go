@@ -91,6 +91,10 @@ type Predictive struct {
 
 	horizonAt int // ring count when horizons were computed
 	horizons  [4]float64
+	freeAt    int       // handle count when freeOdds was built
+	freeOdds  []float64 // chance a busy agent frees by the horizon, per second elapsed
+	// horizonAtFree is freeAt while the horizons are those freeOdds used.
+	horizonAtFree int
 }
 
 // NewPredictive returns a predictive policy that learns from scratch (or
@@ -105,6 +109,7 @@ func NewPredictive(cfg PredictiveConfig) *Predictive {
 		handle:    NewDurationDist(time.Second, time.Hour, 2000),
 		delay:     1.5,
 		horizonAt: -1,
+		freeAt:    -1,
 	}
 	if cfg.KnownRing != nil {
 		p.ring, p.fail, p.handle, p.delay = cfg.KnownRing, cfg.KnownFail, cfg.KnownHandle, cfg.KnownDelay.Seconds()
@@ -229,14 +234,19 @@ func (p *Predictive) Decide(s Snapshot) Decision {
 	// the spread of ring times.
 	h := p.horizonPoints()
 	ex.Horizon = time.Duration((h[0] + h[1] + h[2] + h[3]) / 4 * float64(time.Second))
+	odds := p.freeTable()
 	ym, yv := float64(s.ReadyAgents), 0.0
 	for _, b := range s.Busy {
 		if b.PauseNext {
 			continue
 		}
-		a := b.Elapsed.Seconds()
-		q := (p.handle.Residual(a, h[0]) + p.handle.Residual(a, h[1]) +
-			p.handle.Residual(a, h[2]) + p.handle.Residual(a, h[3])) / 4
+		var q float64
+		if a := b.Elapsed.Seconds(); a < float64(len(odds)-1) {
+			i := int(a)
+			q = odds[i] + (odds[i+1]-odds[i])*(a-float64(i))
+		} else {
+			q = p.freeOdds1(a)
+		}
 		ym += q
 		yv += q * (1 - q)
 	}
@@ -269,6 +279,32 @@ func (p *Predictive) Decide(s Snapshot) Decision {
 	return Decision{Launch: k, Reason: ReasonModel, Detail: ex}
 }
 
+// freeOdds1 is the chance an agent busy for a seconds is free by the
+// horizon, averaged over the four horizon points.
+func (p *Predictive) freeOdds1(a float64) float64 {
+	h := p.horizons
+	return (p.handle.Residual(a, h[0]) + p.handle.Residual(a, h[1]) +
+		p.handle.Residual(a, h[2]) + p.handle.Residual(a, h[3])) / 4
+}
+
+// freeTable tabulates freeOdds1 by the second over the first half hour of
+// a call, rebuilt as the handle times or horizons move: with a hundred
+// agents busy the model would otherwise spend its time there.
+func (p *Predictive) freeTable() []float64 {
+	n := p.handle.Count()
+	if p.freeOdds != nil && p.freeAt >= 0 && n-p.freeAt < 32 && p.freeAt == p.horizonAtFree {
+		return p.freeOdds
+	}
+	p.freeAt, p.horizonAtFree = n, n
+	if p.freeOdds == nil {
+		p.freeOdds = make([]float64, 1801)
+	}
+	for i := range p.freeOdds {
+		p.freeOdds[i] = p.freeOdds1(float64(i))
+	}
+	return p.freeOdds
+}
+
 // horizonPoints are four times from launch to needing an agent: the ring
 // time's octile midpoints plus the greeting and detection delay, plus a
 // second of the threshold's slack.
@@ -276,6 +312,7 @@ func (p *Predictive) horizonPoints() [4]float64 {
 	n := p.ring.Count()
 	if p.horizonAt < 0 || n-p.horizonAt >= 16 {
 		p.horizonAt = n
+		p.horizonAtFree = -1 // the free-agent table depends on the horizons
 		for i, q := range [4]float64{0.125, 0.375, 0.625, 0.875} {
 			p.horizons[i] = p.ring.Quantile(q) + p.delay + 1
 		}

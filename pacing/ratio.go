@@ -6,8 +6,9 @@ import (
 )
 
 // Ratio keeps Level lines per working agent (VICIdial's RATIO method):
-// lines = round(Level × (ready + busy agents)), less the calls already up
-// (dialing, waiting and talking). Level 1 is close to progressive; higher
+// lines = round(Level × (ready + talking agents)), less the calls already
+// up (dialing, waiting and talking). Agents wrapping up (their call is
+// dead) or pausing after it are not counted. Level 1 is progressive; higher
 // levels overdial blindly, so the abandonment they cause depends on the
 // answer rate and the team size.
 type Ratio struct {
@@ -27,12 +28,11 @@ func (r Ratio) Decide(s Snapshot) Decision {
 	}
 	counted, talking := s.ReadyAgents, 0
 	for _, b := range s.Busy {
-		if b.PauseNext {
-			continue // VICIdial counts only non-paused agents
-		}
-		counted++
 		if !b.Wrapping {
-			talking++
+			talking++ // its call is up whoever the agent is
+			if !b.PauseNext {
+				counted++
+			}
 		}
 	}
 	target := int(math.Round(r.Level * float64(counted)))
