@@ -31,20 +31,90 @@ type Recorder interface {
 // RuleGate is the gate the dialer asks at originate time: it finds the
 // campaign's pinned rule-set version (or the default rules), reads the
 // number's recent calls, decides with the Engine, and records denies and
-// defers in the audit trail. Every error is a denial.
+// defers in the audit trail. Every error is a denial. It also takes the
+// outcomes of calls into the abandonment ledger and the audit trail.
 type RuleGate struct {
 	source   EngineSource
 	fallback *Engine
 	history  History
 	audit    Recorder
+	ledger   *Ledger
 }
 
-// NewRuleGate returns the gate. fallback, if not nil, is used for campaigns
-// with no pinned rule set (nil: such campaigns are refused). history and
-// audit may be nil in tools (no attempt limits or embargoes then can see
-// past calls; no audit).
-func NewRuleGate(source EngineSource, fallback *Engine, history History, audit Recorder) *RuleGate {
-	return &RuleGate{source: source, fallback: fallback, history: history, audit: audit}
+// GateConfig holds the RuleGate's parts.
+type GateConfig struct {
+	// Source finds a campaign's pinned rules.
+	Source EngineSource
+	// Fallback, if not nil, serves campaigns with no pinned rule set (nil:
+	// such campaigns are refused).
+	Fallback *Engine
+	// History gives the number's recent calls; nil in tools (attempt limits
+	// and embargoes then see no past calls).
+	History History
+	// Audit records denies, defers and outcomes; nil in tools.
+	Audit Recorder
+	// Ledger counts live answers and abandons; nil in tools.
+	Ledger *Ledger
+}
+
+// NewRuleGate returns the gate.
+func NewRuleGate(cfg GateConfig) *RuleGate {
+	return &RuleGate{source: cfg.Source, fallback: cfg.Fallback, history: cfg.History, audit: cfg.Audit, ledger: cfg.Ledger}
+}
+
+// CallOutcome is how one call ended, for the ledger and the audit trail.
+type CallOutcome struct {
+	CampaignID int64     `json:"campaign_id"`
+	ContactID  int64     `json:"contact_id"`
+	AttemptID  int64     `json:"attempt_id"`
+	Number     string    `json:"number"`
+	Outcome    string    `json:"outcome"`
+	SIPCode    int       `json:"sip_code,omitempty"`
+	CallID     string    `json:"call_id,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+// RecordOutcome counts a finished call in the campaign's abandonment window
+// and appends it to the audit trail.
+func (g *RuleGate) RecordOutcome(ctx context.Context, o CallOutcome) error {
+	var errs []error
+	if g.ledger != nil {
+		eng, _, err := g.engine(ctx, o.CampaignID)
+		if err == nil {
+			var loc *time.Location
+			cp := eng.Rules().Abandonment
+			if loc, err = eng.zones.Location(eng.Rules().Zone); err == nil {
+				err = g.ledger.Record(ctx, o.CampaignID, cp, loc, o.Outcome, o.At)
+			}
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ledger: %w", err))
+		}
+	}
+	if g.audit != nil {
+		if err := g.audit.Record(ctx, AuditEvent{Kind: AuditOutcome, At: o.At, CampaignID: o.CampaignID,
+			ContactID: o.ContactID, Number: o.Number, Body: o}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Budget returns the campaign's current abandonment window under its rules:
+// the rate so far and the abandons left before the cap. Pacing reads it.
+func (g *RuleGate) Budget(ctx context.Context, campaignID int64, at time.Time) (LedgerWindow, error) {
+	if g.ledger == nil {
+		return LedgerWindow{}, fmt.Errorf("budget of campaign %d: no ledger", campaignID)
+	}
+	eng, _, err := g.engine(ctx, campaignID)
+	if err != nil {
+		return LedgerWindow{}, err
+	}
+	loc, err := eng.zones.Location(eng.Rules().Zone)
+	if err != nil {
+		return LedgerWindow{}, err
+	}
+	return g.ledger.Current(ctx, campaignID, eng.Rules().Abandonment, loc, at)
 }
 
 // Check implements Gate.

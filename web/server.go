@@ -24,6 +24,9 @@ type ServerConfig struct {
 	Users     *Users
 	// Trunks manages carrier trunks; nil answers those routes with 503.
 	Trunks TrunkService
+	// Compliance serves rule sets, scoped DNC, consent and reports; nil
+	// answers those routes with 503.
+	Compliance ComplianceService
 	// Waker is told when a campaign starts or an agent turns ready; may be nil.
 	Waker Waker
 	Log   *slog.Logger
@@ -98,6 +101,8 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/dnc", writer, s.addDNC)
 	s.handle("GET /api/v1/dnc", reader, s.listDNC)
 	s.handle("DELETE /api/v1/dnc/{number}", writer, s.removeDNC)
+
+	s.complianceRoutes()
 }
 
 // Handler returns the API as an http.Handler. Requests no route matches get

@@ -178,7 +178,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	if err := dnc.Load(ctx); err != nil {
 		return err
 	}
-	comp, err := newCompliance(a.db, a.cfg.DataDir, dnc, a.store, log)
+	comp, err := newCompliance(ctx, a.db, a.cfg.DataDir, dnc, a.store, log)
 	if err != nil {
 		return err
 	}
@@ -253,7 +253,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	eng = dialer.NewEngine(dialer.EngineConfig{
 		Node:      node,
 		Campaigns: a.store,
-		Attempts:  dispatcher,
+		Attempts:  comp.attempts(dispatcher, a.store),
 		Marker:    a.store,
 		Gate:      gate,
 		Agents:    a.agents,
@@ -267,7 +267,8 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	// Web.
 	api := web.NewServer(web.ServerConfig{
 		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng, Trunks: a.trunks,
-		Log: log.With("component", "web"),
+		Compliance: comp.service,
+		Log:        log.With("component", "web"),
 	})
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {

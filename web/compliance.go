@@ -1,0 +1,452 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/alo-dialer/alo/compliance"
+)
+
+// ComplianceService is what the API needs of compliance;
+// *compliance.Service satisfies it.
+type ComplianceService interface {
+	CreateRuleSet(ctx context.Context, rs compliance.RuleSet, by string) (compliance.RuleSet, error)
+	CreateFromPreset(ctx context.Context, preset, name, by string) (compliance.RuleSet, error)
+	EditRuleSet(ctx context.Context, id int64, rs compliance.RuleSet, by string) (compliance.RuleSet, error)
+	GetRuleSet(ctx context.Context, id int64, version int) (compliance.RuleSet, error)
+	ListVersions(ctx context.Context, id int64) ([]compliance.RuleSet, error)
+	Pin(ctx context.Context, b compliance.Binding) (compliance.Binding, error)
+	Binding(ctx context.Context, campaignID int64) (compliance.Binding, error)
+	AddDNC(ctx context.Context, r compliance.DNCRecord) (compliance.DNCRecord, error)
+	RemoveDNCEntry(ctx context.Context, id int64) error
+	DNCEntries(ctx context.Context, number string) ([]compliance.DNCRecord, error)
+	GrantConsent(ctx context.Context, c compliance.ConsentRecord) (compliance.ConsentRecord, error)
+	RevokeConsent(ctx context.Context, id int64) (compliance.ConsentRecord, error)
+	Budget(ctx context.Context, campaignID int64, at time.Time) (compliance.LedgerWindow, error)
+	Report(ctx context.Context, campaignID int64, from, to time.Time) (compliance.Report, error)
+}
+
+// complianceRoutes registers the compliance API. Rules and pins are
+// changed by admins and compliance staff; agents may record DNC requests
+// (they hear them); anyone signed in may read.
+func (s *Server) complianceRoutes() {
+	s.handle("GET /api/v1/compliance/presets", reader, s.listPresets)
+	s.handle("POST /api/v1/rule-sets", reader, s.createRuleSet)
+	s.handle("GET /api/v1/rule-sets/{id}", reader, s.getRuleSet)
+	s.handle("GET /api/v1/rule-sets/{id}/versions", reader, s.listRuleSetVersions)
+	s.handle("PUT /api/v1/rule-sets/{id}", reader, s.editRuleSet)
+	s.handle("GET /api/v1/campaigns/{id}/rules", reader, s.getCampaignRules)
+	s.handle("PUT /api/v1/campaigns/{id}/rules", reader, s.pinCampaignRules)
+	s.handle("GET /api/v1/campaigns/{id}/abandonment", reader, s.campaignAbandonment)
+	s.handle("GET /api/v1/campaigns/{id}/compliance-report", reader, s.complianceReport)
+	s.handle("POST /api/v1/compliance/dnc", reader, s.addScopedDNC)
+	s.handle("GET /api/v1/compliance/dnc/{number}", reader, s.listScopedDNC)
+	s.handle("DELETE /api/v1/compliance/dnc/entries/{id}", reader, s.removeScopedDNC)
+	s.handle("POST /api/v1/compliance/consents", reader, s.grantConsent)
+	s.handle("POST /api/v1/compliance/consents/{id}/revoke", reader, s.revokeConsent)
+}
+
+// requireRole answers 403 unless u has one of roles.
+func requireRole(u User, roles ...Role) error {
+	for _, r := range roles {
+		if u.Role == r {
+			return nil
+		}
+	}
+	return errStatus(http.StatusForbidden, fmt.Sprintf("role %s may not do this: %v needed", u.Role, roles))
+}
+
+// complianceService returns the service or a 503 when the node has none.
+func (s *Server) complianceService() (ComplianceService, error) {
+	if s.cfg.Compliance == nil {
+		return nil, errStatus(http.StatusServiceUnavailable, "compliance is not configured on this node")
+	}
+	return s.cfg.Compliance, nil
+}
+
+// complianceError maps compliance's sentinel errors to API statuses.
+func complianceError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, compliance.ErrInvalidRules):
+		return errStatus(http.StatusBadRequest, err.Error())
+	case errors.Is(err, compliance.ErrRuleSetNotFound), errors.Is(err, compliance.ErrNotBound):
+		return errStatus(http.StatusNotFound, err.Error())
+	}
+	return err
+}
+
+type presetView struct {
+	Name  string             `json:"name"`
+	Hash  string             `json:"hash"`
+	Rules compliance.RuleSet `json:"rules"`
+}
+
+func (s *Server) listPresets(w http.ResponseWriter, _ *http.Request, _ User) error {
+	out := []presetView{}
+	for _, n := range compliance.PresetNames() {
+		rs, _ := compliance.Preset(n)
+		out = append(out, presetView{Name: n, Hash: rs.ContentHash(), Rules: rs})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// createRuleSetRequest makes a rule set from a preset (then name is
+// optional) or from a full rule set in rules.
+type createRuleSetRequest struct {
+	Preset string              `json:"preset"`
+	Name   string              `json:"name"`
+	Rules  *compliance.RuleSet `json:"rules"`
+}
+
+func (s *Server) createRuleSet(w http.ResponseWriter, r *http.Request, u User) error {
+	svc, err := s.complianceService()
+	if err != nil {
+		return err
+	}
+	if err := requireRole(u, RoleAdmin, RoleCompliance); err != nil {
+		return err
+	}
+	var req createRuleSetRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	var rs compliance.RuleSet
+	switch {
+	case req.Preset != "" && req.Rules == nil:
+		rs, err = svc.CreateFromPreset(r.Context(), req.Preset, req.Name, u.Name)
+	case req.Preset == "" && req.Rules != nil:
+		if req.Name != "" {
+			req.Rules.Name = req.Name
+		}
+		rs, err = svc.CreateRuleSet(r.Context(), *req.Rules, u.Name)
+	default:
+		return errFields(FieldError{Field: "preset", Reason: "give either preset or rules"})
+	}
+	if err != nil {
+		return complianceError(err)
+	}
+	s.log.Info("rule set created", "user", u.Name, "rule_set", rs.ID, "label", rs.VersionLabel())
+	writeJSON(w, http.StatusCreated, rs)
+	return nil
+}
+
+func (s *Server) getRuleSet(w http.ResponseWriter, r *http.Request, _ User) error {
+	svc, err := s.complianceService()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	version := 0
+	if v := r.URL.Query().Get("version"); v != "" {
+		if version, err = strconv.Atoi(v); err != nil || version < 1 {
+			return errFields(FieldError{Field: "version", Reason: "must be a positive whole number"})
+		}
+	}
+	rs, err := svc.GetRuleSet(r.Context(), id, version)
+	if err != nil {
+		return complianceError(err)
+	}
+	writeJSON(w, http.StatusOK, rs)
+	return nil
+}
+
+func (s *Server) listRuleSetVersions(w http.ResponseWriter, r *http.Request, _ User) error {
+	svc, err := s.complianceService()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	vs, err := svc.ListVersions(r.Context(), id)
+	if err != nil {
+		return complianceError(err)
+	}
+	writeJSON(w, http.StatusOK, vs)
+	return nil
+}
+
+// editRuleSet stores the body as the rule set's next version.
+func (s *Server) editRuleSet(w http.ResponseWriter, r *http.Request, u User) error {
+	svc, err := s.complianceService()
+	if err != nil {
+		return err
+	}
+	if err := requireRole(u, RoleAdmin, RoleCompliance); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var rs compliance.RuleSet
+	if err := decodeJSON(w, r, &rs); err != nil {
+		return err
+	}
+	out, err := svc.EditRuleSet(r.Context(), id, rs, u.Name)
+	if err != nil {
+		return complianceError(err)
+	}
+	s.log.Info("rule set edited", "user", u.Name, "rule_set", out.ID, "version", out.Version)
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) getCampaignRules(w http.ResponseWriter, r *http.Request, _ User) error {
+	svc, err := s.complianceService()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	b, err := svc.Binding(r.Context(), id)
+	if err != nil {
+		return complianceError(err)
+	}
+	writeJSON(w, http.StatusOK, b)
+	return nil
+}
+
+type pinRequest struct {
+	RuleSetID int64  `json:"rule_set_id"`
+	Version   int    `json:"version"`
+	Purpose   string `json:"purpose"`
+	Method    string `json:"method"`
+}
+
+func (s *Server) pinCampaignRules(w http.ResponseWriter, r *http.Request, u User) error {
+	svc, err := s.complianceService()
+	if err != nil {
+		return err
+	}
+	if err := requireRole(u, RoleAdmin, RoleCompliance); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.cfg.Campaigns.GetCampaign(r.Context(), id); err != nil {
+		return err
+	}
+	var req pinRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.RuleSetID <= 0 {
+		return errFields(FieldError{Field: "rule_set_id", Reason: "required"})
+	}
+	b, err := svc.Pin(r.Context(), compliance.Binding{CampaignID: id, RuleSetID: req.RuleSetID, Version: req.Version,
+		Purpose: req.Purpose, Method: req.Method})
+	if err != nil {
+		return complianceError(err)
+	}
+	s.log.Info("campaign rules pinned", "user", u.Name, "campaign", id, "rule_set", b.RuleSetID, "version", b.Version)
+	writeJSON(w, http.StatusOK, b)
+	return nil
+}
+
+// campaignAbandonment returns the campaign's abandonment window at ?at
+// (default now): live answers, abandons, the rate and the budget left.
+func (s *Server) campaignAbandonment(w http.ResponseWriter, r *http.Request, _ User) error {
+	svc, err := s.complianceService()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var at time.Time // zero: now, by the service's clock
+	if v := r.URL.Query().Get("at"); v != "" {
+		if at, err = time.Parse(time.RFC3339, v); err != nil {
+			return errFields(FieldError{Field: "at", Reason: "must be RFC 3339, e.g. 2026-11-23T12:00:00Z"})
+		}
+	}
+	b, err := svc.Budget(r.Context(), id, at)
+	if err != nil {
+		return complianceError(err)
+	}
+	writeJSON(w, http.StatusOK, b)
+	return nil
+}
+
+// complianceReport answers, per window, live answers, abandons, the rate
+// and every refused attempt with its reasons, as JSON or (format=csv) CSV.
+func (s *Server) complianceReport(w http.ResponseWriter, r *http.Request, _ User) error {
+	svc, err := s.complianceService()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	var bad []FieldError
+	var from, to time.Time
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &from}, {"to", &to}} {
+		if v := q.Get(p.name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				bad = append(bad, FieldError{Field: p.name, Reason: "must be RFC 3339, e.g. 2026-11-23T00:00:00Z"})
+			}
+			*p.dst = t
+		}
+	}
+	format := q.Get("format")
+	if format != "" && format != "json" && format != "csv" {
+		bad = append(bad, FieldError{Field: "format", Reason: "must be json or csv"})
+	}
+	if bad != nil {
+		return errFields(bad...)
+	}
+	if _, err := s.cfg.Campaigns.GetCampaign(r.Context(), id); err != nil {
+		return err
+	}
+	rep, err := svc.Report(r.Context(), id, from, to)
+	if err != nil {
+		return complianceError(err)
+	}
+	if format == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="compliance-campaign-%d.csv"`, id))
+		w.WriteHeader(http.StatusOK)
+		return rep.WriteCSV(w)
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+type scopedDNCRequest struct {
+	Number      string     `json:"number"`
+	Scope       string     `json:"scope"`
+	ScopeID     int64      `json:"scope_id"`
+	Source      string     `json:"source"`
+	Note        string     `json:"note"`
+	RequestedAt *time.Time `json:"requested_at"`
+	ExpiresAt   *time.Time `json:"expires_at"`
+}
+
+// addScopedDNC records a DNC request with its scope and source; it takes
+// effect at once.
+func (s *Server) addScopedDNC(w http.ResponseWriter, r *http.Request, u User) error {
+	svc, err := s.complianceService()
+	if err != nil {
+		return err
+	}
+	if err := requireRole(u, RoleAdmin, RoleCompliance, RoleMarketer, RoleAgent, RoleSupervisor); err != nil {
+		return err
+	}
+	var req scopedDNCRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	rec := compliance.DNCRecord{Number: req.Number, Scope: req.Scope, ScopeID: req.ScopeID, Source: req.Source,
+		Note: req.Note, ExpiresAt: req.ExpiresAt}
+	if rec.Source == "" {
+		rec.Source = compliance.SourceAPI
+	}
+	if req.RequestedAt != nil {
+		rec.RequestedAt = *req.RequestedAt
+	}
+	out, err := svc.AddDNC(r.Context(), rec)
+	if err != nil {
+		return complianceError(err)
+	}
+	s.log.Info("scoped dnc entry added", "user", u.Name, "scope", out.Scope, "source", out.Source)
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func (s *Server) listScopedDNC(w http.ResponseWriter, r *http.Request, _ User) error {
+	svc, err := s.complianceService()
+	if err != nil {
+		return err
+	}
+	out, err := svc.DNCEntries(r.Context(), r.PathValue("number"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) removeScopedDNC(w http.ResponseWriter, r *http.Request, u User) error {
+	svc, err := s.complianceService()
+	if err != nil {
+		return err
+	}
+	if err := requireRole(u, RoleAdmin, RoleCompliance); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := svc.RemoveDNCEntry(r.Context(), id); err != nil {
+		return err
+	}
+	s.log.Info("scoped dnc entry removed", "user", u.Name, "entry", id)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) grantConsent(w http.ResponseWriter, r *http.Request, u User) error {
+	svc, err := s.complianceService()
+	if err != nil {
+		return err
+	}
+	if err := requireRole(u, RoleAdmin, RoleCompliance, RoleMarketer); err != nil {
+		return err
+	}
+	var c compliance.ConsentRecord
+	if err := decodeJSON(w, r, &c); err != nil {
+		return err
+	}
+	out, err := svc.GrantConsent(r.Context(), c)
+	if err != nil {
+		return complianceError(err)
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func (s *Server) revokeConsent(w http.ResponseWriter, r *http.Request, u User) error {
+	svc, err := s.complianceService()
+	if err != nil {
+		return err
+	}
+	if err := requireRole(u, RoleAdmin, RoleCompliance, RoleMarketer, RoleAgent, RoleSupervisor); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	out, err := svc.RevokeConsent(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// compile-time check that the real service fits.
+var _ ComplianceService = (*compliance.Service)(nil)
