@@ -21,6 +21,7 @@ Usage:
   alo serve [flags]          run the API, the pacer and the dialer (flags: alo serve -h)
   alo demo [flags]           run alo with a simulated carrier and agent phones
   alo user add [flags]       create a user and print their API token
+  alo simulate [flags]       compare pacing policies on a simulated campaign (flags: alo simulate -h)
   alo check [flags]          may this number be called at this time? (flags: alo check -h)
   alo audit verify [flags]   verify the audit trail's hash chain against its anchor
   alo help                   show this text
@@ -46,6 +47,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = runDemo(ctx, args[1:], stdout, stderr, getenv)
 	case "user":
 		err = runUser(ctx, args[1:], stdout, stderr, getenv)
+	case "simulate":
+		err = runSimulate(ctx, args[1:], stdout, stderr)
 	case "check":
 		err = runCheck(ctx, args[1:], stdout, stderr, getenv)
 	case "audit":
