@@ -10,12 +10,14 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+command -v sox >/dev/null 2>&1 || missing+=(sox)
 
 if ((${#missing[@]} > 0)); then
 	if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
 		echo "test.sh: installing ${missing[*]}" >&2
 		apt-get update
-		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server sip-tester postgresql
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 	else
 		echo "test.sh: missing Debian packages: ${missing[*]}" >&2
 		echo "install them with: sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
@@ -24,7 +26,7 @@ if ((${#missing[@]} > 0)); then
 fi
 
 # Every test that needs one of these fails, rather than skips, without it.
-export ALO_REQUIRE_POSTGRES=1 ALO_REQUIRE_SIPP=1 ALO_REQUIRE_REDIS=1
+export ALO_REQUIRE_POSTGRES=1 ALO_REQUIRE_SIPP=1 ALO_REQUIRE_REDIS=1 ALO_REQUIRE_AUDIO=1
 
 go vet ./...
 # Extra arguments are passed through; ./... is tested unless they name

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+
+	"github.com/alo-dialer/alo/dialer/audio"
 )
 
 // Connect makes every packet received on from go out on to, rewritten with
@@ -145,9 +147,9 @@ func (m *Stream) relayFrom(src *Stream, h *rtp.Header, payload []byte, out []byt
 	case pt != m.pt || src.codec == m.codec:
 		copy(body, payload)
 	case src.codec == CodecPCMU:
-		TranscodeULawToALaw(body, payload)
+		audio.TranscodeULawToALaw(body, payload)
 	default:
-		TranscodeALawToULaw(body, payload)
+		audio.TranscodeALawToULaw(body, payload)
 	}
 	dst := m.remote.Load()
 	if dst == nil {

@@ -155,16 +155,3 @@ func TestParseOffer(t *testing.T) {
 		})
 	}
 }
-
-func TestLinearToULaw(t *testing.T) {
-	// Golden values from Python's audioop.lin2ulaw (a reference G.711).
-	tests := []struct {
-		in   int16
-		want byte
-	}{{0, 0xFF}, {1000, 0xCE}, {-1000, 0x4E}, {32767, 0x80}, {-32768, 0x00}, {8000, 0xA0}, {-5, 0x7E}}
-	for _, tt := range tests {
-		if got := linearToULaw(tt.in); got != tt.want {
-			t.Errorf("linearToULaw(%d) = %#x, want %#x", tt.in, got, tt.want)
-		}
-	}
-}

@@ -3,6 +3,8 @@ package sipsim
 import (
 	"math"
 	"time"
+
+	"github.com/alo-dialer/alo/dialer/audio"
 )
 
 // Audio framing: G.711 at 8 kHz, one RTP packet per 20 ms (RFC 3551's
@@ -37,7 +39,7 @@ func newCadence(freq float64, on, off time.Duration) cadence {
 	for i := range c.tone {
 		// -10 dBm0-ish: loud enough for any energy detector, far from clipping.
 		s := 8000 * math.Sin(2*math.Pi*freq*float64(i)/sampleRate)
-		c.tone[i] = linearToULaw(int16(s))
+		c.tone[i] = audio.LinearToULaw(int16(s))
 		c.silence[i] = ulawSilence
 	}
 	return c
@@ -51,23 +53,4 @@ func (c cadence) frame(n int) (payload []byte, spurtStart bool) {
 		return c.tone, i == 0
 	}
 	return c.silence, false
-}
-
-// linearToULaw encodes a 16-bit linear sample as G.711 μ-law (ITU-T G.711:
-// bias 132, clip at 32635, 3-bit segment and 4-bit mantissa, all bits
-// inverted on the wire).
-func linearToULaw(sample int16) byte {
-	const bias, clip = 0x84, 32635
-	x := int(sample)
-	sign := 0
-	if x < 0 {
-		x, sign = -x, 0x80
-	}
-	x = min(x, clip) + bias
-	seg := 7
-	for mask := 0x4000; x&mask == 0 && seg > 0; mask >>= 1 {
-		seg--
-	}
-	mantissa := (x >> (seg + 3)) & 0x0F
-	return ^byte(sign | seg<<4 | mantissa)
 }
