@@ -21,6 +21,7 @@ type DNCEntry struct {
 type DNCList struct {
 	db    *sql.DB
 	clock func() time.Time
+	audit Recorder
 
 	mu  sync.RWMutex
 	set map[string]struct{}
@@ -30,6 +31,24 @@ type DNCList struct {
 // Call Load before the first Contains.
 func NewDNCList(db *sql.DB, clock func() time.Time) *DNCList {
 	return &DNCList{db: db, clock: clock, set: map[string]struct{}{}}
+}
+
+// NewAuditedDNCList is NewDNCList whose additions and removals are also
+// recorded in the audit trail (source api: this list is the API's).
+func NewAuditedDNCList(db *sql.DB, clock func() time.Time, audit Recorder) *DNCList {
+	l := NewDNCList(db, clock)
+	l.audit = audit
+	return l
+}
+
+// record appends a change to the audit trail, if there is one.
+func (l *DNCList) record(ctx context.Context, action, number, note string) error {
+	if l.audit == nil {
+		return nil
+	}
+	now := l.clock()
+	return l.audit.Record(ctx, AuditEvent{Kind: AuditDNC, At: now, Number: number, Body: map[string]any{
+		"action": action, "scope": ScopeGlobal, "source": SourceAPI, "note": note, "effective_at": now.UTC()}})
 }
 
 // Load reads the whole list into memory. Other nodes' additions are seen at
@@ -72,7 +91,7 @@ func (l *DNCList) AddDNC(ctx context.Context, number, note string) error {
 	l.mu.Lock()
 	l.set[number] = struct{}{}
 	l.mu.Unlock()
-	return nil
+	return l.record(ctx, "add", number, note)
 }
 
 // RemoveDNC takes number off the list.
@@ -87,7 +106,7 @@ func (l *DNCList) RemoveDNC(ctx context.Context, number string) error {
 	l.mu.Lock()
 	delete(l.set, number)
 	l.mu.Unlock()
-	return nil
+	return l.record(ctx, "remove", number, "")
 }
 
 // ListDNC returns every entry, ordered by number.

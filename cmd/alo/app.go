@@ -174,15 +174,11 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	}
 
 	// Compliance.
-	dnc := compliance.NewDNCList(a.db.DB, clockNow)
-	if err := dnc.Load(ctx); err != nil {
-		return err
-	}
-	comp, err := newCompliance(ctx, a.db, a.cfg.DataDir, dnc, a.store, log)
+	comp, err := newCompliance(ctx, a.db, a.cfg.DataDir, a.store, log)
 	if err != nil {
 		return err
 	}
-	gate := comp.gate
+	gate, dnc := comp.gate, comp.global
 	// The audit trail outlives the pacers, so outcomes recorded while
 	// calls end at shutdown are written too.
 	auditCtx, stopAudit := context.WithCancel(context.WithoutCancel(ctx))

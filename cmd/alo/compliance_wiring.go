@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
@@ -13,6 +14,7 @@ import (
 // complianceParts is the compliance side of a node, wired.
 type complianceParts struct {
 	zones    *compliance.ZoneResolver
+	global   *compliance.DNCList
 	dnc      *compliance.DNCIndex
 	consent  *compliance.ConsentIndex
 	rules    *compliance.RuleStore
@@ -25,23 +27,29 @@ type complianceParts struct {
 	log      *slog.Logger
 }
 
-// newCompliance builds the gate of a node: rule sets from SQL (campaigns
-// without one get the Baseline rules), DNC and consent in memory, the
+// newCompliance builds the compliance side of a node: rule sets from SQL
+// (campaigns without one get the Baseline rules), the API's global DNC
+// list and the scoped DNC and consent in memory, the
 // number's recent calls from the campaigns store, denies and defers to the
 // audit trail anchored in dataDir. It refuses to start on tz data that
 // predates Kazakhstan's move to UTC+5.
-func newCompliance(ctx context.Context, db *sqldb.DB, dataDir string, global *compliance.DNCList, store *campaigns.Store, log *slog.Logger) (*complianceParts, error) {
+func newCompliance(ctx context.Context, db *sqldb.DB, dataDir string, store *campaigns.Store, log *slog.Logger) (*complianceParts, error) {
 	if err := compliance.CheckTZData(); err != nil {
 		return nil, err
 	}
-	c := &complianceParts{zones: compliance.NewZoneResolver(0), dnc: compliance.NewDNCIndex(global), consent: compliance.NewConsentIndex(),
-		log: log}
+	c := &complianceParts{zones: compliance.NewZoneResolver(0), consent: compliance.NewConsentIndex(), log: log}
+	c.audit = compliance.NewAuditLog(db.DB, compliance.HeadPath(dataDir), clockNow, log.With("component", "audit"))
+	// The API's global list, its changes audited.
+	c.global = compliance.NewAuditedDNCList(db.DB, clockNow, c.audit)
+	if err := c.global.Load(ctx); err != nil {
+		return nil, err
+	}
+	c.dnc = compliance.NewDNCIndex(c.global)
 	c.rules = compliance.NewRuleStore(db.DB, clockNow, c.zones, c.dnc, c.consent)
 	baseline, err := compliance.NewEngine(compliance.Baseline(), c.zones, c.dnc, c.consent)
 	if err != nil {
 		return nil, fmt.Errorf("baseline rules: %w", err)
 	}
-	c.audit = compliance.NewAuditLog(db.DB, compliance.HeadPath(dataDir), clockNow, log.With("component", "audit"))
 	c.dncs = compliance.NewDNCStore(db.DB, c.dnc, c.audit, clockNow)
 	if err := c.dncs.Load(ctx); err != nil {
 		return nil, err
@@ -92,5 +100,29 @@ func (a *auditedAttempts) Finish(ctx context.Context, attemptID int64, r campaig
 	return nil
 }
 
-// run writes the audit trail until ctx ends.
-func (c *complianceParts) run(ctx context.Context) error { return c.audit.Run(ctx) }
+// reloadEvery is how often a node re-reads DNC and consent from SQL, so
+// that another node's changes reach its gate (its own apply at once).
+const reloadEvery = 15 * time.Second
+
+// run writes the audit trail and reloads DNC and consent until ctx ends.
+func (c *complianceParts) run(ctx context.Context) error {
+	go func() {
+		t := time.NewTicker(reloadEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			for name, load := range map[string]func(context.Context) error{
+				"dnc list": c.global.Load, "scoped dnc": c.dncs.Load, "consent": c.consents.Load,
+			} {
+				if err := load(ctx); err != nil && ctx.Err() == nil {
+					c.log.Warn("reload "+name, "err", err)
+				}
+			}
+		}
+	}()
+	return c.audit.Run(ctx)
+}
