@@ -95,6 +95,8 @@ type compiledWindow struct {
 	name  string
 	match Match
 	week  week
+	// text is each day's spans as evidence text, formatted once.
+	text [7]string
 }
 
 // Engine decides calls under one version of one rule set. It is safe for
@@ -120,7 +122,11 @@ func NewEngine(rs RuleSet, zones *ZoneResolver, dnc *DNCIndex, consent *ConsentI
 	e.version = RulesVersion{Name: rs.Name, ID: rs.ID, Version: rs.Version, Hash: rs.ContentHash(), Label: rs.VersionLabel()}
 	for _, w := range rs.Windows {
 		wk, _ := compileWeek(w.Days) // validated above
-		e.windows = append(e.windows, compiledWindow{name: w.Name, match: w.Match, week: wk})
+		cw := compiledWindow{name: w.Name, match: w.Match, week: wk}
+		for d := range wk {
+			cw.text[d] = spansString(wk[d]) + " (" + w.Name + ")"
+		}
+		e.windows = append(e.windows, cw)
 	}
 	for _, h := range rs.Holidays {
 		d, _ := time.Parse(time.DateOnly, h.Date)
@@ -389,21 +395,20 @@ func (e *Engine) openAt(t time.Time, locs []*time.Location, region string, campa
 		}
 		m := lt.Hour()*60 + lt.Minute()
 		for _, w := range wins {
-			spans := w.week[wd]
 			in := false
-			for _, s := range spans {
+			for _, s := range w.week[wd] {
 				if m >= s.Start && m < s.End {
 					in = true
 					break
 				}
 			}
+			// Plain concatenation: this runs on every allowed call.
+			where := lt.Weekday().String()[:3] + " " + hhmm(m) + " in " + loc.String()
 			if !in {
 				ok = false
-				reasons = append(reasons, Reason{Rule: RuleCallingWindow, Detail: fmt.Sprintf("%s %s in %s is outside %s (%s)",
-					lt.Format("Mon"), lt.Format("15:04"), loc, spansString(spans), w.name)})
+				reasons = append(reasons, Reason{Rule: RuleCallingWindow, Detail: where + " is outside " + w.text[wd]})
 			} else if ok {
-				reasons = append(reasons, Reason{Rule: RuleCallingWindow, Detail: fmt.Sprintf("%s %s in %s is inside %s (%s)",
-					lt.Format("Mon"), lt.Format("15:04"), loc, spansString(spans), w.name)})
+				reasons = append(reasons, Reason{Rule: RuleCallingWindow, Detail: where + " is inside " + w.text[wd]})
 			}
 		}
 		if campaign != nil && (m < campaign.Start || m >= campaign.End) {
@@ -423,6 +428,12 @@ func (e *Engine) openAt(t time.Time, locs []*time.Location, region string, campa
 		reasons = out
 	}
 	return ok, reasons
+}
+
+// hhmm formats minutes after midnight as HH:MM.
+func hhmm(m int) string {
+	b := [5]byte{byte('0' + m/600), byte('0' + m/60%10), ':', byte('0' + m%60/10), byte('0' + m%10)}
+	return string(b[:])
 }
 
 func countryOr(c string) string {

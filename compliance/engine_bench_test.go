@@ -48,3 +48,17 @@ func BenchmarkGateCheck(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkZoneLookupCold measures the first decision for a number, whose
+// zones libphonenumber must work out (the cache then serves it).
+func BenchmarkZoneLookupCold(b *testing.B) {
+	z := NewZoneResolver(1 << 30)
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := z.Lookup(fmt.Sprintf("+9989%08d", i)); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
