@@ -62,11 +62,60 @@ type pacer struct {
 	// dialing counts calls launched and not yet answered or ended.
 	dialing atomic.Int64
 	calls   sync.WaitGroup
+
+	// obs collects what the policy learns from: outcomes since the last
+	// decision and the launch times of calls still dialing.
+	obsMu    sync.Mutex
+	events   []pacing.Event
+	launched map[campaigns.AttemptKey]time.Time
+}
+
+// maxPendingEvents bounds the outcomes kept for the policy between two
+// decisions (none are made while no agent is ready); the oldest go first.
+const maxPendingEvents = 4096
+
+// observe queues one outcome for the policy's next snapshot.
+func (p *pacer) observe(e pacing.Event) {
+	p.obsMu.Lock()
+	defer p.obsMu.Unlock()
+	if len(p.events) >= maxPendingEvents {
+		p.events = p.events[1:]
+	}
+	p.events = append(p.events, e)
+}
+
+// launch records when a call was launched, until it is answered or ends.
+func (p *pacer) launch(k campaigns.AttemptKey, at time.Time) {
+	p.obsMu.Lock()
+	defer p.obsMu.Unlock()
+	p.launched[k] = at
+}
+
+// landed forgets a call's launch time once it is answered or ended.
+func (p *pacer) landed(k campaigns.AttemptKey) {
+	p.obsMu.Lock()
+	defer p.obsMu.Unlock()
+	delete(p.launched, k)
+}
+
+// observations drains the queued outcomes and lists the dialing calls'
+// elapsed times, for a snapshot taken at now.
+func (p *pacer) observations(now time.Time) ([]pacing.Event, []time.Duration) {
+	p.obsMu.Lock()
+	defer p.obsMu.Unlock()
+	ev := p.events
+	p.events = nil
+	el := make([]time.Duration, 0, len(p.launched))
+	for _, at := range p.launched {
+		el = append(el, now.Sub(at))
+	}
+	return ev, el
 }
 
 func newPacer(callCtx context.Context, e *Engine, c campaigns.Campaign, policy pacing.Policy) *pacer {
 	p := &pacer{e: e, policy: policy, wake: make(chan struct{}, 1), callCtx: callCtx,
-		log: e.cfg.Log.With("campaign", c.ID, "policy", policy.Name())}
+		log:      e.cfg.Log.With("campaign", c.ID, "policy", policy.Name()),
+		launched: map[campaigns.AttemptKey]time.Time{}}
 	p.campaign.Store(&c)
 	return p
 }
@@ -112,6 +161,7 @@ func (p *pacer) step(ctx context.Context) {
 		return
 	}
 	snap.Queued = int(q)
+	snap.Events, snap.DialingElapsed = p.observations(snap.Now)
 	d := p.policy.Decide(snap)
 	if d.Launch <= 0 {
 		return
@@ -121,11 +171,16 @@ func (p *pacer) step(ctx context.Context) {
 		p.log.Warn("claim attempts", "err", err)
 		return
 	}
+	model := "" // the predictive policy's inputs, when it used them
+	if d.Detail != (pacing.Explanation{}) {
+		model = d.Detail.String()
+	}
 	p.log.Debug("pacing", "launch", d.Launch, "claimed", len(claimed), "reason", d.Reason,
-		"ready_agents", snap.ReadyAgents, "dialing", snap.Dialing, "queued", snap.Queued)
+		"ready_agents", snap.ReadyAgents, "dialing", snap.Dialing, "queued", snap.Queued, "model", model)
 	for _, cl := range claimed {
 		p.dialing.Add(1)
 		p.calls.Add(1)
+		p.launch(cl.Key, snap.Now)
 		go func() {
 			defer p.calls.Done()
 			p.attempt(p.callCtx, cl)
@@ -145,6 +200,7 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 		if launched {
 			launched = false
 			p.dialing.Add(-1)
+			p.landed(cl.Key)
 		}
 	}
 	defer doneDialing()
@@ -219,6 +275,7 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 	}
 	log = log.With("attempt_id", att.ID)
 
+	invited := e.cfg.Clock()
 	leg, dr, err := e.cfg.SIP.DialCustomer(ctx, cl.Contact.Phone, DialOptions{
 		CallerID:    cl.Campaign.CallerID,
 		RingTimeout: cl.Campaign.RingTimeout,
@@ -226,6 +283,13 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 		AttemptID:   att.ID,
 	})
 	doneDialing()
+	// What the predictive policy learns: how long calls ring before a
+	// person answers, and how long failed attempts hold a line.
+	kind := pacing.Failed
+	if err == nil && dr.Answered {
+		kind = pacing.LiveAnswer
+	}
+	p.observe(pacing.Event{Kind: kind, Ring: e.cfg.Clock().Sub(invited)})
 	if err != nil {
 		reason := err.Error()
 		if ctx.Err() != nil {
@@ -261,6 +325,7 @@ func (p *pacer) connect(ctx context.Context, log *slog.Logger, attemptID int64, 
 		// The agent's phone dropped between reservation and answer: a live
 		// answer with no agent. The safe-harbour message comes with media.
 		hangup()
+		p.observe(pacing.Event{Kind: pacing.Abandoned})
 		p.finish(bg, log, attemptID, campaigns.Result{Outcome: campaigns.OutcomeAbandoned, SIPCode: 200,
 			Reason: "agent phone leg dropped before bridge", CallID: leg.CallID()})
 		return
@@ -269,9 +334,11 @@ func (p *pacer) connect(ctx context.Context, log *slog.Logger, attemptID int64, 
 	before := agent.Stats().PacketsOut
 	Connect(cust, agent)
 	Connect(agent, cust)
-	if err := e.cfg.Marker.MarkBridged(bg, attemptID, e.cfg.Clock()); err != nil {
+	bridged := e.cfg.Clock()
+	if err := e.cfg.Marker.MarkBridged(bg, attemptID, bridged); err != nil {
 		log.Error("record bridge", "err", err)
 	}
+	defer func() { p.observe(pacing.Event{Kind: pacing.Handled, Handle: e.cfg.Clock().Sub(bridged)}) }()
 	log.Info("bridged")
 	select {
 	case <-leg.Done():
