@@ -109,9 +109,9 @@ func searchCeiling(cfg Config, run func(pacing.Policy) Result) Result {
 		r.Param = risk
 		return r
 	}
-	lo, hi := math.Log(1e-4), math.Log(0.3)
+	lo, hi := math.Log(1e-3), math.Log(0.3)
 	best := try(lo)
-	for range 8 {
+	for range 6 {
 		mid := (lo + hi) / 2
 		r := try(mid)
 		if r.Worst30dAbandonRate <= cfg.Cap {
