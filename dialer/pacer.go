@@ -26,6 +26,10 @@ type AttemptSource interface {
 	QueueLen(ctx context.Context, campaignID int64) (int64, error)
 }
 
+// gateRetryDelay is how long a contact waits when the gate failed (it
+// denied the call because of an error, not a rule).
+const gateRetryDelay = time.Minute
+
 // attemptDeferrer is the optional side of an AttemptSource that puts a
 // deferred attempt back to scheduled without consuming it;
 // *campaigns.Dispatcher satisfies it.
@@ -233,8 +237,11 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 		GuaranteedAgent: true,
 	})
 	if err != nil {
-		dec.Allow = false // fail closed
-		dec.Verdict = compliance.Deny
+		// Fail closed, but keep the contact: an internal error or a stopped
+		// audit trail says nothing against it, so ask again a little later.
+		dec.Allow = false
+		dec.Verdict = compliance.Defer
+		dec.NextAllowed = e.cfg.Clock().Add(gateRetryDelay)
 		dec.Reason = fmt.Sprintf("gate error: %v", err)
 	}
 	evidence, _ := json.Marshal(dec)
