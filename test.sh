@@ -12,6 +12,7 @@ command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 command -v sox >/dev/null 2>&1 || missing+=(sox)
+command -v baresip >/dev/null 2>&1 || missing+=(baresip-core)
 
 if ((${#missing[@]} > 0)); then
 	if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
@@ -26,7 +27,7 @@ if ((${#missing[@]} > 0)); then
 fi
 
 # Every test that needs one of these fails, rather than skips, without it.
-export ALO_REQUIRE_POSTGRES=1 ALO_REQUIRE_SIPP=1 ALO_REQUIRE_REDIS=1 ALO_REQUIRE_AUDIO=1
+export ALO_REQUIRE_POSTGRES=1 ALO_REQUIRE_SIPP=1 ALO_REQUIRE_REDIS=1 ALO_REQUIRE_AUDIO=1 ALO_REQUIRE_BARESIP=1
 
 go vet ./...
 # Extra arguments are passed through; ./... is tested unless they name
