@@ -64,6 +64,12 @@ func (s *Service) DNCEntries(ctx context.Context, number string) ([]DNCRecord, e
 	return s.DNC.List(ctx, number)
 }
 
+// ImportRegistry replaces a DNC registry's entries with numbers downloaded
+// at downloadedAt.
+func (s *Service) ImportRegistry(ctx context.Context, name string, downloadedAt time.Time, numbers []string) (int, int, error) {
+	return s.DNC.ImportRegistry(ctx, name, downloadedAt, numbers)
+}
+
 // GrantConsent records a consent.
 func (s *Service) GrantConsent(ctx context.Context, c ConsentRecord) (ConsentRecord, error) {
 	return s.Consents.Grant(ctx, c)

@@ -2,10 +2,13 @@ package web
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/alo-dialer/alo/compliance"
@@ -24,6 +27,7 @@ type ComplianceService interface {
 	AddDNC(ctx context.Context, r compliance.DNCRecord) (compliance.DNCRecord, error)
 	RemoveDNCEntry(ctx context.Context, id int64) error
 	DNCEntries(ctx context.Context, number string) ([]compliance.DNCRecord, error)
+	ImportRegistry(ctx context.Context, name string, downloadedAt time.Time, numbers []string) (int, int, error)
 	GrantConsent(ctx context.Context, c compliance.ConsentRecord) (compliance.ConsentRecord, error)
 	RevokeConsent(ctx context.Context, id int64) (compliance.ConsentRecord, error)
 	Budget(ctx context.Context, campaignID int64, at time.Time) (compliance.LedgerWindow, error)
@@ -46,6 +50,7 @@ func (s *Server) complianceRoutes() {
 	s.handle("POST /api/v1/compliance/dnc", reader, s.addScopedDNC)
 	s.handle("GET /api/v1/compliance/dnc/{number}", reader, s.listScopedDNC)
 	s.handle("DELETE /api/v1/compliance/dnc/entries/{id}", reader, s.removeScopedDNC)
+	s.handle("PUT /api/v1/compliance/registries/{name}", reader, s.importRegistry)
 	s.handle("POST /api/v1/compliance/consents", reader, s.grantConsent)
 	s.handle("POST /api/v1/compliance/consents/{id}/revoke", reader, s.revokeConsent)
 }
@@ -405,6 +410,50 @@ func (s *Server) removeScopedDNC(w http.ResponseWriter, r *http.Request, u User)
 	}
 	s.log.Info("scoped dnc entry removed", "user", u.Name, "entry", id)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// importRegistry replaces a national DNC registry's copy with the CSV body
+// (first column: numbers in E.164; a first row that is not one is a
+// header); ?downloaded_at (RFC 3339, required) is when the copy was
+// downloaded, which the rule sets' maximum age is checked against.
+func (s *Server) importRegistry(w http.ResponseWriter, r *http.Request, u User) error {
+	svc, err := s.complianceService()
+	if err != nil {
+		return err
+	}
+	if err := requireRole(u, RoleAdmin, RoleCompliance); err != nil {
+		return err
+	}
+	name := r.PathValue("name")
+	dl, err := time.Parse(time.RFC3339, r.URL.Query().Get("downloaded_at"))
+	if err != nil {
+		return errFields(FieldError{Field: "downloaded_at", Reason: "required, RFC 3339: when the registry copy was downloaded"})
+	}
+	cr := csv.NewReader(http.MaxBytesReader(w, r.Body, 1<<30))
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	var numbers []string
+	for row := 0; ; row++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return errStatus(http.StatusBadRequest, fmt.Sprintf("registry CSV: %v", err))
+		}
+		n := strings.TrimSpace(strings.TrimPrefix(rec[0], "\ufeff"))
+		if row == 0 && !compliance.IsE164(n) {
+			continue // header
+		}
+		numbers = append(numbers, n)
+	}
+	imported, skipped, err := svc.ImportRegistry(r.Context(), name, dl, numbers)
+	if err != nil {
+		return complianceError(err)
+	}
+	s.log.Info("dnc registry imported", "user", u.Name, "registry", name, "entries", imported, "skipped", skipped)
+	writeJSON(w, http.StatusOK, map[string]any{"registry": name, "downloaded_at": dl.UTC(), "imported": imported, "skipped": skipped})
 	return nil
 }
 

@@ -143,6 +143,18 @@ func TestComplianceAPI(t *testing.T) {
 		t.Fatalf("entries %+v", entries)
 	}
 
+	// A registry copy, with its download date.
+	r = a.call("PUT", "/api/v1/compliance/registries/uz-test?downloaded_at=2026-11-20T00:00:00Z", RoleCompliance, "text/csv",
+		"number\n+998901000007\nnot-a-number\n")
+	r.expect(t, http.StatusOK, "")
+	if !strings.Contains(r.body, `"imported":1`) || !strings.Contains(r.body, `"skipped":1`) {
+		t.Fatalf("registry import %s", r.body)
+	}
+	a.call("PUT", "/api/v1/compliance/registries/uz-test", RoleCompliance, "text/csv", "x\n").
+		expect(t, http.StatusBadRequest, "invalid request", "downloaded_at")
+	a.call("PUT", "/api/v1/compliance/registries/uz-test?downloaded_at=2026-11-20T00:00:00Z", RoleMarketer, "text/csv", "x\n").
+		expect(t, http.StatusForbidden, "")
+
 	// Consent grant and revoke.
 	r = a.as(RoleMarketer, "POST", "/api/v1/compliance/consents", `{"number":"+998901000003","purpose":"telemarketing","method":"live","source":"branch form","proof":"scan 17"}`)
 	r.expect(t, http.StatusCreated, "")
