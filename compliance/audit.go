@@ -173,10 +173,18 @@ func (a *AuditLog) Flush(ctx context.Context) error {
 	}
 	var err error
 	var head AuditHead
-	for try := 0; try < 5; try++ {
-		if head, err = a.write(ctx, batch); err == nil {
+	// Another node may take the next sequence number between our read of
+	// the tail and our insert: read again after a short pause.
+	for try := 1; try <= 5; try++ {
+		if head, err = a.write(ctx, batch); err == nil || ctx.Err() != nil {
 			break
 		}
+		t := time.NewTimer(time.Duration(try) * 20 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
 	}
 	if err == nil && a.headPath != "" {
 		head.At = a.clock().UTC()
