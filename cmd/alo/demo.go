@@ -53,8 +53,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if *agents < 1 || *agents > 200 {
 		return fmt.Errorf("--agents %d: want 1 to 200", *agents)
 	}
-	if *contacts < 1 || *contacts > 100000 {
-		return fmt.Errorf("--contacts %d: want 1 to 100000", *contacts)
+	if *contacts < 1 || *contacts > maxDemoContacts {
+		return fmt.Errorf("--contacts %d: want 1 to %d", *contacts, maxDemoContacts)
 	}
 	level := slog.LevelWarn
 	if *verbose {
@@ -185,8 +185,7 @@ func seedDemo(ctx context.Context, a *app, phonesAddr string, nAgents, nContacts
 	}
 	in := make([]campaigns.NewContact, nContacts)
 	for i := range in {
-		// Ofcom's drama range: numbers reserved for fiction, never real people.
-		in[i] = campaigns.NewContact{Phone: fmt.Sprintf("+4477009%05d", i%100000), Name: fmt.Sprintf("Card holder %d", i+1), TimeZone: "UTC"}
+		in[i] = campaigns.NewContact{Phone: demoNumber(i), Name: fmt.Sprintf("Card holder %d", i+1), TimeZone: "UTC"}
 	}
 	if _, err := a.store.AddContacts(ctx, camp.ID, in); err != nil {
 		return "", 0, err
@@ -240,6 +239,21 @@ func printSummary(a *app, campaignID int64, w io.Writer) error {
 	}
 	enc := json.NewEncoder(w)
 	return enc.Encode(s)
+}
+
+// demoDramaPrefixes are UK geographic ranges Ofcom keeps for drama: valid
+// numbers (so the gate accepts them) that belong to nobody. Each holds 1,000.
+var demoDramaPrefixes = []string{
+	"+442079460", "+441614960", "+441214960", "+441134960", "+441174960", "+441144960",
+	"+441164960", "+441184960", "+441314960", "+441414960", "+441514960", "+441914980",
+}
+
+// maxDemoContacts is how many distinct fictional numbers demoNumber has.
+var maxDemoContacts = len(demoDramaPrefixes) * 1000
+
+// demoNumber returns the i-th fictional number of the demo campaign.
+func demoNumber(i int) string {
+	return fmt.Sprintf("%s%03d", demoDramaPrefixes[i/1000], i%1000)
 }
 
 // freeUDPAddr finds a free loopback UDP port for alo's SIP listener.
