@@ -221,21 +221,9 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 	defer e.cfg.Agents.EndCall(res)
 	log = log.With("agent", res.AgentID)
 
-	dec, err := e.cfg.Gate.Check(ctx, compliance.Request{
-		CampaignID:   cl.Campaign.ID,
-		Number:       cl.Contact.Phone,
-		Zone:         cl.Contact.TimeZone,
-		FallbackZone: cl.Campaign.TimeZone,
-		Window:       compliance.Window{Start: cl.Campaign.DailyStart, End: cl.Campaign.DailyEnd},
-		At:           e.cfg.Clock(),
-		ClientID:     cl.Campaign.ClientID,
-		ContactID:    cl.Contact.ID,
-		CallerID:     cl.Campaign.CallerID,
-		RingSeconds:  int(cl.Campaign.RingTimeout / time.Second),
-		// The agent is reserved above, before the gate: a live agent is
-		// guaranteed for this call, which lifts abandonment embargoes.
-		GuaranteedAgent: true,
-	})
+	// The agent is reserved above, before the gate: a live agent is
+	// guaranteed for this call, which lifts abandonment embargoes.
+	dec, err := e.cfg.Gate.Check(ctx, campaigns.GateRequest(cl.Campaign, cl.Contact, e.cfg.Clock(), true))
 	if err != nil {
 		// Fail closed, but keep the contact: an internal error or a stopped
 		// audit trail says nothing against it, so ask again a little later.
