@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -140,4 +141,73 @@ func (s *Server) agentOffline(w http.ResponseWriter, r *http.Request, u User) er
 func isEmptyBody(err error) bool {
 	var ae *apiError
 	return errors.As(err, &ae) && ae.msg == errEmptyBody
+}
+
+// SIPAccountService sets the SIP account an agent's phone registers with;
+// *dialer.Registrar satisfies it. Only a digest hash of the password is
+// kept, so there is nothing to read back.
+type SIPAccountService interface {
+	SetCredentials(ctx context.Context, agentID int64, user, password string) error
+}
+
+// sipAccountRequest is the body of PUT /api/v1/agents/{id}/sip-account. The
+// password is write-only: no response or log line carries it.
+type sipAccountRequest struct {
+	User     string `json:"sip_user" validate:"required,max=64,nocontrol"`
+	Password string `json:"password" validate:"required,min=8,max=200,nocontrol"`
+}
+
+// sipAccountResponse says what the phone registers as and the sip_uri that
+// makes alo call it where it registered.
+type sipAccountResponse struct {
+	AgentID int64  `json:"agent_id"`
+	User    string `json:"sip_user"`
+	// RegisteredURI is sip:<user>@alo: an agent whose sip_uri is this is
+	// called at the contact of their phone's last REGISTER.
+	RegisteredURI string `json:"registered_uri"`
+}
+
+// setAgentSIPAccount gives an agent's phone its registrar credentials,
+// replacing any earlier ones. Admins only: whoever holds them receives the
+// agent's calls.
+func (s *Server) setAgentSIPAccount(w http.ResponseWriter, r *http.Request, u User) error {
+	if u.Role != RoleAdmin {
+		return errStatus(http.StatusForbidden, "only an admin may set SIP credentials")
+	}
+	if s.cfg.SIPAccounts == nil {
+		return errStatus(http.StatusServiceUnavailable, "the registrar is not available on this node")
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req sipAccountRequest
+	if err := s.decodeValid(w, r, &req); err != nil {
+		return err
+	}
+	if _, err := s.cfg.Agents.GetAgent(r.Context(), id); err != nil {
+		return err
+	}
+	if err := s.cfg.SIPAccounts.SetCredentials(r.Context(), id, req.User, req.Password); err != nil {
+		return sipAccountFieldError(err)
+	}
+	s.log.Info("agent sip account set", "agent", id, "sip_user", req.User, "user", u.Name)
+	writeJSON(w, http.StatusOK, sipAccountResponse{AgentID: id, User: req.User,
+		RegisteredURI: "sip:" + req.User + "@" + dialer.RegistrarDomain})
+	return nil
+}
+
+// sipAccountFieldError names the field the registrar refused ("sip user
+// ...: why" or "sip password: why").
+func sipAccountFieldError(err error) error {
+	if !errors.Is(err, dialer.ErrInvalid) {
+		return err
+	}
+	msg := strings.TrimSuffix(err.Error(), ": "+dialer.ErrInvalid.Error())
+	field := "sip_user"
+	if strings.HasPrefix(msg, "sip password") {
+		field = "password"
+	}
+	_, why, _ := strings.Cut(msg, ": ")
+	return errFields(FieldError{Field: field, Reason: why})
 }

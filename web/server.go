@@ -24,6 +24,9 @@ type ServerConfig struct {
 	Users     *Users
 	// Trunks manages carrier trunks; nil answers those routes with 503.
 	Trunks TrunkService
+	// SIPAccounts sets agents' registrar credentials; nil answers that
+	// route with 503.
+	SIPAccounts SIPAccountService
 	// Compliance serves rule sets, scoped DNC, consent and reports; nil
 	// answers those routes with 503.
 	Compliance ComplianceService
@@ -89,6 +92,7 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/agents/{id}/ready", writer, s.agentReady)
 	s.handle("POST /api/v1/agents/{id}/pause", writer, s.agentPause)
 	s.handle("POST /api/v1/agents/{id}/offline", writer, s.agentOffline)
+	s.handle("PUT /api/v1/agents/{id}/sip-account", writer, s.setAgentSIPAccount)
 
 	s.handle("POST /api/v1/trunks", writer, s.createTrunk)
 	s.handle("GET /api/v1/trunks", reader, s.listTrunks)

@@ -50,6 +50,7 @@ type app struct {
 	eng   *dialer.Engine
 
 	trunks *dialer.Trunks
+	reg    *dialer.Registrar
 
 	agents *dialer.Agents
 	closer []func()
@@ -121,11 +122,11 @@ func newApp(ctx context.Context, cfg ServeConfig, redisURL string, log *slog.Log
 	}
 	// The registrar: agents' phones REGISTER with their SIP account, and
 	// an agent whose sip_uri is sip:<user>@alo is called where it registered.
-	reg, err := dialer.NewRegistrar(dialer.RegistrarConfig{DB: a.db, Redis: a.rdb, Clock: clockNow, Log: log.With("component", "registrar")})
+	a.reg, err = dialer.NewRegistrar(dialer.RegistrarConfig{DB: a.db, Redis: a.rdb, Clock: clockNow, Log: log.With("component", "registrar")})
 	if err != nil {
 		return nil, err
 	}
-	a.sip.SetRegistrar(reg)
+	a.sip.SetRegistrar(a.reg)
 	return a, nil
 }
 
@@ -262,7 +263,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 
 	// Web.
 	api := web.NewServer(web.ServerConfig{
-		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng, Trunks: a.trunks,
+		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng, Trunks: a.trunks, SIPAccounts: a.reg,
 		Compliance: comp.service,
 		Log:        log.With("component", "web"),
 	})
