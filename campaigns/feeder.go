@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/alo-dialer/alo/compliance"
 )
 
 // Feeder turns contacts due within a short horizon into attempt:due tasks,
@@ -19,6 +21,12 @@ type Feeder struct {
 	log     *slog.Logger
 	// Batch bounds the contacts queued per campaign per QueueDue call.
 	Batch int
+	// Gate, when set, is asked for each contact before its task is made,
+	// so a contact due outside its calling window is rescheduled to the
+	// next allowed instant instead of reaching the ready set and tying up an
+	// agent for nothing. The dialer asks again at originate time; that
+	// check is the one that counts.
+	Gate compliance.Gate
 }
 
 // NewFeeder returns a feeder that queues contacts due before now+horizon.
@@ -49,6 +57,8 @@ func (f *Feeder) RunOnce(ctx context.Context) (int, error) {
 				errs = append(errs, fmt.Errorf("feeder: %w", err))
 				break
 			}
+			n := len(due)
+			due = f.planDue(ctx, c, due)
 			for _, d := range due {
 				created, err := enqueueAttemptDue(ctx, f.enq, d)
 				if err != nil {
@@ -61,13 +71,58 @@ func (f *Feeder) RunOnce(ctx context.Context) (int, error) {
 					total++
 				}
 			}
-			if len(due) > 0 {
-				f.log.Debug("feeder: queued", "campaign", c.ID, "count", len(due))
+			if n > 0 {
+				f.log.Debug("feeder: queued", "campaign", c.ID, "count", len(due), "deferred", n-len(due))
 			}
-			if len(due) < batch || ctx.Err() != nil {
+			if n < batch || ctx.Err() != nil {
 				break
 			}
 		}
 	}
 	return total, errors.Join(errs...)
+}
+
+// planDue asks the gate about each newly queued attempt at its due time.
+// A defer puts the contact back to scheduled at the gate's next allowed
+// instant (no attempt used); an allow, a deny (recorded with its evidence
+// at originate time) or a gate error leaves the attempt to be queued.
+func (f *Feeder) planDue(ctx context.Context, c Campaign, due []DueAttempt) []DueAttempt {
+	if f.Gate == nil || len(due) == 0 {
+		return due
+	}
+	ids := make([]int64, len(due))
+	for i, d := range due {
+		ids[i] = d.Key.ContactID
+	}
+	contacts, err := f.store.contactsByID(ctx, ids)
+	if err != nil {
+		f.log.Warn("feeder: load contacts for the gate; queueing unchecked", "campaign", c.ID, "err", err)
+		return due
+	}
+	now := f.clock()
+	kept := due[:0]
+	for _, d := range due {
+		ct, ok := contacts[d.Key.ContactID]
+		if !ok {
+			kept = append(kept, d)
+			continue
+		}
+		at := d.DueAt
+		if at.Before(now) {
+			at = now
+		}
+		dec, err := f.Gate.Check(ctx, GateRequest(c, ct, at, c.ReservesAgent()))
+		if err != nil || dec.Verdict != compliance.Defer || !dec.NextAllowed.After(at) {
+			kept = append(kept, d)
+			continue
+		}
+		if err := f.store.Defer(ctx, d.Key, dec.NextAllowed); err != nil {
+			f.log.Warn("feeder: defer", "campaign", c.ID, "contact", d.Key.ContactID, "err", err)
+			kept = append(kept, d)
+			continue
+		}
+		f.log.Debug("feeder: deferred by the gate", "campaign", c.ID, "contact", d.Key.ContactID,
+			"next_allowed", dec.NextAllowed, "reason", dec.Reason)
+	}
+	return kept
 }

@@ -412,6 +412,38 @@ func (s *Store) GetContact(ctx context.Context, id int64) (Contact, error) {
 	return c, nil
 }
 
+// contactsByID loads the contacts with the given ids in one query.
+func (s *Store) contactsByID(ctx context.Context, ids []int64) (map[int64]Contact, error) {
+	out := make(map[int64]Contact, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var q strings.Builder
+	args := make([]any, len(ids))
+	q.WriteString(`SELECT ` + contactColumns + ` FROM contacts WHERE id IN (`)
+	for i, id := range ids {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "$%d", i+1)
+		args[i] = id
+	}
+	q.WriteString(")")
+	rows, err := s.db.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("load contacts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, fmt.Errorf("load contacts: %w", err)
+		}
+		out[c.ID] = c
+	}
+	return out, rows.Err()
+}
+
 // ListContacts returns a page of a campaign's contacts in id order (limit
 // defaults to 100).
 func (s *Store) ListContacts(ctx context.Context, campaignID int64, limit, offset int) ([]Contact, error) {

@@ -198,6 +198,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	aclient := asynq.NewClientFromRedisClient(a.rdb)
 	insp := asynq.NewInspectorFromRedisClient(a.rdb)
 	feeder := campaigns.NewFeeder(a.store, aclient, clockNow, feedHorizon, log.With("component", "feeder"))
+	feeder.Gate = gate // due times land in the contact's calling window
 	reconciler := campaigns.NewReconciler(a.store, ready, nodes, insp, aclient, clockNow, log.With("component", "reconciler"))
 	handlers := campaigns.NewHandlers(ready, feeder, reconciler, clockNow, log.With("component", "tasks"))
 	dispatcher := campaigns.NewDispatcher(a.store, ready, node, claimLease, log.With("component", "dispatcher"))
