@@ -66,6 +66,9 @@ type agentSession struct {
 	pause   string    // a pause requested while busy, applied when the call ends
 	pausing bool
 	cancel  context.CancelFunc
+	// wake cuts the redial back-off short: the phone just registered, so
+	// the next attempt can reach it (buffered 1; a send never blocks).
+	wake chan struct{}
 }
 
 // NewAgents returns the registry. Call Restore to log back in the agents who
@@ -368,7 +371,7 @@ func (a *Agents) login(ag Agent, want AgentState, reason string) {
 	s, ok := a.sessions[ag.ID]
 	if !ok {
 		ctx, cancel := context.WithCancel(context.Background())
-		s = &agentSession{agent: ag, state: AgentPhoneDown, cancel: cancel}
+		s = &agentSession{agent: ag, state: AgentPhoneDown, cancel: cancel, wake: make(chan struct{}, 1)}
 		a.sessions[ag.ID] = s
 		go a.keepPhoneUp(ctx, s)
 	}
@@ -402,21 +405,40 @@ func (a *Agents) login(ag Agent, want AgentState, reason string) {
 // keepPhoneUp nails up the agent's leg and places it again whenever it drops,
 // for as long as the agent is logged in.
 func (a *Agents) keepPhoneUp(ctx context.Context, s *agentSession) {
+	// s.agent is replaced under the lock when the agent logs in again.
+	a.mu.Lock()
 	log := a.cfg.Log.With("agent", s.agent.ID)
+	a.mu.Unlock()
 	backoff := a.cfg.RedialMin
 	for ctx.Err() == nil {
-		leg, err := a.cfg.Dial(ctx, s.agent.SIPURI)
+		a.mu.Lock()
+		uri := s.agent.SIPURI
+		a.mu.Unlock()
+		leg, err := a.cfg.Dial(ctx, uri)
 		if err != nil {
-			log.Warn("agent phone not reached", "uri", s.agent.SIPURI, "err", err, "retry_in", backoff)
+			log.Warn("agent phone not reached", "uri", uri, "err", err, "retry_in", backoff)
+			t := time.NewTimer(backoff)
 			select {
 			case <-ctx.Done():
+				t.Stop()
 				return
-			case <-time.After(backoff):
+			case <-s.wake:
+				// The phone registered: it is reachable now, so redial at
+				// once and start the back-off over.
+				t.Stop()
+				backoff = a.cfg.RedialMin
+				log.Info("agent phone registered; placing the leg now")
+				continue
+			case <-t.C:
 			}
 			backoff = min(backoff*2, a.cfg.RedialMax)
 			continue
 		}
 		backoff = a.cfg.RedialMin
+		select {
+		case <-s.wake: // registered while this dial was under way: already reached
+		default:
+		}
 		a.mu.Lock()
 		s.leg = leg
 		ready := !s.pausing
@@ -471,6 +493,34 @@ func (a *Agents) holdLeg(ctx context.Context, leg PhoneLeg, log *slog.Logger) bo
 			}
 		}
 	}
+}
+
+// PhoneRegistered tells the registry that SIP user user's phone has just
+// registered to alo. A logged-in agent called at sip:<user>@alo whose leg is
+// down is redialled at once instead of after the rest of the back-off (up
+// to RedialMax): a phone that rebooted or changed network is back in
+// service within a second of its REGISTER.
+func (a *Agents) PhoneRegistered(user string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, s := range a.sessions {
+		if s.leg != nil || !registeredAs(s.agent.SIPURI, user) {
+			continue
+		}
+		select {
+		case s.wake <- struct{}{}:
+		default: // a wake is already pending
+		}
+	}
+}
+
+// registeredAs reports whether uri means "the phone registered as user".
+func registeredAs(uri, user string) bool {
+	var u sip.Uri
+	if err := sip.ParseUri(uri, &u); err != nil {
+		return false
+	}
+	return u.Host == RegistrarDomain && u.User == user
 }
 
 // ReadyFor counts agents logged in to campaignID who can take a call now or

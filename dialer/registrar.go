@@ -51,6 +51,10 @@ type RegistrarConfig struct {
 	// without checking, so passwords cannot be guessed at line rate.
 	FailuresPerMinute float64
 	FailureBurst      int
+	// OnRegistered, if set, is called (after the binding is stored) with
+	// the SIP user of every successful registration or refresh, so the
+	// agent registry can redial that phone at once (Agents.PhoneRegistered).
+	OnRegistered func(user string)
 }
 
 // Registrar answers REGISTER from agents' phones with per-agent digest
@@ -375,4 +379,8 @@ func (r *Registrar) bind(ctx context.Context, req *sip.Request, user string, age
 	log.Info("phone registered", "agent", agentID, "sip_user", user, "contact", uri, "expires", expires)
 	reply(200, "OK", sip.NewHeader("Contact", "<"+uri+">;expires="+strconv.Itoa(int(expires.Seconds()))),
 		sip.NewHeader("Date", now.UTC().Format(time.RFC1123)))
+	if r.cfg.OnRegistered != nil {
+		// After the 200, so our INVITE does not overtake it.
+		r.cfg.OnRegistered(user)
+	}
 }

@@ -122,7 +122,15 @@ func newApp(ctx context.Context, cfg ServeConfig, redisURL string, log *slog.Log
 	}
 	// The registrar: agents' phones REGISTER with their SIP account, and
 	// an agent whose sip_uri is sip:<user>@alo is called where it registered.
-	a.reg, err = dialer.NewRegistrar(dialer.RegistrarConfig{DB: a.db, Redis: a.rdb, Clock: clockNow, Log: log.With("component", "registrar")})
+	a.reg, err = dialer.NewRegistrar(dialer.RegistrarConfig{DB: a.db, Redis: a.rdb, Clock: clockNow, Log: log.With("component", "registrar"),
+		// A phone that registers is redialled at once if its agent is
+		// logged in and waiting (a.agents is built in run, before SIP
+		// takes requests).
+		OnRegistered: func(user string) {
+			if a.agents != nil {
+				a.agents.PhoneRegistered(user)
+			}
+		}})
 	if err != nil {
 		return nil, err
 	}
