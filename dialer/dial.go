@@ -462,6 +462,11 @@ func (s *SIP) established(ctx context.Context, kind string, dialog *sipgo.Dialog
 		leg.sdpVersion.Store(1)
 		leg.log = s.log.With("leg", kind, "call_id", res.CallID)
 		stream.start(rm)
+		if kind == "agent" {
+			// A nailed-up agent leg is idle between calls: keep it audibly
+			// up with comfort silence (playback.go).
+			stream.SetComfortSilence(true)
+		}
 		s.legs.Store(dialog.ID, leg)
 	}
 	if err := dialog.Ack(ctx); err != nil {

@@ -143,6 +143,7 @@ type Stream struct {
 
 	remote atomic.Pointer[netip.AddrPort] // SDP address, then the latched source
 	fwd    atomic.Pointer[Stream]         // where received packets go (relay.go)
+	tap    atomic.Pointer[MediaTap]       // who listens to received packets (answer analysis, keys)
 	closed atomic.Bool
 
 	packetsIn, packetsOut atomic.Uint64
@@ -158,9 +159,12 @@ type Stream struct {
 	lastSrc  *Stream
 	srcSSRC  uint32 // SSRC of lastSrc's current stream; a change is a new source too
 	tsOffset uint32 // added to the source's timestamps while lastSrc is current
+	ownLast  bool   // the last packet sent was alo's own audio (playback.go)
 
 	started  atomic.Bool
 	readDone chan struct{}
+
+	play player // alo's own audio into this stream (playback.go)
 }
 
 // newStream binds a port; the stream reads nothing until start.

@@ -64,7 +64,11 @@ func (m *Stream) readLoop() {
 		m.latch(src)
 
 		to := m.fwd.Load()
-		if to == nil || to.closed.Load() {
+		if to != nil && to.closed.Load() {
+			to = nil
+		}
+		tap := m.tap.Load()
+		if to == nil && tap == nil {
 			m.dropped.Add(1)
 			continue
 		}
@@ -79,6 +83,15 @@ func (m *Stream) readLoop() {
 		}
 		if end < hl {
 			m.dropped.Add(1)
+			continue
+		}
+		if tap != nil {
+			m.deliver(*tap, &h, in[hl:end])
+		}
+		if to == nil {
+			if tap == nil {
+				m.dropped.Add(1)
+			}
 			continue
 		}
 		if !to.relayFrom(m, &h, in[hl:end], out) {
@@ -116,10 +129,13 @@ func (m *Stream) relayFrom(src *Stream, h *rtp.Header, payload []byte, out []byt
 		return false
 	}
 
+	if m.play.busy() {
+		return false // a prompt or tone is playing into this leg; it has the floor
+	}
 	m.wmu.Lock()
 	now := time.Now()
 	marker := h.Marker
-	if m.lastSrc != src || m.srcSSRC != h.SSRC {
+	if m.lastSrc != src || m.srcSSRC != h.SSRC || m.ownLast {
 		// A new source: keep our own timeline running, advanced by the
 		// time since our last packet (at least one frame), and tell the
 		// peer with the marker bit.
@@ -129,7 +145,7 @@ func (m *Stream) relayFrom(src *Stream, h *rtp.Header, payload []byte, out []byt
 			next += max(step, samplesPerFrame)
 		}
 		m.tsOffset = next - h.Timestamp
-		m.lastSrc, m.srcSSRC = src, h.SSRC
+		m.lastSrc, m.srcSSRC, m.ownLast = src, h.SSRC, false
 		marker = true
 	}
 	m.seq++
