@@ -203,11 +203,29 @@ func (s *SIP) Serve(ctx context.Context) error {
 	return err
 }
 
+// sipUDPBuffer is the socket buffer asked for on SIP UDP sockets. A burst
+// of set-ups (hundreds of 100, 180 and final responses within a few
+// milliseconds) overflows Linux's default of about 208 KB, and every
+// datagram dropped there costs a retransmission or, for a lost final
+// response after a 180, a call left ringing. The kernel caps the size at
+// net.core.rmem_max / wmem_max.
+const sipUDPBuffer = 4 << 20
+
+// growUDPBuffers enlarges a SIP UDP socket's buffers; a refusal leaves the
+// defaults, which work at lower rates.
+func growUDPBuffers(conn net.PacketConn) {
+	if uc, ok := conn.(*net.UDPConn); ok {
+		_ = uc.SetReadBuffer(sipUDPBuffer)
+		_ = uc.SetWriteBuffer(sipUDPBuffer)
+	}
+}
+
 func (s *SIP) serve(ctx context.Context) error {
 	conn, err := net.ListenPacket("udp4", s.cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("sip: listen udp %s: %w", s.cfg.ListenAddr, err)
 	}
+	growUDPBuffers(conn)
 	sock, err := s.newUDPSocket(conn)
 	if err != nil {
 		_ = conn.Close()
@@ -345,6 +363,7 @@ func (s *SIP) socketFor(ctx context.Context, t Trunk) (*sipSocket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trunk %s: pinned local port %d: %w", t, t.LocalPort, err)
 	}
+	growUDPBuffers(conn)
 	sock, err := s.newUDPSocket(conn)
 	if err != nil {
 		_ = conn.Close()

@@ -1,0 +1,198 @@
+package dialer
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/internal/testenv"
+	"github.com/alo-dialer/alo/sqldb"
+)
+
+// TestLoadWholePath measures sustained call set-ups through the whole
+// originate path of one node: the pacer's decision, the claim from the
+// Redis ready set, the compliance RuleGate (cis-default preset), the SQL
+// dialing row and call leg row (SQLite), the INVITE to sipp as the carrier
+// and the outcome written back. The carrier answers every INVITE with 180
+// then ALO_LOAD_CODE (default 486, a refusal: no media). Agents are
+// registry entries with a stand-in phone leg, so every call has a reserved
+// agent as in production. Run by hand (docs/benchmarks.md):
+//
+//	ALO_LOAD_PATH_CONTACTS=6000 ALO_LOAD_AGENTS=300 go test ./dialer -run TestLoadWholePath -v -count=1
+func TestLoadWholePath(t *testing.T) {
+	total, _ := strconv.Atoi(os.Getenv("ALO_LOAD_PATH_CONTACTS"))
+	if total <= 0 {
+		t.Skip("set ALO_LOAD_PATH_CONTACTS (and ALO_LOAD_AGENTS) to run the whole-path load benchmark")
+	}
+	nAgents, _ := strconv.Atoi(os.Getenv("ALO_LOAD_AGENTS"))
+	if nAgents <= 0 {
+		nAgents = 300
+	}
+	code := os.Getenv("ALO_LOAD_CODE")
+	if code == "" {
+		code = "486"
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	// A weekday noon in Tashkent, moving at real speed: inside every
+	// cis-default calling window whenever the benchmark is run.
+	base := time.Date(2026, 11, 18, 12, 0, 0, 0, time.FixedZone("UZT", 5*3600))
+	started := time.Now()
+	clock := func() time.Time { return base.Add(time.Since(started)) }
+
+	carrier := startSipp(t, renderScenario(t, "uas_load.xml", "code", code, "reason", "Final"),
+		"-timeout", "600s", "-buff_size", "4194304")
+	db := migratedDB(t, testenv.SQLite)
+	for owner, fs := range map[string]fs.FS{"campaigns": campaigns.Migrations, "compliance": compliance.Migrations} {
+		if err := sqldb.Migrate(ctx, db, owner, fs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rdb := testenv.Redis(t)
+	store := campaigns.NewStore(db, clock)
+	ready := campaigns.NewReadySet(rdb, clock)
+	disp := campaigns.NewDispatcher(store, ready, "load", time.Minute, discardLogger())
+
+	rules, err := compliance.Preset(compliance.PresetCISDefault)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := compliance.NewEngine(rules, compliance.NewZoneResolver(100000),
+		compliance.NewDNCIndex(compliance.NewDNCList(db.DB, clock)), compliance.NewConsentIndex())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate := compliance.NewRuleGate(compliance.GateConfig{Fallback: eng})
+
+	cl, err := store.CreateClient(ctx, "Load")
+	if err != nil {
+		t.Fatal(err)
+	}
+	camp, err := store.CreateCampaign(ctx, campaigns.Campaign{ClientID: cl.ID, Name: "load", DailyStart: 9 * 60, DailyEnd: 20 * 60,
+		TimeZone: "Asia/Tashkent", DefaultRegion: "UZ", MaxAttempts: 1, RetryDelay: time.Hour, RingTimeout: 30 * time.Second, Pacing: "progressive"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := make([]campaigns.NewContact, total)
+	for i := range in {
+		in[i] = campaigns.NewContact{Phone: fmt.Sprintf("+99890%07d", 1000000+i)}
+	}
+	if _, err := store.AddContacts(ctx, camp.ID, in); err != nil {
+		t.Fatal(err)
+	}
+
+	agents := NewAgents(AgentsConfig{DB: db, Clock: clock, Log: discardLogger(),
+		Dial: func(context.Context, string) (PhoneLeg, error) { return &fakePhoneLeg{done: make(chan struct{})}, nil }})
+	defer agents.Close()
+	for i := range nAgents {
+		ag, err := agents.CreateAgent(ctx, NewAgent{Name: fmt.Sprintf("a%d", i), SIPURI: fmt.Sprintf("sip:%d@127.0.0.1", 2000+i), CampaignIDs: []int64{camp.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := agents.SetReady(ctx, ag.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitForLong(t, 10*time.Second, func() bool { return agents.ReadyFor(camp.ID) == nAgents })
+
+	min := freeEvenBlock(t, 2000)
+	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: min, Max: min + 1999}, UserAgent: "alo-load",
+		Trunk: Trunk{URI: carrier.uri("")}, Legs: NewCallLegs(db), Clock: clock}, discardLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	sctx, stopSIP := context.WithCancel(context.Background())
+	go func() { served <- s.Serve(sctx) }()
+	defer func() { stopSIP(); <-served }()
+	<-s.Ready()
+
+	// The ready set is filled as the feeder and its tasks would.
+	due, err := store.QueueDue(ctx, camp.ID, clock().Add(time.Hour), total)
+	if err != nil || len(due) != total {
+		t.Fatalf("queue due: %d of %d, %v", len(due), total, err)
+	}
+	for _, d := range due {
+		if err := ready.Add(ctx, d.Key, float64(d.DueAt.UnixMilli())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := NewEngine(EngineConfig{Node: "load", Campaigns: store, Attempts: disp, Marker: store, Gate: gate, Agents: agents, SIP: s,
+		Clock: clock, Log: discardLogger(), Tick: 50 * time.Millisecond})
+
+	var ru0, ru1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	var ms runtime.MemStats
+	if err := store.SetStatus(ctx, camp.ID, campaigns.StatusRunning); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	ectx, stopEngine := context.WithCancel(ctx)
+	engDone := make(chan error, 1)
+	go func() { engDone <- e.Run(ectx) }()
+	var finished int64
+	var heap uint64
+	deadline := time.Now().Add(time.Duration(total/20+60) * time.Second)
+	for {
+		st, err := store.Stats(ctx, camp.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		finished = 0
+		for _, n := range st.ByOutcome {
+			finished += n
+		}
+		runtime.ReadMemStats(&ms)
+		heap = max(heap, ms.HeapInuse)
+		if finished >= int64(total) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond) // polling SQL with a deadline: the attempts finish on their own
+	}
+	elapsed := time.Since(start)
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	stopEngine()
+	<-engDone
+	st, err := store.Stats(ctx, camp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano()) * time.Nanosecond
+	want := campaigns.OutcomeBusy
+	if code != "486" {
+		want = ""
+	}
+	t.Logf("whole path, carrier %s: %d of %d attempts finished in %v = %.0f set-ups/s; outcomes %v; "+
+		"alo CPU %v = %.0f µs per set-up (%.0f%% of one core); peak Go heap in use %.1f MiB; %d agents",
+		code, finished, total, elapsed.Round(time.Millisecond), float64(finished)/elapsed.Seconds(), st.ByOutcome,
+		cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(max(finished, 1)),
+		100*cpu.Seconds()/elapsed.Seconds(), float64(heap)/(1<<20), nAgents)
+	if finished != int64(total) {
+		t.Errorf("%d of %d attempts finished", finished, total)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT outcome, sip_code, reason, COUNT(*) FROM attempts WHERE outcome <> $1 GROUP BY outcome, sip_code, reason`, string(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var o, r string
+		var c, n int
+		if err := rows.Scan(&o, &c, &r, &n); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("other outcome: %d × %s %d %q", n, o, c, r)
+	}
+	rows.Close()
+	if want != "" && st.ByOutcome[want] != int64(total) {
+		t.Errorf("outcomes %v, want all %s (zero failed transactions)", st.ByOutcome, want)
+	}
+}
