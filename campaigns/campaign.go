@@ -56,17 +56,49 @@ type Campaign struct {
 	RingTimeout   time.Duration `json:"ring_timeout"`
 	CallerID      string        `json:"caller_id,omitempty"`
 	Pacing        string        `json:"pacing"`
-	CreatedAt     time.Time     `json:"created_at"`
+	// Language is the language of the campaign's recorded messages for
+	// contacts that have none ("" means the prompts' fallback, en).
+	Language string `json:"language,omitempty"`
+	// AMD says whether answering-machine detection runs on live answers and
+	// what to do with a machine.
+	AMD       AMDSettings `json:"amd"`
+	CreatedAt time.Time   `json:"created_at"`
+}
+
+// Actions on an answer judged to be a machine.
+const (
+	MachineHangup  = "hangup"  // end the call at once
+	MachineMessage = "message" // wait for the beep, leave the campaign's message, hang up
+	MachineConnect = "connect" // put it through to the agent anyway
+)
+
+// AMDSettings are a campaign's answering-machine detection settings; the
+// thresholds are dialer/audio.AMDConfig's, in milliseconds, zero meaning
+// that package's default. Detection is off unless Enabled.
+type AMDSettings struct {
+	Enabled                bool   `json:"enabled"`
+	MachineAction          string `json:"machine_action,omitempty"` // hangup (default), message or connect
+	InitialSilenceMs       int    `json:"initial_silence_ms,omitempty"`
+	GreetingMs             int    `json:"greeting_ms,omitempty"`
+	AfterGreetingSilenceMs int    `json:"after_greeting_silence_ms,omitempty"`
+	TotalAnalysisMs        int    `json:"total_analysis_ms,omitempty"`
+	MinWordMs              int    `json:"min_word_ms,omitempty"`
+	BetweenWordsSilenceMs  int    `json:"between_words_silence_ms,omitempty"`
+	MaxWords               int    `json:"max_words,omitempty"`
+	MaxWordMs              int    `json:"max_word_ms,omitempty"`
 }
 
 // Contact is a person a campaign calls.
 type Contact struct {
-	ID         int64        `json:"id"`
-	CampaignID int64        `json:"campaign_id"`
-	Phone      string       `json:"phone"` // E.164
-	Name       string       `json:"name,omitempty"`
-	TimeZone   string       `json:"time_zone,omitempty"`
-	State      ContactState `json:"state"`
+	ID         int64  `json:"id"`
+	CampaignID int64  `json:"campaign_id"`
+	Phone      string `json:"phone"` // E.164
+	Name       string `json:"name,omitempty"`
+	TimeZone   string `json:"time_zone,omitempty"`
+	// Language picks the recorded messages played to the contact (BCP 47
+	// primary tag, e.g. "ru"); "" means the campaign's.
+	Language string       `json:"language,omitempty"`
+	State    ContactState `json:"state"`
 	// Attempts is the number of attempts made or in progress; the next
 	// attempt is Attempts+1 while scheduled, Attempts while queued or dialing.
 	Attempts    int        `json:"attempts"`

@@ -3,6 +3,7 @@ package campaigns
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -48,6 +49,7 @@ type NewContact struct {
 	Phone    string
 	Name     string
 	TimeZone string
+	Language string // of the recorded messages played to the contact; "" for the campaign's
 	// DueAt is when the first attempt is due; nil means now.
 	DueAt *time.Time
 }
@@ -200,6 +202,8 @@ func (c Campaign) Validate() error {
 		return fmt.Errorf("retry_delay: %w: negative", ErrInvalid)
 	case c.RingTimeout < 0:
 		return fmt.Errorf("ring_timeout: %w: negative", ErrInvalid)
+	case !validMachineAction(c.AMD.MachineAction):
+		return fmt.Errorf("amd.machine_action: %w: %q is not hangup, message or connect", ErrInvalid, c.AMD.MachineAction)
 	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		return fmt.Errorf("time_zone: %w: %q is not an IANA zone", ErrInvalid, c.TimeZone)
@@ -222,11 +226,11 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error
 	c.CreatedAt = fromMS(ms(s.clock()))
 	err := s.db.QueryRowContext(ctx, `INSERT INTO campaigns
 		(client_id, name, status, daily_start, daily_end, time_zone, default_region,
-		 max_attempts, retry_delay_ms, ring_timeout_ms, caller_id, pacing, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+		 max_attempts, retry_delay_ms, ring_timeout_ms, caller_id, pacing, created_at, amd_json, language)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
 		c.ClientID, c.Name, string(c.Status), c.DailyStart, c.DailyEnd, c.TimeZone, c.DefaultRegion,
 		c.MaxAttempts, c.RetryDelay.Milliseconds(), c.RingTimeout.Milliseconds(), c.CallerID, c.Pacing,
-		ms(c.CreatedAt)).Scan(&c.ID)
+		ms(c.CreatedAt), amdJSON(c.AMD), c.Language).Scan(&c.ID)
 	if err != nil {
 		return Campaign{}, fmt.Errorf("create campaign: %w", err)
 	}
@@ -234,7 +238,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error
 }
 
 const campaignColumns = `id, client_id, name, status, daily_start, daily_end, time_zone, default_region,
-	max_attempts, retry_delay_ms, ring_timeout_ms, caller_id, pacing, created_at`
+	max_attempts, retry_delay_ms, ring_timeout_ms, caller_id, pacing, created_at, amd_json, language`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -242,10 +246,16 @@ func scanCampaign(r rowScanner) (Campaign, error) {
 	var c Campaign
 	var status string
 	var retry, ring, created int64
+	var amd string
 	err := r.Scan(&c.ID, &c.ClientID, &c.Name, &status, &c.DailyStart, &c.DailyEnd, &c.TimeZone,
-		&c.DefaultRegion, &c.MaxAttempts, &retry, &ring, &c.CallerID, &c.Pacing, &created)
+		&c.DefaultRegion, &c.MaxAttempts, &retry, &ring, &c.CallerID, &c.Pacing, &created, &amd, &c.Language)
 	if err != nil {
 		return Campaign{}, err
+	}
+	if amd != "" {
+		if err := json.Unmarshal([]byte(amd), &c.AMD); err != nil {
+			return Campaign{}, fmt.Errorf("campaign %d: amd_json: %w", c.ID, err)
+		}
 	}
 	c.Status = Status(status)
 	c.RetryDelay = time.Duration(retry) * time.Millisecond
@@ -356,8 +366,8 @@ func (s *Store) AddContacts(ctx context.Context, campaignID int64, in []NewConta
 	}
 	defer tx.Rollback()
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO contacts
-		(campaign_id, phone, name, time_zone, state, attempts, next_due_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, 0, $6, $7) RETURNING id`)
+		(campaign_id, phone, name, time_zone, state, attempts, next_due_at, created_at, language)
+		VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8) RETURNING id`)
 	if err != nil {
 		return nil, fmt.Errorf("add contacts: %w", err)
 	}
@@ -369,9 +379,9 @@ func (s *Store) AddContacts(ctx context.Context, campaignID int64, in []NewConta
 			due = fromMS(ms(*nc.DueAt))
 		}
 		c := Contact{CampaignID: campaignID, Phone: nc.Phone, Name: nc.Name, TimeZone: nc.TimeZone,
-			State: ContactScheduled, NextDueAt: &due, CreatedAt: now}
+			Language: nc.Language, State: ContactScheduled, NextDueAt: &due, CreatedAt: now}
 		if err := stmt.QueryRowContext(ctx, campaignID, c.Phone, c.Name, c.TimeZone, string(c.State),
-			ms(due), ms(now)).Scan(&c.ID); err != nil {
+			ms(due), ms(now), c.Language).Scan(&c.ID); err != nil {
 			return nil, fmt.Errorf("add contacts: contacts[%d]: %w", i, err)
 		}
 		out = append(out, c)
@@ -382,7 +392,7 @@ func (s *Store) AddContacts(ctx context.Context, campaignID int64, in []NewConta
 	return out, nil
 }
 
-const contactColumns = `id, campaign_id, phone, name, time_zone, state, attempts, next_due_at, last_outcome, created_at`
+const contactColumns = `id, campaign_id, phone, name, time_zone, state, attempts, next_due_at, last_outcome, created_at, language`
 
 func scanContact(r rowScanner) (Contact, error) {
 	var c Contact
@@ -390,7 +400,7 @@ func scanContact(r rowScanner) (Contact, error) {
 	var due sql.NullInt64
 	var created int64
 	if err := r.Scan(&c.ID, &c.CampaignID, &c.Phone, &c.Name, &c.TimeZone, &state, &c.Attempts,
-		&due, &last, &created); err != nil {
+		&due, &last, &created, &c.Language); err != nil {
 		return Contact{}, err
 	}
 	c.State = ContactState(state)
@@ -515,4 +525,23 @@ func (s *Store) Stats(ctx context.Context, campaignID int64) (Stats, error) {
 		return Stats{}, fmt.Errorf("stats of campaign %d: %w", campaignID, err)
 	}
 	return st, nil
+}
+
+// validMachineAction accepts the machine actions and "" (hang up).
+func validMachineAction(a string) bool {
+	switch a {
+	case "", MachineHangup, MachineMessage, MachineConnect:
+		return true
+	}
+	return false
+}
+
+// amdJSON stores AMD settings as JSON: thresholds are many and optional,
+// and only the dialer reads them.
+func amdJSON(a AMDSettings) string {
+	if a == (AMDSettings{}) {
+		return ""
+	}
+	b, _ := json.Marshal(a) // a struct of ints, a bool and a string
+	return string(b)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
@@ -33,6 +34,25 @@ type createCampaignRequest struct {
 	RingTimeout   string `json:"ring_timeout" validate:"omitempty,duration"`
 	CallerID      string `json:"caller_id" validate:"omitempty,phone_e164"`
 	Pacing        string `json:"pacing" validate:"omitempty,oneof=progressive"`
+	// Language of the recorded messages (safe harbour, machine message)
+	// for contacts without one, e.g. "en" or "ru".
+	Language string      `json:"language" validate:"omitempty,min=2,max=8,alpha"`
+	AMD      *amdRequest `json:"amd"`
+}
+
+// amdRequest sets answering-machine detection; thresholds in milliseconds,
+// omitted ones take dialer/audio's defaults (the ranges are its Validate's).
+type amdRequest struct {
+	Enabled                bool   `json:"enabled"`
+	MachineAction          string `json:"machine_action" validate:"omitempty,oneof=hangup message connect"`
+	InitialSilenceMs       int    `json:"initial_silence_ms" validate:"omitempty,min=100,max=10000"`
+	GreetingMs             int    `json:"greeting_ms" validate:"omitempty,min=100,max=10000"`
+	AfterGreetingSilenceMs int    `json:"after_greeting_silence_ms" validate:"omitempty,min=100,max=5000"`
+	TotalAnalysisMs        int    `json:"total_analysis_ms" validate:"omitempty,min=500,max=30000"`
+	MinWordMs              int    `json:"min_word_ms" validate:"omitempty,min=20,max=1000"`
+	BetweenWordsSilenceMs  int    `json:"between_words_silence_ms" validate:"omitempty,min=20,max=1000"`
+	MaxWords               int    `json:"max_words" validate:"omitempty,min=1,max=100"`
+	MaxWordMs              int    `json:"max_word_ms" validate:"omitempty,min=100,max=30000"`
 }
 
 // campaign turns a request that passed its tags into a Campaign, checking
@@ -42,6 +62,10 @@ func (req createCampaignRequest) campaign() (campaigns.Campaign, []FieldError) {
 	c := campaigns.Campaign{
 		Name: req.Name, ClientID: req.ClientID, TimeZone: req.TimeZone,
 		DefaultRegion: req.DefaultRegion, CallerID: req.CallerID, Pacing: req.Pacing,
+		Language: strings.ToLower(req.Language),
+	}
+	if a := req.AMD; a != nil {
+		c.AMD = campaigns.AMDSettings(*a)
 	}
 	var bad []FieldError
 	if req.MaxAttempts != nil {
@@ -78,20 +102,22 @@ func (req createCampaignRequest) campaign() (campaigns.Campaign, []FieldError) {
 // campaignView is a campaign as the API shows it: times of day as HH:MM
 // and durations as strings, the same forms the create request takes.
 type campaignView struct {
-	ID            int64            `json:"id"`
-	ClientID      int64            `json:"client_id"`
-	Name          string           `json:"name"`
-	Status        campaigns.Status `json:"status"`
-	DailyStart    string           `json:"daily_start"`
-	DailyEnd      string           `json:"daily_end"`
-	TimeZone      string           `json:"time_zone"`
-	DefaultRegion string           `json:"default_region,omitempty"`
-	MaxAttempts   int              `json:"max_attempts"`
-	RetryDelay    string           `json:"retry_delay"`
-	RingTimeout   string           `json:"ring_timeout"`
-	CallerID      string           `json:"caller_id,omitempty"`
-	Pacing        string           `json:"pacing"`
-	CreatedAt     time.Time        `json:"created_at"`
+	ID            int64                 `json:"id"`
+	ClientID      int64                 `json:"client_id"`
+	Name          string                `json:"name"`
+	Status        campaigns.Status      `json:"status"`
+	DailyStart    string                `json:"daily_start"`
+	DailyEnd      string                `json:"daily_end"`
+	TimeZone      string                `json:"time_zone"`
+	DefaultRegion string                `json:"default_region,omitempty"`
+	MaxAttempts   int                   `json:"max_attempts"`
+	RetryDelay    string                `json:"retry_delay"`
+	RingTimeout   string                `json:"ring_timeout"`
+	CallerID      string                `json:"caller_id,omitempty"`
+	Pacing        string                `json:"pacing"`
+	Language      string                `json:"language,omitempty"`
+	AMD           campaigns.AMDSettings `json:"amd"`
+	CreatedAt     time.Time             `json:"created_at"`
 }
 
 func viewCampaign(c campaigns.Campaign) campaignView {
@@ -100,7 +126,7 @@ func viewCampaign(c campaigns.Campaign) campaignView {
 		DailyStart: formatHHMM(c.DailyStart), DailyEnd: formatHHMM(c.DailyEnd),
 		TimeZone: c.TimeZone, DefaultRegion: c.DefaultRegion, MaxAttempts: c.MaxAttempts,
 		RetryDelay: c.RetryDelay.String(), RingTimeout: c.RingTimeout.String(),
-		CallerID: c.CallerID, Pacing: c.Pacing, CreatedAt: c.CreatedAt,
+		CallerID: c.CallerID, Pacing: c.Pacing, Language: c.Language, AMD: c.AMD, CreatedAt: c.CreatedAt,
 	}
 }
 
