@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"os/exec"
+	"path/filepath"
 	"os"
 	"runtime"
 	"strconv"
@@ -52,44 +54,8 @@ func TestLoadWholePath(t *testing.T) {
 	carrier := startSipp(t, renderScenario(t, "uas_load.xml", "code", code, "reason", "Final"),
 		"-timeout", "600s", "-buff_size", "4194304")
 	db := migratedDB(t, testenv.SQLite)
-	for owner, fs := range map[string]fs.FS{"campaigns": campaigns.Migrations, "compliance": compliance.Migrations} {
-		if err := sqldb.Migrate(ctx, db, owner, fs); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rdb := testenv.Redis(t)
-	store := campaigns.NewStore(db, clock)
-	ready := campaigns.NewReadySet(rdb, clock)
-	disp := campaigns.NewDispatcher(store, ready, "load", time.Minute, discardLogger())
-
-	rules, err := compliance.Preset(compliance.PresetCISDefault)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := compliance.NewEngine(rules, compliance.NewZoneResolver(100000),
-		compliance.NewDNCIndex(compliance.NewDNCList(db.DB, clock)), compliance.NewConsentIndex())
-	if err != nil {
-		t.Fatal(err)
-	}
-	gate := compliance.NewRuleGate(compliance.GateConfig{Fallback: eng})
-
-	cl, err := store.CreateClient(ctx, "Load")
-	if err != nil {
-		t.Fatal(err)
-	}
-	camp, err := store.CreateCampaign(ctx, campaigns.Campaign{ClientID: cl.ID, Name: "load", DailyStart: 9 * 60, DailyEnd: 20 * 60,
-		TimeZone: "Asia/Tashkent", DefaultRegion: "UZ", MaxAttempts: 1, RetryDelay: time.Hour, RingTimeout: 30 * time.Second, Pacing: "progressive"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := make([]campaigns.NewContact, total)
-	for i := range in {
-		in[i] = campaigns.NewContact{Phone: fmt.Sprintf("+99890%07d", 1000000+i)}
-	}
-	if _, err := store.AddContacts(ctx, camp.ID, in); err != nil {
-		t.Fatal(err)
-	}
-
+	lc := newLoadCampaign(t, db, clock, total)
+	store, disp, gate, camp := lc.store, lc.disp, lc.gate, lc.camp
 	agents := NewAgents(AgentsConfig{DB: db, Clock: clock, Log: discardLogger(),
 		Dial: func(context.Context, string) (PhoneLeg, error) { return &fakePhoneLeg{done: make(chan struct{})}, nil }})
 	defer agents.Close()
@@ -116,16 +82,7 @@ func TestLoadWholePath(t *testing.T) {
 	defer func() { stopSIP(); <-served }()
 	<-s.Ready()
 
-	// The ready set is filled as the feeder and its tasks would.
-	due, err := store.QueueDue(ctx, camp.ID, clock().Add(time.Hour), total)
-	if err != nil || len(due) != total {
-		t.Fatalf("queue due: %d of %d, %v", len(due), total, err)
-	}
-	for _, d := range due {
-		if err := ready.Add(ctx, d.Key, float64(d.DueAt.UnixMilli())); err != nil {
-			t.Fatal(err)
-		}
-	}
+	lc.fill(t, clock, total)
 	e := NewEngine(EngineConfig{Node: "load", Campaigns: store, Attempts: disp, Marker: store, Gate: gate, Agents: agents, SIP: s,
 		Clock: clock, Log: discardLogger(), Tick: 50 * time.Millisecond})
 
@@ -179,6 +136,12 @@ func TestLoadWholePath(t *testing.T) {
 	if finished != int64(total) {
 		t.Errorf("%d of %d attempts finished", finished, total)
 	}
+	// sipp's own capacity in the same run: sipp as the caller doing the
+	// same set-up against the same carrier, as many at once as alo had
+	// agents, as fast as it can.
+	sippRate := sippCapacity(t, renderScenario(t, "uac_load.xml", "code", code), carrier, total, nAgents)
+	t.Logf("sipp UAC -> sipp UAS, same carrier: %.0f set-ups/s; alo's whole path reaches %.2f of it",
+		sippRate, float64(finished)/elapsed.Seconds()/sippRate)
 	rows, err := db.QueryContext(ctx, `SELECT outcome, sip_code, reason, COUNT(*) FROM attempts WHERE outcome <> $1 GROUP BY outcome, sip_code, reason`, string(want))
 	if err != nil {
 		t.Fatal(err)
@@ -195,4 +158,96 @@ func TestLoadWholePath(t *testing.T) {
 	if want != "" && st.ByOutcome[want] != int64(total) {
 		t.Errorf("outcomes %v, want all %s (zero failed transactions)", st.ByOutcome, want)
 	}
+}
+
+// loadCampaign is the campaigns and compliance side of the load tests.
+type loadCampaign struct {
+	store *campaigns.Store
+	ready *campaigns.ReadySet
+	disp  *campaigns.Dispatcher
+	gate  compliance.Gate
+	camp  campaigns.Campaign
+}
+
+// newLoadCampaign migrates db, builds the store, the Redis ready set, the
+// dispatcher and the cis-default RuleGate, and creates a progressive
+// campaign with total Uzbek mobile contacts.
+func newLoadCampaign(t *testing.T, db *sqldb.DB, clock func() time.Time, total int) loadCampaign {
+	t.Helper()
+	ctx := context.Background()
+	for owner, fs := range map[string]fs.FS{"campaigns": campaigns.Migrations, "compliance": compliance.Migrations} {
+		if err := sqldb.Migrate(ctx, db, owner, fs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rdb := testenv.Redis(t)
+	store := campaigns.NewStore(db, clock)
+	ready := campaigns.NewReadySet(rdb, clock)
+	disp := campaigns.NewDispatcher(store, ready, "load", time.Minute, discardLogger())
+
+	rules, err := compliance.Preset(compliance.PresetCISDefault)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := compliance.NewEngine(rules, compliance.NewZoneResolver(100000),
+		compliance.NewDNCIndex(compliance.NewDNCList(db.DB, clock)), compliance.NewConsentIndex())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate := compliance.NewRuleGate(compliance.GateConfig{Fallback: eng})
+
+	cl, err := store.CreateClient(ctx, "Load")
+	if err != nil {
+		t.Fatal(err)
+	}
+	camp, err := store.CreateCampaign(ctx, campaigns.Campaign{ClientID: cl.ID, Name: "load", DailyStart: 9 * 60, DailyEnd: 20 * 60,
+		TimeZone: "Asia/Tashkent", DefaultRegion: "UZ", MaxAttempts: 1, RetryDelay: time.Hour, RingTimeout: 30 * time.Second, Pacing: "progressive"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := make([]campaigns.NewContact, total)
+	for i := range in {
+		in[i] = campaigns.NewContact{Phone: fmt.Sprintf("+99890%07d", 1000000+i)}
+	}
+	if _, err := store.AddContacts(ctx, camp.ID, in); err != nil {
+		t.Fatal(err)
+	}
+
+	return loadCampaign{store: store, ready: ready, disp: disp, gate: gate, camp: camp}
+}
+
+// fill puts every contact in the ready set, as the feeder and its tasks would.
+func (lc loadCampaign) fill(t *testing.T, clock func() time.Time, total int) {
+	t.Helper()
+	ctx := context.Background()
+	due, err := lc.store.QueueDue(ctx, lc.camp.ID, clock().Add(time.Hour), total)
+	if err != nil || len(due) != total {
+		t.Fatalf("queue due: %d of %d, %v", len(due), total, err)
+	}
+	for _, d := range due {
+		if err := lc.ready.Add(ctx, d.Key, float64(d.DueAt.UnixMilli())); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// sippCapacity runs sipp as the caller (scenario) against carrier for total
+// calls, at most concurrent at once and unthrottled, and returns the
+// set-ups per second it completed.
+func sippCapacity(t *testing.T, scenario string, carrier *sippProc, total, concurrent int) float64 {
+	t.Helper()
+	dir := t.TempDir()
+	cmd := exec.Command(requireSipp(t), "-sf", scenario, "-i", "127.0.0.1", "-p", strconv.Itoa(freeUDPPort(t)),
+		"-m", strconv.Itoa(total), "-l", strconv.Itoa(concurrent), "-r", "100000", "-rp", "1000",
+		"-buff_size", "4194304", "-nostdin", "-timeout", "300s", "-timeout_error",
+		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"), fmt.Sprintf("127.0.0.1:%d", carrier.port))
+	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	elapsed := time.Since(start)
+	if err != nil {
+		t.Fatalf("sipp UAC: %v\n%s", err, tail(string(out), 2000))
+	}
+	return float64(total) / elapsed.Seconds()
 }
