@@ -251,3 +251,158 @@ func sippCapacity(t *testing.T, scenario string, carrier *sippProc, total, concu
 	}
 	return float64(total) / elapsed.Seconds()
 }
+
+// TestLoadHeldCalls measures how many bridged calls one node holds with RTP
+// flowing both ways: ALO_LOAD_HOLD_CALLS agents log in (their phones are one
+// sipp, each nailed-up leg a real SIP dialog with media), as many contacts
+// are dialled through the whole path against a sipp carrier that answers,
+// and every customer and phone replays G.711 audio (a 7 s capture, about
+// 33 packets/s) until alo hangs up. It reports the calls bridged, the RTP
+// alo relayed each way per second over ALO_LOAD_HOLD_SECONDS (default 10),
+// Go heap and RSS per call and CPU per call. Run by hand:
+//
+//	ALO_LOAD_HOLD_CALLS=200 go test ./dialer -run TestLoadHeldCalls -v -count=1
+func TestLoadHeldCalls(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("ALO_LOAD_HOLD_CALLS"))
+	if n <= 0 {
+		t.Skip("set ALO_LOAD_HOLD_CALLS to run the held-calls load benchmark")
+	}
+	hold, _ := strconv.Atoi(os.Getenv("ALO_LOAD_HOLD_SECONDS"))
+	if hold <= 0 {
+		hold = 10
+	}
+	ctx := context.Background()
+	base := time.Date(2026, 11, 18, 12, 0, 0, 0, time.FixedZone("UZT", 5*3600))
+	started := time.Now()
+	clock := func() time.Time { return base.Add(time.Since(started)) }
+
+	scenario := renderScenario(t, "uas_load_answer.xml")
+	carrier := startSipp(t, scenario, "-timeout", "900s", "-buff_size", "4194304")
+	phones := startSipp(t, scenario, "-timeout", "900s", "-buff_size", "4194304")
+	db := migratedDB(t, testenv.SQLite)
+	lc := newLoadCampaign(t, db, clock, n)
+
+	min := freeEvenBlock(t, 4*n+100)
+	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: min, Max: min + 4*n + 99}, UserAgent: "alo-load",
+		Trunk: Trunk{URI: carrier.uri("")}, Legs: NewCallLegs(db), Clock: clock}, discardLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	sctx, stopSIP := context.WithCancel(ctx)
+	go func() { served <- s.Serve(sctx) }()
+	defer func() { stopSIP(); <-served }()
+	<-s.Ready()
+
+	var e *Engine
+	agents := NewAgents(AgentsConfig{DB: db, Clock: clock, Log: discardLogger(), KeepAliveEvery: time.Hour,
+		Dial: func(ctx context.Context, uri string) (PhoneLeg, error) {
+			leg, res, err := s.DialAgent(ctx, uri, DialOptions{AutoAnswer: true, RingTimeout: 30 * time.Second})
+			if err != nil {
+				return nil, err
+			}
+			if !res.Answered {
+				return nil, fmt.Errorf("agent phone %s: %d %s", uri, res.Code, res.Reason)
+			}
+			return leg, nil
+		},
+		OnReady: func(ids []int64) {
+			if e != nil {
+				e.WakeAll(ids)
+			}
+		}})
+	defer agents.Close()
+	var runtime0 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&runtime0)
+	rss0 := rssBytes(t)
+	for i := range n {
+		ag, err := agents.CreateAgent(ctx, NewAgent{Name: fmt.Sprintf("a%d", i), SIPURI: phones.uri(fmt.Sprintf("agent%d", i)), CampaignIDs: []int64{lc.camp.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := agents.SetReady(ctx, ag.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitForLong(t, 120*time.Second, func() bool { return agents.ReadyFor(lc.camp.ID) == n })
+	t.Logf("%d agent phones nailed up in %v", n, time.Since(started).Round(time.Millisecond))
+
+	lc.fill(t, clock, n)
+	e = NewEngine(EngineConfig{Node: "load", Campaigns: lc.store, Attempts: lc.disp, Marker: lc.store, Gate: lc.gate, Agents: agents, SIP: s,
+		Clock: clock, Log: discardLogger(), Tick: 50 * time.Millisecond})
+	if err := lc.store.SetStatus(ctx, lc.camp.ID, campaigns.StatusRunning); err != nil {
+		t.Fatal(err)
+	}
+	ectx, stopEngine := context.WithCancel(ctx)
+	engDone := make(chan error, 1)
+	go func() { engDone <- e.Run(ectx) }()
+	defer func() { stopEngine(); <-engDone }()
+	bridged := func() int {
+		var c int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM attempts WHERE bridged_at IS NOT NULL AND ended_at IS NULL`).Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	rampStart := time.Now()
+	waitForLong(t, time.Duration(n/10+60)*time.Second, func() bool { return bridged() == n })
+	t.Logf("%d calls bridged in %v", n, time.Since(rampStart).Round(time.Millisecond))
+
+	// Relayed RTP, from the agents' legs: PacketsOut is what alo sent the
+	// phone (the customer's audio), PacketsIn what the phone sent (relayed
+	// to the customer).
+	rtp := func() (toAgent, fromAgent uint64) {
+		agents.mu.Lock()
+		defer agents.mu.Unlock()
+		for _, ss := range agents.sessions {
+			if leg, ok := ss.leg.(*Leg); ok && leg.Media() != nil {
+				st := leg.Media().Stats()
+				toAgent += st.PacketsOut
+				fromAgent += st.PacketsIn
+			}
+		}
+		return toAgent, fromAgent
+	}
+	var ru0, ru1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	to0, from0 := rtp()
+	w0 := time.Now()
+	time.Sleep(time.Duration(hold) * time.Second) // holding the calls is the measurement
+	window := time.Since(w0)
+	to1, from1 := rtp()
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	still := bridged()
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	rss := rssBytes(t)
+	cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano()) * time.Nanosecond
+	perSec := func(d uint64) float64 { return float64(d) / window.Seconds() }
+	t.Logf("%d bridged calls held %v (%d still up at the end): RTP relayed %.0f pkt/s customer->agent, %.0f pkt/s agent->customer "+
+		"(%.1f and %.1f per call); alo CPU %.0f%% of one core (%.2f ms CPU per call-second); Go heap %.1f KiB per call, RSS %.1f KiB per call "+
+		"(each call is a customer leg and an agent leg)",
+		n, window.Round(time.Millisecond), still, perSec(to1-to0), perSec(from1-from0), perSec(to1-to0)/float64(n), perSec(from1-from0)/float64(n),
+		100*cpu.Seconds()/window.Seconds(), 1000*cpu.Seconds()/window.Seconds()/float64(n),
+		float64(int64(ms.HeapInuse)-int64(runtime0.HeapInuse))/1024/float64(n), float64(rss-rss0)/1024/float64(n))
+	if still != n {
+		t.Errorf("%d of %d calls still bridged after %v", still, n, window)
+	}
+	if to1 == to0 || from1 == from0 {
+		t.Errorf("no RTP relayed one way: to agents %d, from agents %d", to1-to0, from1-from0)
+	}
+}
+
+// rssBytes is this process's resident set size.
+func rssBytes(t *testing.T) int64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var size, res int64
+	if _, err := fmt.Sscan(string(b), &size, &res); err != nil {
+		t.Fatal(err)
+	}
+	return res * int64(os.Getpagesize())
+}
