@@ -8,6 +8,7 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer/audio"
 	"github.com/alo-dialer/alo/pacing"
 )
 
@@ -37,6 +38,18 @@ type EngineConfig struct {
 	// know this one's claims and calls have an owner.
 	Heartbeat      func(ctx context.Context) error
 	HeartbeatEvery time.Duration
+
+	// Prompts holds the recorded messages (safe harbour, machine message)
+	// by language; nil means the shipped ones (BuiltinPrompts), fallback en.
+	Prompts *audio.Prompts
+	// Abandonment gives a campaign's abandonment threshold and clock start
+	// (from its rule set); nil means DefaultAbandonRule.
+	Abandonment func(ctx context.Context, campaignID int64) (AbandonRule, error)
+	// DNC records the stop key pressed during the safe-harbour message; nil
+	// means the key is logged but not recorded.
+	DNC DNCAdder
+	// StopKey is the key that asks for no more calls; 0 means DefaultStopKey.
+	StopKey rune
 }
 
 // Engine runs one pacer per running campaign on this node.
@@ -65,8 +78,14 @@ func NewEngine(cfg EngineConfig) *Engine {
 	if cfg.HeartbeatEvery <= 0 {
 		cfg.HeartbeatEvery = 2 * time.Second
 	}
+	if cfg.Prompts == nil {
+		cfg.Prompts = audio.NewPrompts(BuiltinPrompts(), "en")
+	}
 	return &Engine{cfg: cfg, pacers: map[int64]*pacerRun{}, wake: make(chan struct{}, 1)}
 }
+
+// prompts is the engine's message set.
+func (e *Engine) prompts() *audio.Prompts { return e.cfg.Prompts }
 
 // Wake makes the campaign's pacer decide at once (an agent became ready, a
 // campaign started). Unknown campaigns make the engine look for new ones.

@@ -298,55 +298,7 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 		p.finish(bg, log, att.ID, campaigns.Result{Outcome: dr.Outcome, SIPCode: dr.Code, Reason: dr.Reason, CallID: dr.CallID})
 		return
 	}
-	p.connect(ctx, log, att.ID, leg, res)
-}
-
-// connect bridges an answered customer leg to the reserved agent's
-// nailed-up leg and waits for either side to end the call.
-func (p *pacer) connect(ctx context.Context, log *slog.Logger, attemptID int64, leg *Leg, res Reservation) {
-	e := p.e
-	bg := context.WithoutCancel(ctx)
-	if err := e.cfg.Marker.MarkAnswered(bg, attemptID, e.cfg.Clock()); err != nil {
-		log.Error("record answer", "err", err)
-	}
-	hangup := func() {
-		hctx, cancel := context.WithTimeout(bg, 5*time.Second)
-		defer cancel()
-		if err := leg.Hangup(hctx); err != nil {
-			log.Warn("hang up customer", "err", err)
-		}
-	}
-	if !e.cfg.Agents.StartCall(res) {
-		// The agent's phone dropped between reservation and answer: a live
-		// answer with no agent. The safe-harbour message comes with media.
-		hangup()
-		p.observe(pacing.Event{Kind: pacing.Abandoned})
-		p.finish(bg, log, attemptID, campaigns.Result{Outcome: campaigns.OutcomeAbandoned, SIPCode: 200,
-			Reason: "agent phone leg dropped before bridge", CallID: leg.CallID()})
-		return
-	}
-	cust, agent := leg.Media(), res.Leg.Media()
-	before := agent.Stats().PacketsOut
-	Connect(cust, agent)
-	Connect(agent, cust)
-	bridged := e.cfg.Clock()
-	if err := e.cfg.Marker.MarkBridged(bg, attemptID, bridged); err != nil {
-		log.Error("record bridge", "err", err)
-	}
-	defer func() { p.observe(pacing.Event{Kind: pacing.Handled, Handle: e.cfg.Clock().Sub(bridged)}) }()
-	log.Info("bridged")
-	select {
-	case <-leg.Done():
-	case <-res.Leg.Done():
-		log.Warn("agent leg ended during call")
-	case <-ctx.Done():
-	}
-	Disconnect(cust)
-	Disconnect(agent)
-	hangup()
-	relayed := int64(agent.Stats().PacketsOut - before)
-	p.finish(bg, log, attemptID, campaigns.Result{Outcome: campaigns.OutcomeHuman, SIPCode: 200,
-		Reason: "ended by " + leg.EndedBy(), CallID: leg.CallID(), MediaToAgent: relayed})
+	p.connect(ctx, log, cl, att.ID, leg, &res)
 }
 
 func (p *pacer) finish(ctx context.Context, log *slog.Logger, attemptID int64, r campaigns.Result) {

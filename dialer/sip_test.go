@@ -342,6 +342,9 @@ func TestBridgeCustomerToAgent(t *testing.T) {
 		if err := p.Unmarshal(buf[:n]); err != nil {
 			t.Fatal(err)
 		}
+		if len(got) == 0 && len(p.Payload) == 160 {
+			continue // comfort silence on the idle agent leg before the bridge
+		}
 		got = append(got, p)
 	}
 	for i, p := range got {

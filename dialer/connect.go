@@ -1,0 +1,322 @@
+package dialer
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer/audio"
+	"github.com/alo-dialer/alo/pacing"
+)
+
+// AbandonRule is what the campaign's rule set says about abandoned calls:
+// how long a live answer may wait for an agent, and from when.
+type AbandonRule struct {
+	Threshold time.Duration
+	// FromGreetingEnd starts the clock when the greeting ends (the US
+	// rule: two seconds after the called party's completed greeting);
+	// otherwise it starts at the answer (Ofcom, most others).
+	FromGreetingEnd bool
+}
+
+// DefaultAbandonRule applies when no rule set says otherwise: two seconds
+// from the answer, the strictest common reading.
+var DefaultAbandonRule = AbandonRule{Threshold: 2 * time.Second}
+
+// AbandonRuleFromCap reads a rule set's abandonment cap.
+func AbandonRuleFromCap(c compliance.AbandonCap) AbandonRule {
+	r := AbandonRule{Threshold: time.Duration(c.ThresholdSeconds * float64(time.Second)),
+		FromGreetingEnd: c.ClockStart == compliance.ClockGreetingEnd}
+	if r.Threshold <= 0 {
+		r.Threshold = DefaultAbandonRule.Threshold
+	}
+	return r
+}
+
+// DNCAdder records a do-not-call request. *compliance.DNCStore satisfies it.
+type DNCAdder interface {
+	Add(ctx context.Context, r compliance.DNCRecord) (compliance.DNCRecord, error)
+}
+
+// attemptMediaMarker is the optional side of an AttemptMarker that keeps
+// what the audio told us; *campaigns.Store satisfies it.
+type attemptMediaMarker interface {
+	MarkMedia(ctx context.Context, attemptID int64, m campaigns.AttemptMedia) error
+}
+
+// greetingWait bounds the wait for the end of the greeting when the clock
+// starts there: a customer who says nothing (or never stops) still gets an
+// agent or the message within greetingWait plus the threshold.
+const greetingWait = 3 * time.Second
+
+// agentPoll is how often a live answer without a reserved agent looks for
+// one that became free.
+const agentPoll = 20 * time.Millisecond
+
+// beepWait bounds the wait for a voicemail beep before leaving the message
+// anyway.
+const beepWait = 20 * time.Second
+
+// keyGrace is how long the stop key is still taken after the safe-harbour
+// message ends.
+const keyGrace = 3 * time.Second
+
+// answered is one live answer on its way to an agent, a message or a
+// hang-up.
+type answered struct {
+	p       *pacer
+	log     *slog.Logger
+	cl      campaigns.Claimed
+	id      int64 // attempt id
+	leg     *Leg
+	w       *answerWatch
+	at      time.Time // the answer
+	media   campaigns.AttemptMedia
+	greetAt *time.Time
+}
+
+// connect takes a live answer to its end. The customer's audio is watched
+// from the first packet for the greeting's end and, when the campaign asks,
+// an AMD verdict. A machine is hung up on, left a message after its beep,
+// or put through, as the campaign says (NOTSURE counts as a person). A
+// person is bridged to the agent reserved for the call, or to one that is
+// free within the rule set's threshold from its clock start; failing that
+// the safe-harbour message plays. res is nil for a call launched without a
+// reservation (predictive pacing).
+func (p *pacer) connect(ctx context.Context, log *slog.Logger, cl campaigns.Claimed, attemptID int64, leg *Leg, res *Reservation) {
+	e := p.e
+	bg := context.WithoutCancel(ctx)
+	a := &answered{p: p, log: log, cl: cl, id: attemptID, leg: leg, at: e.cfg.Clock()}
+	if err := e.cfg.Marker.MarkAnswered(bg, attemptID, a.at); err != nil {
+		log.Error("record answer", "err", err)
+	}
+	var amd *audio.AMD
+	if cl.Campaign.AMD.Enabled {
+		var err error
+		if amd, err = audio.NewAMD(amdConfig(cl.Campaign.AMD)); err != nil {
+			log.Warn("campaign AMD settings unusable; AMD off for this call", "err", err)
+		}
+	}
+	cust := leg.Media()
+	a.w = newAnswerWatch(e.cfg.Clock, cust.dtmfPT == 0, amd)
+	cust.SetTap(a.w.tap)
+	defer cust.SetTap(nil)
+	defer a.recordMedia(bg)
+
+	if amd != nil {
+		d, ok := a.awaitVerdict(ctx)
+		if !ok {
+			a.endedEarly(bg, campaigns.OutcomeHuman, "customer hung up during machine detection")
+			return
+		}
+		if d.Verdict == audio.Machine {
+			switch cl.Campaign.AMD.MachineAction {
+			case campaigns.MachineConnect:
+				log.Info("machine: connecting anyway", "cause", d.Cause)
+			case campaigns.MachineMessage:
+				a.leaveMessage(ctx, bg)
+				return
+			default:
+				a.hangup(bg)
+				p.finish(bg, log, attemptID, campaigns.Result{Outcome: campaigns.OutcomeMachine, SIPCode: 200,
+					Reason: "answering machine (" + string(d.Cause) + "): hung up", CallID: leg.CallID()})
+				return
+			}
+		}
+	}
+
+	agent, mine, ok := a.findAgent(ctx, res)
+	if mine {
+		defer e.cfg.Agents.EndCall(agent)
+	}
+	select {
+	case <-leg.Done():
+		a.endedEarly(bg, campaigns.OutcomeHuman, "customer hung up before the bridge")
+		return
+	default:
+	}
+	if !ok {
+		a.safeHarbour(ctx, bg)
+		return
+	}
+	a.bridge(ctx, bg, agent)
+}
+
+// awaitVerdict waits for the AMD decision, noting the greeting's end if it
+// comes first. It reports false when the call ended before a verdict.
+func (a *answered) awaitVerdict(ctx context.Context) (amdDecision, bool) {
+	for {
+		select {
+		case g := <-a.w.greeting:
+			a.greetAt = &g
+			a.media.GreetingEndAt = &g
+		case d := <-a.w.verdict:
+			v := d.Verdict
+			a.media.AMDVerdict, a.media.AMDCause, a.media.AMDDecidedAt = v.String(), string(d.Cause), &d.At
+			a.log.Info("amd verdict", "verdict", v.String(), "cause", d.Cause, "words", d.Words,
+				"after", d.At.Sub(a.at).Round(time.Millisecond))
+			return d, true
+		case <-a.leg.Done():
+			return amdDecision{}, false
+		case <-ctx.Done():
+			return amdDecision{}, false
+		}
+	}
+}
+
+// findAgent returns the agent for this call: the reservation when its
+// phone is still there, else the first ready agent found before the
+// abandonment deadline. mine says the caller must end the agent's call.
+func (a *answered) findAgent(ctx context.Context, res *Reservation) (r Reservation, mine, ok bool) {
+	ag := a.p.e.cfg.Agents
+	if res != nil && ag.StartCall(*res) {
+		return *res, false, true
+	}
+	rule := a.p.abandonRule(ctx, a.cl.Campaign.ID)
+	deadline := a.at.Add(rule.Threshold)
+	var greetTimeout <-chan time.Time
+	if rule.FromGreetingEnd {
+		if a.greetAt != nil {
+			deadline = a.greetAt.Add(rule.Threshold)
+		} else {
+			// Until the greeting ends, the clock has not started.
+			deadline = a.at.Add(greetingWait + rule.Threshold)
+			t := time.NewTimer(greetingWait)
+			defer t.Stop()
+			greetTimeout = t.C
+		}
+	}
+	tick := time.NewTicker(agentPoll)
+	defer tick.Stop()
+	for {
+		if r, got := ag.Reserve(a.cl.Campaign.ID); got {
+			if ag.StartCall(r) {
+				a.log = a.log.With("agent", r.AgentID)
+				return r, true, true
+			}
+			ag.EndCall(r)
+		}
+		now := a.p.e.cfg.Clock()
+		if !now.Before(deadline) {
+			return Reservation{}, false, false
+		}
+		select {
+		case g := <-a.w.greeting:
+			a.greetAt, a.media.GreetingEndAt = &g, &g
+			if rule.FromGreetingEnd {
+				deadline = g.Add(rule.Threshold)
+				greetTimeout = nil
+			}
+		case <-greetTimeout:
+			deadline = a.at.Add(greetingWait + rule.Threshold)
+		case <-tick.C:
+		case <-a.leg.Done():
+			return Reservation{}, false, false
+		case <-ctx.Done():
+			return Reservation{}, false, false
+		}
+	}
+}
+
+// abandonRule asks the configured source, falling back to the default.
+func (p *pacer) abandonRule(ctx context.Context, campaignID int64) AbandonRule {
+	if p.e.cfg.Abandonment == nil {
+		return DefaultAbandonRule
+	}
+	r, err := p.e.cfg.Abandonment(ctx, campaignID)
+	if err != nil {
+		p.log.Warn("abandonment rule; using 2 s from the answer", "err", err)
+		return DefaultAbandonRule
+	}
+	return r
+}
+
+// bridge connects customer and agent, plays the agent the call-arrived
+// tone, and waits for either side to end the call; the agent's leg then
+// returns to comfort silence.
+func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
+	e := a.p.e
+	cust, ag := a.leg.Media(), agent.Leg.Media()
+	before := ag.Stats().PacketsOut
+	Connect(cust, ag)
+	Connect(ag, cust)
+	if _, err := ag.PlaySamples(callArrivedTone()); err != nil {
+		a.log.Warn("call-arrived tone", "err", err)
+	}
+	bridged := e.cfg.Clock()
+	if err := e.cfg.Marker.MarkBridged(bg, a.id, bridged); err != nil {
+		a.log.Error("record bridge", "err", err)
+	}
+	defer func() { a.p.observe(pacing.Event{Kind: pacing.Handled, Handle: e.cfg.Clock().Sub(bridged)}) }()
+	a.log.Info("bridged", "agent", agent.AgentID, "answer_to_bridge", bridged.Sub(a.at).Round(time.Millisecond))
+	select {
+	case <-a.leg.Done():
+	case <-agent.Leg.Done():
+		a.log.Warn("agent leg ended during call")
+	case <-ctx.Done():
+	}
+	Disconnect(cust)
+	Disconnect(ag)
+	a.hangup(bg)
+	relayed := int64(ag.Stats().PacketsOut - before)
+	a.p.finish(bg, a.log, a.id, campaigns.Result{Outcome: campaigns.OutcomeHuman, SIPCode: 200,
+		Reason: "ended by " + a.leg.EndedBy(), CallID: a.leg.CallID(), MediaToAgent: relayed})
+}
+
+// hangup ends the customer's leg, bounded.
+func (a *answered) hangup(bg context.Context) {
+	hctx, cancel := context.WithTimeout(bg, 5*time.Second)
+	defer cancel()
+	if err := a.leg.Hangup(hctx); err != nil {
+		a.log.Warn("hang up customer", "err", err)
+	}
+}
+
+// endedEarly finishes a call that ended (or the node stopped) before it
+// was put through.
+func (a *answered) endedEarly(bg context.Context, o campaigns.Outcome, reason string) {
+	a.hangup(bg)
+	if a.media.AMDVerdict == audio.Machine.String() {
+		o = campaigns.OutcomeMachine
+	}
+	a.p.finish(bg, a.log, a.id, campaigns.Result{Outcome: o, SIPCode: 200, Reason: reason, CallID: a.leg.CallID()})
+}
+
+// recordMedia stores what the audio told us, once the call is over.
+func (a *answered) recordMedia(bg context.Context) {
+	if a.media.GreetingEndAt == nil {
+		select {
+		case g := <-a.w.greeting:
+			a.media.GreetingEndAt = &g
+		default:
+		}
+	}
+	m, ok := a.p.e.cfg.Marker.(attemptMediaMarker)
+	if !ok || a.media == (campaigns.AttemptMedia{}) {
+		return
+	}
+	if err := m.MarkMedia(bg, a.id, a.media); err != nil {
+		a.log.Error("record media facts", "err", err)
+	}
+}
+
+// language picks the contact's language, else the campaign's.
+func (a *answered) language() string {
+	if a.cl.Contact.Language != "" {
+		return a.cl.Contact.Language
+	}
+	return a.cl.Campaign.Language
+}
+
+// prompt finds a message in the call's language (with the fallback).
+func (a *answered) prompt(name string) (*audio.Prompt, error) {
+	pr := a.p.e.prompts()
+	pm, err := pr.For(name, a.language())
+	if err != nil {
+		return nil, fmt.Errorf("prompt %s for %q: %w", name, a.language(), err)
+	}
+	return pm, nil
+}

@@ -1,0 +1,24 @@
+package dialer
+
+import (
+	"embed"
+	"io/fs"
+)
+
+// The recorded messages shipped with alo (dialer/prompts/<lang>/<name>.wav).
+//
+//go:embed prompts/*/*.wav
+var builtinPrompts embed.FS
+
+// Prompt names the dialer plays.
+const (
+	PromptAbandon = "abandon" // safe harbour: no agent free in time; offers the stop key
+	PromptMachine = "machine" // left on an answering machine after its beep
+)
+
+// BuiltinPrompts is the file system of the shipped messages, laid out as
+// <lang>/<name>.wav for audio.NewPrompts.
+func BuiltinPrompts() fs.FS {
+	sub, _ := fs.Sub(builtinPrompts, "prompts") // "prompts" is a valid path
+	return sub
+}
