@@ -267,6 +267,19 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		Clock:     clockNow,
 		Log:       log.With("component", "pacer"),
 		Heartbeat: func(ctx context.Context) error { return nodes.Beat(ctx, node, nodeTTL) },
+		// Safe harbour: the campaign's rule set says how long a live answer
+		// may wait for an agent; the stop key goes on the client's DNC list.
+		Abandonment: func(ctx context.Context, campaignID int64) (dialer.AbandonRule, error) {
+			e, _, err := comp.rules.EngineFor(ctx, campaignID)
+			if errors.Is(err, compliance.ErrNotBound) {
+				return dialer.AbandonRuleFromCap(compliance.Baseline().Abandonment), nil
+			}
+			if err != nil {
+				return dialer.AbandonRule{}, err
+			}
+			return dialer.AbandonRuleFromCap(e.Rules().Abandonment), nil
+		},
+		DNC: comp.dncs,
 	})
 	a.eng = eng
 
