@@ -2,6 +2,9 @@ package dialer
 
 import (
 	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -98,5 +101,85 @@ func TestSafeHarbourStopKey(t *testing.T) {
 	// every campaign of the client.
 	if _, listed := idx.Listed(cl.Contact.Phone, camp.ClientID, 99, nil, time.Now()); !listed {
 		t.Error("another campaign of the same client would still call")
+	}
+}
+
+// speech makes raw A-law audio for sipp's rtp_stream: text spoken by
+// espeak-ng, padded with silence, optionally followed by a beep.
+func speech(t *testing.T, text string, leadMs, tailMs int, beep bool) string {
+	t.Helper()
+	for _, tool := range []string{"espeak-ng", "sox"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (test.sh installs it)", tool)
+		}
+	}
+	dir := t.TempDir()
+	wav := filepath.Join(dir, "speech.wav")
+	if out, err := exec.Command("espeak-ng", "-v", "en", "-s", "165", "-w", wav, text).CombinedOutput(); err != nil {
+		t.Fatalf("espeak-ng: %v\n%s", err, out)
+	}
+	in := []string{wav}
+	if beep {
+		b := filepath.Join(dir, "beep.wav")
+		if out, err := exec.Command("sox", "-n", "-r", "22050", "-c", "1", b, "synth", "0.5", "sine", "1000", "vol", "0.5", "pad", "0.4", "0").CombinedOutput(); err != nil {
+			t.Fatalf("sox beep: %v\n%s", err, out)
+		}
+		in = append(in, b)
+	}
+	raw := filepath.Join(dir, "speech.al")
+	args := append(in, "-r", "8000", "-c", "1", "-e", "a-law", "-t", "raw", raw,
+		"pad", fmt.Sprintf("%.3f", float64(leadMs)/1000), fmt.Sprintf("%.3f", float64(tailMs)/1000))
+	if out, err := exec.Command("sox", args...).CombinedOutput(); err != nil {
+		t.Fatalf("sox: %v\n%s", err, out)
+	}
+	return raw
+}
+
+// TestAMDThroughSipp: a customer's audio played by sipp reaches the answer
+// analysis; a short "hello" is a person (here: no agent, so the safe
+// harbour), a long greeting with a beep is a machine (hung up at once).
+func TestAMDThroughSipp(t *testing.T) {
+	tests := []struct {
+		name        string
+		text        string
+		beep        bool
+		wantVerdict string
+		wantOutcome campaigns.Outcome
+	}{
+		{name: "human", text: "Hello?", wantVerdict: "HUMAN", wantOutcome: campaigns.OutcomeAbandoned},
+		{name: "machine", text: "Hi, you have reached the voicemail of John Smith. I cannot take your call right now, please leave your name and number after the tone.",
+			beep: true, wantVerdict: "MACHINE", wantOutcome: campaigns.OutcomeMachine},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := speech(t, tt.text, 400, 3000, tt.beep)
+			sf := renderScenario(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "4500")
+			carrier := startSipp(t, sf, "-m", "1")
+			s := newTestSIP(t, Trunk{URI: carrier.uri("")})
+			agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testLogger(t)})
+			t.Cleanup(agents.Close)
+			src := &fakeAttempts{done: make(chan struct{}, 8)}
+			marker := &fakeMarker{}
+			e := NewEngine(EngineConfig{Attempts: src, Marker: marker, Agents: agents, SIP: s, Clock: time.Now, Log: testLogger(t)})
+			camp := campaigns.Campaign{ID: 1, ClientID: 3, AMD: campaigns.AMDSettings{Enabled: true, MachineAction: campaigns.MachineHangup}}
+			cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 1, ContactID: 7, Number: 1}, Campaign: camp,
+				Contact: campaigns.Contact{ID: 7, CampaignID: 1, Phone: "+998901234567"}}
+			p := newPacer(context.Background(), e, camp, pacing.Progressive{})
+			leg, res, err := s.DialCustomer(dialCtx(t), cl.Contact.Phone, DialOptions{RingTimeout: 5 * time.Second})
+			if err != nil || !res.Answered {
+				t.Fatalf("DialCustomer: %+v, %v", res, err)
+			}
+			p.connect(dialCtx(t), p.log, cl, 42, leg, nil)
+			carrier.wait(t)
+			m := marker.media
+			if m.AMDVerdict != tt.wantVerdict || m.AMDDecidedAt == nil {
+				t.Fatalf("media = %+v, want verdict %s", m, tt.wantVerdict)
+			}
+			if len(src.finished) != 1 || src.finished[0].Outcome != tt.wantOutcome {
+				t.Fatalf("finished = %+v, want %s", src.finished, tt.wantOutcome)
+			}
+			t.Logf("%s: %s (%s) after %v; greeting end %v", tt.name, m.AMDVerdict, m.AMDCause,
+				m.AMDDecidedAt.Sub(marker.answered).Round(time.Millisecond), m.GreetingEndAt)
+		})
 	}
 }
