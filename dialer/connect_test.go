@@ -3,6 +3,7 @@ package dialer
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer/audio"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/pacing"
 	"github.com/alo-dialer/alo/sqldb"
@@ -181,5 +183,52 @@ func TestAMDThroughSipp(t *testing.T) {
 			t.Logf("%s: %s (%s) after %v; greeting end %v", tt.name, m.AMDVerdict, m.AMDCause,
 				m.AMDDecidedAt.Sub(marker.answered).Round(time.Millisecond), m.GreetingEndAt)
 		})
+	}
+}
+
+// TestSafeHarbourInbandKey: a trunk that did not negotiate telephone-event
+// sends the key as tones; the in-band detector hears 9 during the message.
+func TestSafeHarbourInbandKey(t *testing.T) {
+	pcm := audio.AppendSilence(nil, audio.MillisToSamples(2600))
+	pcm, err := audio.AppendDTMF(pcm, '9', audio.MillisToSamples(200), 8000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcm = audio.AppendSilence(pcm, audio.MillisToSamples(2000))
+	alaw, err := audio.PCMA.Encode(nil, pcm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := filepath.Join(t.TempDir(), "key9.al")
+	if err := os.WriteFile(raw, alaw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sf := renderScenario(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "10000")
+	carrier := startSipp(t, sf, "-m", "1")
+	s := newTestSIP(t, Trunk{URI: carrier.uri("")})
+	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testLogger(t)})
+	t.Cleanup(agents.Close)
+	dnc, idx := testDNC(t)
+	src := &fakeAttempts{done: make(chan struct{}, 8)}
+	marker := &fakeMarker{}
+	e := NewEngine(EngineConfig{Attempts: src, Marker: marker, Agents: agents, SIP: s, Clock: time.Now, Log: testLogger(t), DNC: dnc})
+	camp := campaigns.Campaign{ID: 1, ClientID: 3}
+	cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 1, ContactID: 7, Number: 1}, Campaign: camp,
+		Contact: campaigns.Contact{ID: 7, CampaignID: 1, Phone: "+998901234567"}}
+	p := newPacer(context.Background(), e, camp, pacing.Progressive{})
+	leg, res, err := s.DialCustomer(dialCtx(t), cl.Contact.Phone, DialOptions{RingTimeout: 5 * time.Second})
+	if err != nil || !res.Answered {
+		t.Fatalf("DialCustomer: %+v, %v", res, err)
+	}
+	if leg.Media().dtmfPT != 0 {
+		t.Fatal("the trunk negotiated telephone-event; this test needs it absent")
+	}
+	p.connect(dialCtx(t), p.log, cl, 42, leg, nil)
+	carrier.wait(t)
+	if len(src.finished) != 1 || src.finished[0].Outcome != campaigns.OutcomeAbandoned || marker.media.Key != "9" {
+		t.Fatalf("finished = %+v, media %+v", src.finished, marker.media)
+	}
+	if _, listed := idx.Listed(cl.Contact.Phone, camp.ClientID, camp.ID, nil, time.Now()); !listed {
+		t.Fatal("number not on the DNC list after the in-band key")
 	}
 }
