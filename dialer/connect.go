@@ -240,6 +240,13 @@ func (p *pacer) abandonRule(ctx context.Context, campaignID int64) AbandonRule {
 func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 	e := a.p.e
 	cust, ag := a.leg.Media(), agent.Leg.Media()
+	if ag == nil {
+		a.log.Error("agent leg has no media stream; cannot bridge")
+		a.hangup(bg)
+		a.p.finish(bg, a.log, a.id, campaigns.Result{Outcome: campaigns.OutcomeAbandoned, SIPCode: 200,
+			Reason: "agent leg has no media stream", CallID: a.leg.CallID()})
+		return
+	}
 	before := ag.Stats().PacketsOut
 	Connect(cust, ag)
 	Connect(ag, cust)
@@ -251,7 +258,7 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 		a.log.Error("record bridge", "err", err)
 	}
 	defer func() { a.p.observe(pacing.Event{Kind: pacing.Handled, Handle: e.cfg.Clock().Sub(bridged)}) }()
-	a.log.Info("bridged", "agent", agent.AgentID, "answer_to_bridge", bridged.Sub(a.at).Round(time.Millisecond))
+	a.log.Info("bridged", "answer_to_bridge", bridged.Sub(a.at).Round(time.Millisecond))
 	select {
 	case <-a.leg.Done():
 	case <-agent.Leg.Done():

@@ -232,3 +232,68 @@ func TestSafeHarbourInbandKey(t *testing.T) {
 		t.Fatal("number not on the DNC list after the in-band key")
 	}
 }
+
+// streamPhoneLeg is an agent's phone leg with a real RTP stream towards a
+// local socket standing in for the phone.
+type streamPhoneLeg struct {
+	fakePhoneLeg
+	s *Stream
+}
+
+func (l *streamPhoneLeg) Media() *Stream { return l.s }
+
+// TestConnectTakesAgentFreedInTime: a call launched without a reservation
+// (predictive pacing) is answered while every agent is busy; one becomes
+// ready within the threshold, and the call is bridged to it: the phone
+// hears the call-arrived tone, then the customer.
+func TestConnectTakesAgentFreedInTime(t *testing.T) {
+	raw := speech(t, "Hello?", 400, 3000, false)
+	sf := renderScenario(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "3000")
+	carrier := startSipp(t, sf, "-m", "1")
+	s := newTestSIP(t, Trunk{URI: carrier.uri("")})
+	phone := newPeer(t)
+	pool := newPortPool("127.0.0.1", PortRange{Min: 44000, Max: 44999})
+	up := make(chan struct{}, 1)
+	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testLogger(t),
+		Dial: func(context.Context, string) (PhoneLeg, error) {
+			return &streamPhoneLeg{fakePhoneLeg: fakePhoneLeg{done: make(chan struct{})},
+				s: testStream(t, pool, CodecPCMU, phone.addr())}, nil
+		},
+		OnReady: func([]int64) {
+			select {
+			case up <- struct{}{}:
+			default:
+			}
+		}})
+	t.Cleanup(agents.Close)
+	ag, err := agents.CreateAgent(context.Background(), NewAgent{Name: "A", SIPURI: "sip:a@127.0.0.1", CampaignIDs: []int64{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &fakeAttempts{done: make(chan struct{}, 8)}
+	marker := &fakeMarker{}
+	e := NewEngine(EngineConfig{Attempts: src, Marker: marker, Agents: agents, SIP: s, Clock: time.Now, Log: testLogger(t)})
+	camp := campaigns.Campaign{ID: 1, ClientID: 3}
+	cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 1, ContactID: 7, Number: 1}, Campaign: camp,
+		Contact: campaigns.Contact{ID: 7, CampaignID: 1, Phone: "+998901234567"}}
+	p := newPacer(context.Background(), e, camp, pacing.Progressive{})
+	leg, res, err := s.DialCustomer(dialCtx(t), cl.Contact.Phone, DialOptions{RingTimeout: 5 * time.Second})
+	if err != nil || !res.Answered {
+		t.Fatalf("DialCustomer: %+v, %v", res, err)
+	}
+	time.AfterFunc(500*time.Millisecond, func() { _, _ = agents.SetReady(context.Background(), ag.ID) })
+	p.connect(dialCtx(t), p.log, cl, 42, leg, nil)
+	carrier.wait(t)
+	<-up
+	if len(src.finished) != 1 || src.finished[0].Outcome != campaigns.OutcomeHuman || src.finished[0].MediaToAgent == 0 {
+		t.Fatalf("finished = %+v, want human with media relayed", src.finished)
+	}
+	wait := marker.bridged.Sub(marker.answered)
+	if marker.bridged.IsZero() || wait > DefaultAbandonRule.Threshold {
+		t.Fatalf("bridged %v after the answer, want within the threshold", wait)
+	}
+	t.Logf("answer to bridge: %v (agent ready after 500 ms)", wait)
+	if n := agents.ReadyFor(1); n != 1 {
+		t.Errorf("agent not ready again after the call: %d", n)
+	}
+}
