@@ -248,6 +248,8 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 		return
 	}
 	before := ag.Stats().PacketsOut
+	// Analysis is over once a person is through: spare the relay's reader.
+	cust.SetTap(nil)
 	Connect(cust, ag)
 	Connect(ag, cust)
 	if _, err := ag.PlaySamples(callArrivedTone()); err != nil {
