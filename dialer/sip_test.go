@@ -65,7 +65,22 @@ func (l *lockedBuffer) String() string {
 
 // startSipp runs sipp with a scenario on 127.0.0.1 and a free SIP port, a
 // media port, a global timeout, and kills it in t.Cleanup.
+//
+// A free port found by probing can be taken by another process (the test
+// packages run in parallel) before sipp binds it; sipp then exits with
+// EADDRINUSE, and the start is tried again on fresh ports.
 func startSipp(t *testing.T, scenario string, args ...string) *sippProc {
+	t.Helper()
+	for try := 1; ; try++ {
+		p, inUse := startSippOnce(t, scenario, try < 5, args...)
+		if !inUse {
+			return p
+		}
+		t.Logf("sipp %s: port taken before it bound it; trying again (%d)", scenario, try)
+	}
+}
+
+func startSippOnce(t *testing.T, scenario string, mayRetry bool, args ...string) (*sippProc, bool) {
 	t.Helper()
 	bin := requireSipp(t)
 	port := freeUDPPort(t)
@@ -115,6 +130,9 @@ func startSipp(t *testing.T, scenario string, args ...string) *sippProc {
 		c.Close()
 		select {
 		case <-p.done:
+			if mayRetry && strings.Contains(out.String(), "Address already in use") {
+				return nil, true
+			}
 			t.Fatalf("sipp exited at start (%d):\n%s", p.exitCode, out.String())
 		default:
 		}
@@ -123,7 +141,7 @@ func startSipp(t *testing.T, scenario string, args ...string) *sippProc {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return p
+	return p, false
 }
 
 // uri is the sipp endpoint as a SIP URI.
