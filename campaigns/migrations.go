@@ -3,7 +3,7 @@ package campaigns
 import "embed"
 
 // Migrations holds the campaigns tables' DDL (clients, campaigns, contacts,
-// attempts), one folder per SQL dialect; run them with
+// attempts), written once in SQLite's dialect; run them with
 // sqldb.Migrate(ctx, db, "campaigns", campaigns.Migrations).
 //
 //go:embed migrations

@@ -2,7 +2,9 @@ package dialer
 
 import "embed"
 
-// Migrations holds the dialer's tables (agents), one folder per SQL dialect.
+// Migrations holds the dialer's tables (agents, trunks, call legs, SIP
+// accounts), written once in SQLite's dialect; sqldb.Migrate adapts it for
+// PostgreSQL.
 //
 //go:embed migrations
 var Migrations embed.FS
