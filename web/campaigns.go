@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/pacing"
 )
 
 // Bounds on campaign timing. A ring shorter than 15 s hangs up on people
@@ -33,7 +34,9 @@ type createCampaignRequest struct {
 	RetryDelay    string `json:"retry_delay" validate:"omitempty,duration"`
 	RingTimeout   string `json:"ring_timeout" validate:"omitempty,duration"`
 	CallerID      string `json:"caller_id" validate:"omitempty,phone_e164"`
-	Pacing        string `json:"pacing" validate:"omitempty,oneof=progressive"`
+	// Pacing is a policy pacing.ByName accepts: predictive, progressive,
+	// preview or ratio:<level> (the level's range is checked in campaign()).
+	Pacing string `json:"pacing" validate:"omitempty,max=32,oneof=predictive progressive preview|startswith=ratio:"`
 	// Language of the recorded messages (safe harbour, machine message)
 	// for contacts without one, e.g. "en" or "ru".
 	Language string      `json:"language" validate:"omitempty,min=2,max=8,alpha"`
@@ -88,6 +91,13 @@ func (req createCampaignRequest) campaign() (campaigns.Campaign, []FieldError) {
 		c.RetryDelay, _ = time.ParseDuration(req.RetryDelay)
 		if c.RetryDelay < 0 || c.RetryDelay > maxRetryDelay {
 			bad = append(bad, FieldError{Field: "retry_delay", Reason: "must be from 0s to 720h"})
+		}
+	}
+	if req.Pacing != "" {
+		// The dialer builds the policy from this name; refuse here what it
+		// would refuse at start.
+		if _, err := pacing.ByName(req.Pacing); err != nil {
+			bad = append(bad, FieldError{Field: "pacing", Reason: "must be predictive, progressive, preview or ratio:<1.0–5.0>"})
 		}
 	}
 	if req.RingTimeout != "" {

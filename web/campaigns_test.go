@@ -32,6 +32,12 @@ func TestCreateCampaign(t *testing.T) {
 		{name: "only the end of the day given", body: `{"name":"n","client_id":1,"daily_end":"18:00"}`, status: http.StatusCreated, want: campaignView{
 			ID: 1, ClientID: 1, Name: "n", Status: campaigns.StatusDraft, DailyStart: "09:00", DailyEnd: "18:00",
 			TimeZone: "UTC", MaxAttempts: 3, RetryDelay: "30m0s", RingTimeout: "30s", Pacing: "progressive", CreatedAt: testTime}},
+		{name: "predictive pacing", body: `{"name":"n","client_id":1,"pacing":"predictive"}`, status: http.StatusCreated, want: campaignView{
+			ID: 1, ClientID: 1, Name: "n", Status: campaigns.StatusDraft, DailyStart: "09:00", DailyEnd: "20:00",
+			TimeZone: "UTC", MaxAttempts: 3, RetryDelay: "30m0s", RingTimeout: "30s", Pacing: "predictive", CreatedAt: testTime}},
+		{name: "fixed ratio pacing", body: `{"name":"n","client_id":1,"pacing":"ratio:2.5"}`, status: http.StatusCreated, want: campaignView{
+			ID: 1, ClientID: 1, Name: "n", Status: campaigns.StatusDraft, DailyStart: "09:00", DailyEnd: "20:00",
+			TimeZone: "UTC", MaxAttempts: 3, RetryDelay: "30m0s", RingTimeout: "30s", Pacing: "ratio:2.5", CreatedAt: testTime}},
 		{name: "missing name and client", body: `{}`, status: 400, fields: []string{"name", "client_id"}},
 		{name: "negative client", body: `{"name":"n","client_id":-1}`, status: 400, fields: []string{"client_id"}},
 		{name: "client id as text", body: `{"name":"n","client_id":"one"}`, status: 400, fields: []string{"client_id"}},
@@ -52,7 +58,9 @@ func TestCreateCampaign(t *testing.T) {
 		{name: "ring_timeout too long", body: `{"name":"n","client_id":1,"ring_timeout":"3m"}`, status: 400, fields: []string{"ring_timeout"}},
 		{name: "caller_id without +", body: `{"name":"n","client_id":1,"caller_id":"998712000000"}`, status: 400, fields: []string{"caller_id"}},
 		{name: "caller_id with CRLF", body: `{"name":"n","client_id":1,"caller_id":"+998\r\nX: y"}`, status: 400, fields: []string{"caller_id"}},
-		{name: "unknown pacing", body: `{"name":"n","client_id":1,"pacing":"predictive"}`, status: 400, fields: []string{"pacing"}},
+		{name: "unknown pacing", body: `{"name":"n","client_id":1,"pacing":"adaptive"}`, status: 400, fields: []string{"pacing"}},
+		{name: "ratio out of range", body: `{"name":"n","client_id":1,"pacing":"ratio:9"}`, status: 400, fields: []string{"pacing"}},
+		{name: "ratio not a number", body: `{"name":"n","client_id":1,"pacing":"ratio:x"}`, status: 400, fields: []string{"pacing"}},
 		{name: "several at once", body: `{"name":"","client_id":1,"max_attempts":99,"ring_timeout":"1s","pacing":"x"}`, status: 400,
 			fields: []string{"name", "max_attempts", "pacing"}},
 	}
