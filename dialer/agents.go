@@ -13,6 +13,7 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/alo-dialer/alo/pacing"
 	"github.com/alo-dialer/alo/sqldb"
 )
 
@@ -63,6 +64,7 @@ type agentSession struct {
 	state   AgentState
 	leg     PhoneLeg
 	idleAt  time.Time // since when ready: the longest-idle agent gets the next call
+	callAt  time.Time // since when on the current call: predictive pacing dials ahead of its end
 	pause   string    // a pause requested while busy, applied when the call ends
 	pausing bool
 	cancel  context.CancelFunc
@@ -537,6 +539,27 @@ func (a *Agents) ReadyFor(campaignID int64) int {
 	return n
 }
 
+// FloorFor lists, for campaignID's pacer, the agents on a call or in
+// wrap-up with the time since their call started (when each will be free
+// again is what predictive pacing dials ahead of), and counts the agents
+// logged in but paused or with their phone down (never dialed for).
+func (a *Agents) FloorFor(campaignID int64, now time.Time) (busy []pacing.BusyAgent, paused int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, s := range a.sessions {
+		if !servesCampaign(s.agent, campaignID) {
+			continue
+		}
+		switch s.state {
+		case AgentOnCall, AgentWrapUp:
+			busy = append(busy, pacing.BusyAgent{Elapsed: now.Sub(s.callAt), Wrapping: s.state == AgentWrapUp, PauseNext: s.pausing})
+		case AgentPaused, AgentPhoneDown:
+			paused++
+		}
+	}
+	return busy, paused
+}
+
 func servesCampaign(ag Agent, campaignID int64) bool {
 	for _, c := range ag.CampaignIDs {
 		if c == campaignID {
@@ -583,6 +606,7 @@ func (a *Agents) StartCall(r Reservation) bool {
 		return false
 	}
 	s.state = AgentOnCall
+	s.callAt = a.cfg.Clock()
 	return true
 }
 

@@ -50,6 +50,11 @@ type EngineConfig struct {
 	DNC DNCAdder
 	// StopKey is the key that asks for no more calls; 0 means DefaultStopKey.
 	StopKey rune
+	// Budget reads a campaign's abandonment ledger for the legal window in
+	// force at the given instant (the compliance ledger through the rule
+	// gate); policies that do not reserve an agent overdial only against
+	// it. nil means no ledger is known: they stay progressive.
+	Budget func(ctx context.Context, campaignID int64, at time.Time) (pacing.Budget, error)
 }
 
 // Engine runs one pacer per running campaign on this node.

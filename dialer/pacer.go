@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,6 +73,11 @@ type pacer struct {
 	obsMu    sync.Mutex
 	events   []pacing.Event
 	launched map[campaigns.AttemptKey]time.Time
+
+	// The abandonment ledger's last read, reused for budgetRefresh (only
+	// step touches these).
+	budgetAt   time.Time
+	lastBudget pacing.Budget
 }
 
 // maxPendingEvents bounds the outcomes kept for the policy between two
@@ -151,12 +157,19 @@ func (p *pacer) run(ctx context.Context) {
 // step makes one pacing decision and launches what it asks for.
 func (p *pacer) step(ctx context.Context) {
 	c := p.campaign.Load()
+	reserves := c.ReservesAgent()
 	snap := pacing.Snapshot{
 		Now:         p.e.cfg.Clock(),
 		ReadyAgents: p.e.cfg.Agents.ReadyFor(c.ID),
 		Dialing:     int(p.dialing.Load()),
 	}
-	if snap.ReadyAgents <= snap.Dialing {
+	if !reserves {
+		// Waiting stays 0: connect does not expose the live answers
+		// searching for an agent; the policy counts them among Dialing
+		// until answered, and the abandonment loop corrects the rest.
+		snap.Busy, snap.PausedAgents = p.e.cfg.Agents.FloorFor(c.ID, snap.Now)
+	}
+	if !worthDeciding(reserves, snap) {
 		return // nothing to launch whatever is queued; spare Redis the read
 	}
 	q, err := p.e.cfg.Attempts.QueueLen(ctx, c.ID)
@@ -165,6 +178,9 @@ func (p *pacer) step(ctx context.Context) {
 		return
 	}
 	snap.Queued = int(q)
+	if !reserves {
+		snap.Budget = p.budget(ctx, c.ID, snap.Now)
+	}
 	snap.Events, snap.DialingElapsed = p.observations(snap.Now)
 	d := p.policy.Decide(snap)
 	if d.Launch <= 0 {
@@ -180,7 +196,9 @@ func (p *pacer) step(ctx context.Context) {
 		model = d.Detail.String()
 	}
 	p.log.Debug("pacing", "launch", d.Launch, "claimed", len(claimed), "reason", d.Reason,
-		"ready_agents", snap.ReadyAgents, "dialing", snap.Dialing, "queued", snap.Queued, "model", model)
+		"ready_agents", snap.ReadyAgents, "dialing", snap.Dialing, "queued", snap.Queued,
+		"busy_agents", len(snap.Busy), "paused_agents", snap.PausedAgents, "window_rate", snap.Budget.Rate(),
+		"budget_left", snap.Budget.Left(), "model", model)
 	for _, cl := range claimed {
 		p.dialing.Add(1)
 		p.calls.Add(1)
@@ -192,8 +210,64 @@ func (p *pacer) step(ctx context.Context) {
 	}
 }
 
+// worthDeciding is the launch guard before the policy is asked. A policy
+// that reserves an agent per call (progressive, preview) can launch nothing
+// unless ready agents outnumber the calls dialing. One that does not
+// (predictive, ratio) dials ahead of agents, so Dialing may exceed
+// ReadyAgents; it still needs an agent who is ready or on a call that
+// will end (never for paused or phone-down agents, or for busy agents
+// pausing after their call).
+func worthDeciding(reserves bool, s pacing.Snapshot) bool {
+	if reserves {
+		return s.ReadyAgents > s.Dialing
+	}
+	if s.ReadyAgents > 0 {
+		return true
+	}
+	for _, b := range s.Busy {
+		if !b.PauseNext {
+			return true
+		}
+	}
+	return false
+}
+
+// BudgetFromLedger turns the compliance ledger's window into the pacing
+// budget. AMD false positives (people taken for machines, which Ofcom
+// counts as abandoned live calls) are rounded up and added to both counts,
+// so the policy never sees more room than the ledger has.
+func BudgetFromLedger(w compliance.LedgerWindow) pacing.Budget {
+	fp := int(math.Ceil(w.FalsePositives))
+	return pacing.Budget{Cap: w.MaxRate, LiveAnswers: int(w.Live) + fp, Abandons: int(w.Abandoned) + fp}
+}
+
+// budgetRefresh is how long a read of the abandonment ledger is reused:
+// the pacer decides several times a second, the ledger moves per call.
+const budgetRefresh = time.Second
+
+// budget returns the campaign's abandonment ledger, read at most once per
+// budgetRefresh. Without a ledger (none wired, or the read failed) it is
+// zero, and a predictive policy then stays progressive.
+func (p *pacer) budget(ctx context.Context, campaignID int64, now time.Time) pacing.Budget {
+	if p.e.cfg.Budget == nil {
+		return pacing.Budget{}
+	}
+	if !p.budgetAt.IsZero() && now.Sub(p.budgetAt) < budgetRefresh && now.After(p.budgetAt) {
+		return p.lastBudget
+	}
+	b, err := p.e.cfg.Budget(ctx, campaignID, now)
+	if err != nil {
+		p.log.Warn("abandonment ledger unreadable; pacing progressive", "err", err)
+		b = pacing.Budget{}
+	}
+	p.budgetAt, p.lastBudget = now, b
+	return b
+}
+
 // attempt takes one claimed attempt through the gate, the SQL dialing row,
-// the INVITE and, if answered, the bridge to the reserved agent.
+// the INVITE and, if answered, to connect: the reserved agent for policies
+// that reserve one, otherwise an agent free within the threshold or the
+// safe-harbour message.
 func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 	e := p.e
 	log := p.log.With("contact", cl.Contact.ID, "attempt", cl.Key.Number)
@@ -210,20 +284,28 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 	defer doneDialing()
 	defer p.poke()
 
-	res, ok := e.cfg.Agents.Reserve(cl.Campaign.ID)
-	if !ok {
-		// The agent counted at the decision left (paused, phone down).
-		if err := e.cfg.Attempts.Unclaim(bg, cl); err != nil {
-			log.Error("unclaim", "err", err)
+	// Progressive and preview hold an agent before the gate: a live agent
+	// is then guaranteed for this call, which lifts abandonment embargoes.
+	// Predictive and ratio launch without one (more calls than ready
+	// agents); connect finds an agent at the answer or plays the
+	// safe-harbour message, and the gate applies the embargoes.
+	reserves := cl.Campaign.ReservesAgent()
+	var res *Reservation
+	if reserves {
+		r, ok := e.cfg.Agents.Reserve(cl.Campaign.ID)
+		if !ok {
+			// The agent counted at the decision left (paused, phone down).
+			if err := e.cfg.Attempts.Unclaim(bg, cl); err != nil {
+				log.Error("unclaim", "err", err)
+			}
+			return
 		}
-		return
+		defer e.cfg.Agents.EndCall(r)
+		res = &r
+		log = log.With("agent", r.AgentID)
 	}
-	defer e.cfg.Agents.EndCall(res)
-	log = log.With("agent", res.AgentID)
 
-	// The agent is reserved above, before the gate: a live agent is
-	// guaranteed for this call, which lifts abandonment embargoes.
-	dec, err := e.cfg.Gate.Check(ctx, campaigns.GateRequest(cl.Campaign, cl.Contact, e.cfg.Clock(), true))
+	dec, err := e.cfg.Gate.Check(ctx, campaigns.GateRequest(cl.Campaign, cl.Contact, e.cfg.Clock(), reserves))
 	if err != nil {
 		// Fail closed, but keep the contact: an internal error or a stopped
 		// audit trail says nothing against it, so ask again a little later.
@@ -254,8 +336,12 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 		return
 	}
 
+	var agentID int64
+	if res != nil {
+		agentID = res.AgentID
+	}
 	att, err := e.cfg.Attempts.Dial(bg, cl, campaigns.DialingInfo{
-		Phone: cl.Contact.Phone, Node: e.cfg.Node, Evidence: string(evidence), AgentID: res.AgentID,
+		Phone: cl.Contact.Phone, Node: e.cfg.Node, Evidence: string(evidence), AgentID: agentID,
 	})
 	if errors.Is(err, campaigns.ErrAlreadyDialed) {
 		log.Warn("attempt already dialed; not dialing again")
@@ -298,7 +384,7 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 		p.finish(bg, log, att.ID, campaigns.Result{Outcome: dr.Outcome, SIPCode: dr.Code, Reason: dr.Reason, CallID: dr.CallID})
 		return
 	}
-	p.connect(ctx, log, cl, att.ID, leg, &res)
+	p.connect(ctx, log, cl, att.ID, leg, res)
 }
 
 func (p *pacer) finish(ctx context.Context, log *slog.Logger, attemptID int64, r campaigns.Result) {

@@ -16,6 +16,7 @@ import (
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
 	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/pacing"
 	"github.com/alo-dialer/alo/sqldb"
 	"github.com/alo-dialer/alo/web"
 )
@@ -280,6 +281,15 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 			return dialer.AbandonRuleFromCap(e.Rules().Abandonment), nil
 		},
 		DNC: comp.dncs,
+		// Predictive pacing overdials only against the campaign's
+		// abandonment ledger for the legal window in force.
+		Budget: func(ctx context.Context, campaignID int64, at time.Time) (pacing.Budget, error) {
+			w, err := comp.gate.Budget(ctx, campaignID, at)
+			if err != nil {
+				return pacing.Budget{}, err
+			}
+			return dialer.BudgetFromLedger(w), nil
+		},
 	})
 	a.eng = eng
 
