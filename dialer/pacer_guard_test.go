@@ -1,6 +1,7 @@
 package dialer
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -57,5 +58,33 @@ func TestBudgetFromLedger(t *testing.T) {
 				t.Errorf("BudgetFromLedger = %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestAgentsFloorFor: an agent on a call is listed busy with the time
+// since the call started, and stops being listed when the call ends; a
+// paused agent is counted, never listed busy.
+func TestAgentsFloorFor(t *testing.T) {
+	ag := readyAgent(t, testDB(t))
+	if busy, paused := ag.FloorFor(1, time.Now()); len(busy) != 0 || paused != 0 {
+		t.Fatalf("idle floor: busy %+v, paused %d", busy, paused)
+	}
+	r, ok := ag.Reserve(1)
+	if !ok || !ag.StartCall(r) {
+		t.Fatal("no call started")
+	}
+	busy, paused := ag.FloorFor(1, time.Now().Add(10*time.Second))
+	if len(busy) != 1 || paused != 0 || busy[0].Elapsed < 10*time.Second || busy[0].Elapsed > 11*time.Second || busy[0].PauseNext {
+		t.Fatalf("on call: busy %+v, paused %d; want one busy for about 10 s", busy, paused)
+	}
+	if busy, _ := ag.FloorFor(2, time.Now()); len(busy) != 0 {
+		t.Errorf("agent of campaign 1 listed for campaign 2: %+v", busy)
+	}
+	ag.EndCall(r)
+	if _, err := ag.SetPaused(context.Background(), r.AgentID, "break"); err != nil {
+		t.Fatal(err)
+	}
+	if busy, paused := ag.FloorFor(1, time.Now()); len(busy) != 0 || paused != 1 {
+		t.Fatalf("paused floor: busy %+v, paused %d; want none busy, one paused", busy, paused)
 	}
 }
