@@ -68,16 +68,7 @@ func (s *Server) listAgents(w http.ResponseWriter, r *http.Request, _ User) erro
 }
 
 func (s *Server) getAgent(w http.ResponseWriter, r *http.Request, _ User) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	a, err := s.cfg.Agents.GetAgent(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, a)
-	return nil
+	return serveByID(w, r, s.cfg.Agents.GetAgent, nil)
 }
 
 // agentReady logs the agent in and wakes the pacers of their campaigns:

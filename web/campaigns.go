@@ -219,16 +219,7 @@ func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, u User, st ca
 }
 
 func (s *Server) campaignStats(w http.ResponseWriter, r *http.Request, _ User) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	st, err := s.cfg.Campaigns.Stats(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, st)
-	return nil
+	return serveByID(w, r, s.cfg.Campaigns.Stats, nil)
 }
 
 func (s *Server) listAttempts(w http.ResponseWriter, r *http.Request, _ User) error {

@@ -170,16 +170,7 @@ func (s *Server) listRuleSetVersions(w http.ResponseWriter, r *http.Request, _ U
 	if err != nil {
 		return err
 	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	vs, err := svc.ListVersions(r.Context(), id)
-	if err != nil {
-		return complianceError(err)
-	}
-	writeJSON(w, http.StatusOK, vs)
-	return nil
+	return serveByID(w, r, svc.ListVersions, complianceError)
 }
 
 // editRuleSet stores the body as the rule set's next version.
@@ -213,16 +204,7 @@ func (s *Server) getCampaignRules(w http.ResponseWriter, r *http.Request, _ User
 	if err != nil {
 		return err
 	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	b, err := svc.Binding(r.Context(), id)
-	if err != nil {
-		return complianceError(err)
-	}
-	writeJSON(w, http.StatusOK, b)
-	return nil
+	return serveByID(w, r, svc.Binding, complianceError)
 }
 
 type pinRequest struct {
@@ -485,16 +467,7 @@ func (s *Server) revokeConsent(w http.ResponseWriter, r *http.Request, u User) e
 	if err := requireRole(u, RoleAdmin, RoleCompliance, RoleMarketer, RoleAgent, RoleSupervisor); err != nil {
 		return err
 	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	out, err := svc.RevokeConsent(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return serveByID(w, r, svc.RevokeConsent, nil)
 }
 
 // compile-time check that the real service fits.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -266,6 +267,26 @@ func pathID(r *http.Request, name string) (int64, error) {
 		return 0, errFields(FieldError{Field: name, Reason: "must be a positive whole number"})
 	}
 	return id, nil
+}
+
+// serveByID answers a read of one resource named by the path's {id}, the
+// shape most GET handlers share: parse the id, ask the service, write JSON.
+// mapErr, when set, translates the service's errors first (the handler's
+// error is mapped to a status afterwards either way).
+func serveByID[T any](w http.ResponseWriter, r *http.Request, get func(context.Context, int64) (T, error), mapErr func(error) error) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	v, err := get(r.Context(), id)
+	if err != nil {
+		if mapErr != nil {
+			return mapErr(err)
+		}
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
 }
 
 // pageParams reads ?limit and ?offset (limit 1 to 10000, default 100).
