@@ -180,14 +180,14 @@ func (p *Phones) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (p *Phones) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	if err := p.dialogs.ReadBye(req, tx); err != nil {
-		p.respond(req, tx, 481, "Call/Transaction Does Not Exist", nil)
-		return
-	}
-	// Ended now, not when the call's goroutine gets round to it: a request
-	// right after the BYE must already find the call gone.
+	// Ended before the 200 goes out (ReadBye sends it), not when the call's
+	// goroutine gets round to it: a request the caller sends as soon as it
+	// has the 200 must already find the call gone.
 	if c := p.live(req); c != nil {
 		c.ended.Store(true)
+	}
+	if err := p.dialogs.ReadBye(req, tx); err != nil {
+		p.respond(req, tx, 481, "Call/Transaction Does Not Exist", nil)
 	}
 }
 
