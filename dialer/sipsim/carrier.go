@@ -301,14 +301,14 @@ func (c *Carrier) hangup(log *slog.Logger, dlg *sipgo.DialogServerSession) {
 
 // onBye ends a call on the caller's BYE (481 for a call we do not know).
 func (c *Carrier) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	if err := c.dialogs.ReadBye(req, tx); err != nil {
-		c.respond(req, tx, 481, "Call/Transaction Does Not Exist", nil)
-		return
-	}
-	// Gone now, for any request right after the BYE.
+	// Gone before the 200 goes out (ReadBye sends it), for any request the
+	// caller sends as soon as it has the 200.
 	c.mu.Lock()
 	delete(c.calls, callID(req))
 	c.mu.Unlock()
+	if err := c.dialogs.ReadBye(req, tx); err != nil {
+		c.respond(req, tx, 481, "Call/Transaction Does Not Exist", nil)
+	}
 }
 
 // refresh answers an in-dialog re-INVITE (a session-timer refresh or a
