@@ -191,39 +191,11 @@ func freeUDPPort(t *testing.T) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
-// newTestSIP starts alo's UA on loopback with a private RTP range.
+// newTestSIP starts alo's UA on loopback with a private RTP range and the
+// given default trunk.
 func newTestSIP(t *testing.T, trunk Trunk) *SIP {
 	t.Helper()
-	min := freeEvenBlock(t, 20)
-	s, err := NewSIP(SIPConfig{
-		ListenAddr: "127.0.0.1:0",
-		RTPPorts:   PortRange{Min: min, Max: min + 19},
-		Trunk:      trunk,
-		UserAgent:  "alo-test",
-	}, testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		if n := s.ports.inUseCount(); n != 0 {
-			t.Errorf("%d RTP ports still bound after shutdown", n)
-		}
-	})
-	select {
-	case <-s.Ready():
-	case err := <-served:
-		t.Fatalf("Serve: %v", err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("SIP not ready")
-	}
-	return s
+	return newTestSIPWith(t, SIPConfig{Trunk: trunk})
 }
 
 func dialCtx(t *testing.T) context.Context {
