@@ -185,35 +185,13 @@ func ParseContactsCSV(r io.Reader, region string) ([]NewContact, []RowError, err
 	return contacts, bad, nil
 }
 
-// detectSeparator picks the separator that occurs most often, outside
-// quotes, on the header line. Comma wins ties and a header with one column.
+// detectSeparator reads the separator off the header line (separatorOf).
 func detectSeparator(br *bufio.Reader) (rune, error) {
 	b, err := br.Peek(headerPeek)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return 0, fmt.Errorf("contacts csv: read: %w", err)
 	}
-	counts := map[byte]int{}
-	quoted := false
-	for _, c := range b {
-		if c == '"' {
-			quoted = !quoted
-			continue
-		}
-		if quoted {
-			continue
-		}
-		if c == '\n' || c == '\r' {
-			break
-		}
-		counts[c]++
-	}
-	sep := byte(',')
-	for _, c := range []byte{';', '\t'} {
-		if counts[c] > counts[sep] {
-			sep = c
-		}
-	}
-	return rune(sep), nil
+	return separatorOf(b), nil
 }
 
 // columns holds the index of each known column in a record; -1 if absent.
