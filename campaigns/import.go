@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/alo-dialer/alo/sqldb"
 )
 
 // Import limits: text longer than these is almost always a broken column
@@ -543,9 +545,15 @@ func (im *importer) flush(ctx context.Context) error {
 		if inserts > 0 {
 			q.WriteString(", ")
 		}
-		n := len(args)
-		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, '%s', 0, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
-			n+1, n+2, n+3, n+4, ContactScheduled, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13, n+14)
+		if im.store.db.Dialect == sqldb.SQLite {
+			// SQLite treats $N as a named parameter and looks each one up
+			// in a list: quadratic in a 7,000-value statement. ? is positional.
+			q.WriteString("(?, ?, ?, ?, '" + string(ContactScheduled) + "', 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		} else {
+			n := len(args)
+			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, '%s', 0, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
+				n+1, n+2, n+3, n+4, ContactScheduled, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13, n+14)
+		}
 		args = append(args, im.camp.ID, p.phones[0], p.name, p.timeZone, nowMS, nowMS, p.language,
 			p.externalID, phonesJSON, p.region, fieldsJSON, appt, p.apptPlace, nowMS)
 		inserts++

@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 
 // newMigratedSQLiteDB is an SQLite database with the campaigns migrations
 // applied, for tests that need one engine only.
-func newMigratedSQLiteDB(t *testing.T) *sqldb.DB {
+func newMigratedSQLiteDB(t testing.TB) *sqldb.DB {
 	t.Helper()
 	db := testenv.SQLite(t)
 	if err := sqldb.Migrate(context.Background(), db, "campaigns", Migrations); err != nil {
