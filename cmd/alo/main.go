@@ -23,6 +23,7 @@ Usage:
   alo user add [flags]       create a user and print their API token
   alo simulate [flags]       compare pacing policies on a simulated campaign (flags: alo simulate -h)
   alo check [flags]          may this number be called at this time? (flags: alo check -h)
+  alo import [flags] FILE    load a contacts CSV into a campaign (flags: alo import -h)
   alo audit verify [flags]   verify the audit trail's hash chain against its anchor
   alo help                   show this text
 `
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = runSimulate(ctx, args[1:], stdout, stderr)
 	case "check":
 		err = runCheck(ctx, args[1:], stdout, stderr, getenv)
+	case "import":
+		err = runImport(ctx, args[1:], stdout, stderr, getenv)
 	case "audit":
 		err = runAudit(ctx, args[1:], stdout, stderr, getenv)
 	case "help", "-h", "--help":
