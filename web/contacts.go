@@ -29,9 +29,96 @@ type rejectedRow struct {
 // addContactsResponse reports an upload: the good rows are added even when
 // some are rejected; Error is set only when none could be added.
 type addContactsResponse struct {
-	Error    string        `json:"error,omitempty"`
-	Added    int           `json:"added"`
-	Rejected []rejectedRow `json:"rejected"`
+	Error string `json:"error,omitempty"`
+	Added int    `json:"added"`
+	// Updated counts CSV rows whose external_id matched a contact already
+	// in the campaign; Duplicates counts rows repeating a number (they are
+	// also listed in Rejected).
+	Updated    int           `json:"updated,omitempty"`
+	Duplicates int           `json:"duplicates,omitempty"`
+	Rejected   []rejectedRow `json:"rejected"`
+}
+
+// asyncImportBytes is the upload size above which a CSV is imported in the
+// background (202 and a job to poll) rather than inside the request.
+const asyncImportBytes = 5 << 20
+
+// maxImportBody bounds a background upload (a few million rows).
+const maxImportBody = 2 << 30
+
+// importCSV streams a CSV upload into the campaign: in the request for
+// small files, as a background job (?async=true or a large body) whose
+// progress GET /api/v1/imports/{id} reports. ?region overrides the
+// campaign's country for local numbers.
+func (s *Server) importCSV(w http.ResponseWriter, r *http.Request, u User, camp campaigns.Campaign) error {
+	region := r.URL.Query().Get("region")
+	if r.URL.Query().Get("async") == "true" || r.ContentLength > asyncImportBytes {
+		if s.cfg.Imports == nil {
+			return errStatus(http.StatusServiceUnavailable, "background imports are not configured on this node")
+		}
+		job, err := s.cfg.Imports.Start(r.Context(), camp.ID, http.MaxBytesReader(w, r.Body, maxImportBody), region, u.Name)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", fmt.Sprintf("/api/v1/imports/%d", job.ID))
+		writeJSON(w, http.StatusAccepted, job)
+		return nil
+	}
+	rep, err := s.cfg.Campaigns.ImportContacts(r.Context(), camp.ID, http.MaxBytesReader(w, r.Body, maxCSVBody),
+		campaigns.ImportOptions{Region: region})
+	if err != nil {
+		return err
+	}
+	resp := addContactsResponse{Added: rep.Loaded, Updated: rep.Updated, Duplicates: rep.Duplicates, Rejected: []rejectedRow{}}
+	for _, e := range rep.Errors {
+		line := e.Line
+		resp.Rejected = append(resp.Rejected, rejectedRow{Line: &line, Field: e.Field, Reason: e.Reason})
+	}
+	if rep.Loaded+rep.Updated == 0 {
+		resp.Error = "no contacts in the request"
+		if rep.Rows > 0 {
+			resp.Error = "no valid contacts: every row was rejected"
+		}
+		writeJSON(w, http.StatusBadRequest, resp)
+		return nil
+	}
+	s.log.Info("contacts imported", "campaign", camp.ID, "added", rep.Loaded, "updated", rep.Updated,
+		"duplicates", rep.Duplicates, "rejected", rep.Rejected, "user", u.Name)
+	writeJSON(w, http.StatusCreated, resp)
+	return nil
+}
+
+// getImport reports a background import: status, progress, and when done
+// the report with every rejected row.
+func (s *Server) getImport(w http.ResponseWriter, r *http.Request, _ User) error {
+	if s.cfg.Imports == nil {
+		return errStatus(http.StatusServiceUnavailable, "background imports are not configured on this node")
+	}
+	return serveByID(w, r, s.cfg.Imports.Get, nil)
+}
+
+// getColumnMap returns the header → field mapping a campaign's CSV
+// imports use.
+func (s *Server) getColumnMap(w http.ResponseWriter, r *http.Request, _ User) error {
+	return serveByID(w, r, s.cfg.Campaigns.ColumnMapOf, nil)
+}
+
+// putColumnMap saves a campaign's column mapping ({"Mobile": "phone"}).
+func (s *Server) putColumnMap(w http.ResponseWriter, r *http.Request, u User) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var m campaigns.ColumnMap
+	if err := decodeJSON(w, r, &m); err != nil {
+		return err
+	}
+	if err := s.cfg.Campaigns.SaveColumnMap(r.Context(), id, m); err != nil {
+		return err
+	}
+	s.log.Info("column map saved", "campaign", id, "user", u.Name)
+	writeJSON(w, http.StatusOK, m)
+	return nil
 }
 
 const acceptedContactTypes = "application/json (an array of {phone, name, time_zone}) or text/csv"
@@ -62,18 +149,13 @@ func (s *Server) addContacts(w http.ResponseWriter, r *http.Request, u User) err
 		}
 		good, rejected = checkContactItems(items, camp.DefaultRegion)
 	case "text/csv":
-		if cs := strings.ToLower(params["charset"]); cs != "" && cs != "utf-8" && cs != "us-ascii" {
-			return errStatus(http.StatusUnsupportedMediaType, fmt.Sprintf("charset %s is not supported: send UTF-8", cs))
+		switch cs := strings.ToLower(params["charset"]); cs {
+		case "", "utf-8", "us-ascii", "windows-1251", "cp1251":
+			// The importer tells UTF-8 from Windows-1251 by itself.
+		default:
+			return errStatus(http.StatusUnsupportedMediaType, fmt.Sprintf("charset %s is not supported: send UTF-8 or Windows-1251", cs))
 		}
-		var bad []campaigns.RowError
-		good, bad, err = campaigns.ParseContactsCSV(http.MaxBytesReader(w, r.Body, maxCSVBody), camp.DefaultRegion)
-		if err != nil {
-			return err
-		}
-		for _, b := range bad {
-			line := b.Line
-			rejected = append(rejected, rejectedRow{Line: &line, Field: b.Field, Reason: b.Reason})
-		}
+		return s.importCSV(w, r, u, camp)
 	default:
 		return errStatus(http.StatusUnsupportedMediaType, "Content-Type must be "+acceptedContactTypes)
 	}

@@ -110,7 +110,7 @@ func TestAddContactsBadRequests(t *testing.T) {
 	}{
 		{"no content type", "/api/v1/campaigns/1/contacts", "", `[]`, http.StatusUnsupportedMediaType, "application/json (an array of {phone, name, time_zone}) or text/csv", nil},
 		{"form", "/api/v1/campaigns/1/contacts", "multipart/form-data; boundary=x", "--x--", http.StatusUnsupportedMediaType, "text/csv", nil},
-		{"cp1251 CSV", "/api/v1/campaigns/1/contacts", "text/csv; charset=windows-1251", "phone\n", http.StatusUnsupportedMediaType, "charset windows-1251 is not supported", nil},
+		{"latin-2 CSV", "/api/v1/campaigns/1/contacts", "text/csv; charset=iso-8859-2", "phone\n", http.StatusUnsupportedMediaType, "charset iso-8859-2 is not supported", nil},
 		{"unknown campaign", "/api/v1/campaigns/9/contacts", "text/csv", "phone\n+77011234567\n", http.StatusNotFound, "campaign 9: not found", nil},
 		{"non-numeric campaign", "/api/v1/campaigns/x/contacts", "text/csv", "phone\n", http.StatusBadRequest, "invalid request", []string{"id"}},
 		{"JSON object, not array", "/api/v1/campaigns/1/contacts", "application/json", `{"phone":"+77011234567"}`, http.StatusBadRequest, "must be an array", nil},

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 	"time"
@@ -15,14 +16,15 @@ import (
 // fakeCampaigns is an in-memory CampaignService. err, when set, is returned
 // by every method (to test error mapping).
 type fakeCampaigns struct {
-	mu        sync.Mutex
-	err       error
-	clients   []campaigns.Client
-	campaigns map[int64]campaigns.Campaign
-	contacts  map[int64][]campaigns.Contact
-	attempts  []campaigns.Attempt
-	filters   []campaigns.AttemptFilter // ListAttempts calls
-	pages     [][2]int                  // ListContacts calls: limit, offset
+	mu         sync.Mutex
+	err        error
+	clients    []campaigns.Client
+	campaigns  map[int64]campaigns.Campaign
+	contacts   map[int64][]campaigns.Contact
+	attempts   []campaigns.Attempt
+	filters    []campaigns.AttemptFilter // ListAttempts calls
+	pages      [][2]int                  // ListContacts calls: limit, offset
+	columnMaps map[int64]campaigns.ColumnMap
 }
 
 func newFakeCampaigns() *fakeCampaigns {
@@ -329,4 +331,56 @@ func (w *fakeWaker) got() []int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return slices.Clone(w.woken)
+}
+
+// ImportContacts reads the CSV with the package's parser and adds the good
+// rows, as the store's streaming importer does (tested in campaigns).
+func (f *fakeCampaigns) ImportContacts(ctx context.Context, campaignID int64, r io.Reader, opt campaigns.ImportOptions) (campaigns.ImportReport, error) {
+	c, err := f.GetCampaign(ctx, campaignID)
+	if err != nil {
+		return campaigns.ImportReport{}, err
+	}
+	region := opt.Region
+	if region == "" {
+		region = c.DefaultRegion
+	}
+	good, bad, err := campaigns.ParseContactsCSV(r, region)
+	if err != nil {
+		return campaigns.ImportReport{}, err
+	}
+	added, err := f.AddContacts(ctx, campaignID, good)
+	if err != nil {
+		return campaigns.ImportReport{}, err
+	}
+	rep := campaigns.ImportReport{Errors: bad}
+	rep.Rows, rep.Loaded, rep.Rejected = len(good)+len(bad), len(added), len(bad)
+	return rep, nil
+}
+
+func (f *fakeCampaigns) SaveColumnMap(ctx context.Context, campaignID int64, m campaigns.ColumnMap) error {
+	if _, err := f.GetCampaign(ctx, campaignID); err != nil {
+		return err
+	}
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.columnMaps == nil {
+		f.columnMaps = map[int64]campaigns.ColumnMap{}
+	}
+	f.columnMaps[campaignID] = m
+	return nil
+}
+
+func (f *fakeCampaigns) ColumnMapOf(ctx context.Context, campaignID int64) (campaigns.ColumnMap, error) {
+	if _, err := f.GetCampaign(ctx, campaignID); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if m, ok := f.columnMaps[campaignID]; ok {
+		return m, nil
+	}
+	return campaigns.ColumnMap{}, nil
 }

@@ -30,6 +30,9 @@ type ServerConfig struct {
 	// Compliance serves rule sets, scoped DNC, consent and reports; nil
 	// answers those routes with 503.
 	Compliance ComplianceService
+	// Imports runs large contact uploads as background jobs; nil answers
+	// those with 503 (smaller CSV uploads are imported in the request).
+	Imports ImportJobService
 	// Waker is told when a campaign starts or an agent turns ready; may be nil.
 	Waker Waker
 	Log   *slog.Logger
@@ -85,6 +88,9 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/campaigns/{id}/attempts", reader, s.listAttempts)
 	s.handle("GET /api/v1/campaigns/{id}/contacts", reader, s.listContacts)
 	s.handle("POST /api/v1/campaigns/{id}/contacts", writer, s.addContacts)
+	s.handle("GET /api/v1/campaigns/{id}/column-map", reader, s.getColumnMap)
+	s.handle("PUT /api/v1/campaigns/{id}/column-map", writer, s.putColumnMap)
+	s.handle("GET /api/v1/imports/{id}", reader, s.getImport)
 
 	s.handle("POST /api/v1/agents", writer, s.createAgent)
 	s.handle("GET /api/v1/agents", reader, s.listAgents)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"io"
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
@@ -18,9 +19,19 @@ type CampaignService interface {
 	ListCampaigns(ctx context.Context) ([]campaigns.Campaign, error)
 	SetStatus(ctx context.Context, id int64, s campaigns.Status) error
 	AddContacts(ctx context.Context, campaignID int64, in []campaigns.NewContact) ([]campaigns.Contact, error)
+	ImportContacts(ctx context.Context, campaignID int64, r io.Reader, opt campaigns.ImportOptions) (campaigns.ImportReport, error)
+	SaveColumnMap(ctx context.Context, campaignID int64, m campaigns.ColumnMap) error
+	ColumnMapOf(ctx context.Context, campaignID int64) (campaigns.ColumnMap, error)
 	ListContacts(ctx context.Context, campaignID int64, limit, offset int) ([]campaigns.Contact, error)
 	Stats(ctx context.Context, campaignID int64) (campaigns.Stats, error)
 	ListAttempts(ctx context.Context, f campaigns.AttemptFilter) ([]campaigns.Attempt, error)
+}
+
+// ImportJobService runs large contact uploads in the background;
+// *campaigns.ImportJobs satisfies it.
+type ImportJobService interface {
+	Start(ctx context.Context, campaignID int64, r io.Reader, region, user string) (campaigns.ImportJob, error)
+	Get(ctx context.Context, id int64) (campaigns.ImportJob, error)
 }
 
 // AgentService is what the API needs of the dialer's agent registry;

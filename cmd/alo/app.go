@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -212,11 +213,17 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	handlers := campaigns.NewHandlers(ready, feeder, reconciler, clockNow, log.With("component", "tasks"))
 	dispatcher := campaigns.NewDispatcher(a.store, ready, node, claimLease, log.With("component", "dispatcher"))
 
+	// Large contact uploads: spooled under the data dir, imported by this
+	// node's own queue (the file is only here).
+	imports := campaigns.NewImportJobs(a.store, filepath.Join(a.cfg.DataDir, "imports"), node, aclient, clockNow,
+		log.With("component", "imports"))
+
 	mux := asynq.NewServeMux()
 	handlers.Register(mux)
+	imports.Register(mux)
 	srv := asynq.NewServerFromRedisClient(a.rdb, asynq.Config{
 		Concurrency:              10,
-		Queues:                   map[string]int{campaigns.QueueAttempts: 1},
+		Queues:                   map[string]int{campaigns.QueueAttempts: 3, imports.Queue(): 1},
 		DelayedTaskCheckInterval: time.Second,
 		TaskCheckInterval:        200 * time.Millisecond,
 		Logger:                   asynqLogger{log.With("component", "asynq")},
@@ -296,8 +303,8 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	// Web.
 	api := web.NewServer(web.ServerConfig{
 		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng, Trunks: a.trunks, SIPAccounts: a.reg,
-		Compliance: comp.service,
-		Log:        log.With("component", "web"),
+		Compliance: comp.service, Imports: imports,
+		Log: log.With("component", "web"),
 	})
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {

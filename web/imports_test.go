@@ -1,0 +1,99 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/internal/testenv"
+	"github.com/alo-dialer/alo/sqldb"
+)
+
+// TestImportsThroughAPI: a Windows-1251 upload read with a saved column
+// map, and a background import on a real redis-server and asynq server,
+// polled through GET /api/v1/imports/{id} until its report arrives.
+func TestImportsThroughAPI(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.SQLite(t)
+	if err := sqldb.Migrate(ctx, db, "web", Migrations); err != nil {
+		t.Fatal(err)
+	}
+	if err := sqldb.Migrate(ctx, db, "campaigns", campaigns.Migrations); err != nil {
+		t.Fatal(err)
+	}
+	clock := func() time.Time { return testTime }
+	users := NewUsers(db, clock)
+	_, tok, err := users.Add(ctx, "marketer", RoleMarketer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := testenv.Redis(t)
+	store := campaigns.NewStore(db, clock)
+	log := slog.New(slog.DiscardHandler)
+	jobs := campaigns.NewImportJobs(store, t.TempDir(), "node-a", asynq.NewClientFromRedisClient(rdb), clock, log)
+	mux := asynq.NewServeMux()
+	jobs.Register(mux)
+	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{Concurrency: 1, Queues: map[string]int{jobs.Queue(): 1},
+		TaskCheckInterval: 50 * time.Millisecond, LogLevel: asynq.FatalLevel})
+	if err := srv.Start(mux); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	a := &testAPI{t: t, tokens: map[Role]string{RoleMarketer: tok}, waker: &fakeWaker{}}
+	a.h = NewServer(ServerConfig{Campaigns: store, Agents: newFakeAgents(), Users: users, Imports: jobs, Log: log}).Handler()
+
+	a.call("POST", "/api/v1/clients", RoleMarketer, "application/json", `{"name":"Kaspi"}`).expect(t, http.StatusCreated, "")
+	a.call("POST", "/api/v1/campaigns", RoleMarketer, "application/json", `{"name":"welcome","client_id":1,"default_region":"KZ"}`).
+		expect(t, http.StatusCreated, "")
+	if r := a.call("PUT", "/api/v1/campaigns/1/column-map", RoleMarketer, "application/json", `{"Моб. тел.":"mobile"}`); r.status != http.StatusBadRequest ||
+		!strings.Contains(r.body, `column_map[\"Моб. тел.\"]`) {
+		t.Fatalf("bad map: %d %s", r.status, r.body)
+	}
+	a.call("PUT", "/api/v1/campaigns/1/column-map", RoleMarketer, "application/json", `{"Моб. тел.":"phone"}`).
+		expect(t, http.StatusOK, "")
+
+	cp1251, err := charmap.Windows1251.NewEncoder().String("Клиент;Моб. тел.\nАйгерим;8 701 123 45 67\nЕрлан;нет\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := a.call("POST", "/api/v1/campaigns/1/contacts", RoleMarketer, "text/csv; charset=windows-1251", cp1251)
+	r.expect(t, http.StatusCreated, "")
+	var added addContactsResponse
+	r.decode(t, &added)
+	if added.Added != 1 || len(added.Rejected) != 1 || *added.Rejected[0].Line != 3 {
+		t.Fatalf("cp1251 upload %s", r.body)
+	}
+
+	r = a.call("POST", "/api/v1/campaigns/1/contacts?async=true", RoleMarketer, "text/csv",
+		"Клиент;Моб. тел.\nАйгерим;8 701 123 45 67\nБолат;8 702 000 11 22\nx;1\n")
+	r.expect(t, http.StatusAccepted, "")
+	var job campaigns.ImportJob
+	r.decode(t, &job)
+	if loc := r.header.Get("Location"); loc != "/api/v1/imports/1" || job.Status != campaigns.ImportQueued {
+		t.Fatalf("async upload: Location %q, job %+v", loc, job)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for job.Status != campaigns.ImportDone && job.Status != campaigns.ImportFailed {
+		if time.Now().After(deadline) {
+			t.Fatalf("import still %s", job.Status)
+		}
+		time.Sleep(20 * time.Millisecond) // asynq's server, another goroutine pool, does the work
+		a.call("GET", "/api/v1/imports/1", RoleMarketer, "", "").decode(t, &job)
+	}
+	rep := job.Report
+	if job.Status != campaigns.ImportDone || rep == nil || rep.Loaded != 1 || rep.Duplicates != 1 || rep.Rejected != 1 ||
+		rep.Errors[0].Reason != "already in the campaign" {
+		t.Fatalf("job %+v report %+v", job, rep)
+	}
+	a.call("GET", "/api/v1/imports/7", RoleMarketer, "", "").expect(t, http.StatusNotFound, "not found")
+	if !strings.Contains(a.call("GET", "/api/v1/campaigns/1/column-map", RoleMarketer, "", "").body, "Моб. тел.") {
+		t.Fatal("column map not returned")
+	}
+}
