@@ -3,6 +3,7 @@ package campaigns
 import (
 	"context"
 	"errors"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -68,7 +69,7 @@ func (f *stateMachineFixture) contact(t *testing.T, id int64) Contact {
 func sameContact(a, b Contact) bool {
 	ad, bd := a.NextDueAt, b.NextDueAt
 	a.NextDueAt, b.NextDueAt = nil, nil
-	if a != b || (ad == nil) != (bd == nil) {
+	if !reflect.DeepEqual(a, b) || (ad == nil) != (bd == nil) {
 		return false
 	}
 	return ad == nil || ad.Equal(*bd)

@@ -104,7 +104,25 @@ type Contact struct {
 	Attempts    int        `json:"attempts"`
 	NextDueAt   *time.Time `json:"next_due_at,omitempty"`
 	LastOutcome Outcome    `json:"last_outcome,omitempty"`
+	// ExternalID is the CRM's id, unique in the campaign: sending it again
+	// updates this contact.
+	ExternalID string `json:"external_id,omitempty"`
+	// Phones lists every number in calling order when there are several;
+	// Phone is the one the next attempt dials.
+	Phones []string `json:"phones,omitempty"`
+	// Region is the contact's state or region (US state windows go by it).
+	Region string `json:"region,omitempty"`
+	// Fields are custom fields shown to agents.
+	Fields map[string]string `json:"fields,omitempty"`
+	// AppointmentAt and AppointmentPlace are what a reminder is about.
+	AppointmentAt    *time.Time `json:"appointment_at,omitempty"`
+	AppointmentPlace string     `json:"appointment_place,omitempty"`
+	// DeadlineAt: no attempt starts after it. CloseReason says why a done
+	// contact was closed.
+	DeadlineAt  *time.Time `json:"deadline_at,omitempty"`
+	CloseReason string     `json:"close_reason,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   *time.Time `json:"updated_at,omitempty"`
 }
 
 // Stats counts a campaign's contacts by state and attempts by outcome.

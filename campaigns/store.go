@@ -52,6 +52,24 @@ type NewContact struct {
 	Language string // of the recorded messages played to the contact; "" for the campaign's
 	// DueAt is when the first attempt is due; nil means now.
 	DueAt *time.Time
+	// MorePhones are the contact's other numbers, in calling order, after Phone.
+	MorePhones []string
+	// ExternalID is the CRM's id; UpsertContacts updates the contact that
+	// already has it.
+	ExternalID       string
+	Region           string
+	Fields           map[string]string
+	AppointmentAt    *time.Time
+	AppointmentPlace string
+}
+
+// phonesJSON is the phones_json column of nc: every number in order, or
+// "" when Phone is the only one.
+func (nc NewContact) phonesJSON() string {
+	if len(nc.MorePhones) == 0 {
+		return ""
+	}
+	return encodeList(append([]string{nc.Phone}, nc.MorePhones...))
 }
 
 // AttemptFilter selects attempts for ListAttempts; zero ids match all.
@@ -341,72 +359,151 @@ func validE164(p string) bool {
 
 // AddContacts adds contacts to a campaign in one transaction, each
 // scheduled for its first attempt at DueAt (or now). Nothing is written if
-// any contact is invalid; the error names its index.
+// any contact is invalid; the error names its index. An external_id
+// already in the campaign is ErrConflict (UpsertContacts updates instead).
 func (s *Store) AddContacts(ctx context.Context, campaignID int64, in []NewContact) ([]Contact, error) {
+	res, err := s.upsertContacts(ctx, "add contacts", campaignID, in, false)
+	return res.Added, err
+}
+
+// UpsertResult is what UpsertContacts did: the contacts added and those
+// updated in place, each in request order.
+type UpsertResult struct {
+	Added   []Contact
+	Updated []Contact
+}
+
+// UpsertContacts is AddContacts for a CRM: a contact whose ExternalID is
+// already in the campaign is updated (numbers, name, zone, language,
+// region, fields, appointment), never added twice. Its state, attempts and
+// due time are left alone.
+func (s *Store) UpsertContacts(ctx context.Context, campaignID int64, in []NewContact) (UpsertResult, error) {
+	return s.upsertContacts(ctx, "upsert contacts", campaignID, in, true)
+}
+
+func (s *Store) upsertContacts(ctx context.Context, op string, campaignID int64, in []NewContact, update bool) (UpsertResult, error) {
+	var res UpsertResult
 	if _, err := s.GetCampaign(ctx, campaignID); err != nil {
-		return nil, fmt.Errorf("add contacts: %w", err)
+		return res, fmt.Errorf("%s: %w", op, err)
 	}
 	zones := map[string]bool{}
 	for i, nc := range in {
-		if !validE164(nc.Phone) {
-			return nil, fmt.Errorf("add contacts: contacts[%d].phone: %w: %q is not E.164", i, ErrInvalid, nc.Phone)
+		for k, p := range append([]string{nc.Phone}, nc.MorePhones...) {
+			if !validE164(p) {
+				field := "phone"
+				if k > 0 {
+					field = fmt.Sprintf("phones[%d]", k)
+				}
+				return res, fmt.Errorf("%s: contacts[%d].%s: %w: %q is not E.164", op, i, field, ErrInvalid, p)
+			}
 		}
 		if nc.TimeZone == "" || zones[nc.TimeZone] {
 			continue
 		}
 		if _, err := time.LoadLocation(nc.TimeZone); err != nil {
-			return nil, fmt.Errorf("add contacts: contacts[%d].time_zone: %w: %q is not an IANA zone", i, ErrInvalid, nc.TimeZone)
+			return res, fmt.Errorf("%s: contacts[%d].time_zone: %w: %q is not an IANA zone", op, i, ErrInvalid, nc.TimeZone)
 		}
 		zones[nc.TimeZone] = true
 	}
 	now := fromMS(ms(s.clock()))
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("add contacts: %w", err)
+		return res, fmt.Errorf("%s: %w", op, err)
 	}
 	defer tx.Rollback()
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO contacts
-		(campaign_id, phone, name, time_zone, state, attempts, next_due_at, created_at, language)
-		VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8) RETURNING id`)
+		(campaign_id, phone, name, time_zone, state, attempts, next_due_at, created_at, language,
+		 external_id, phones_json, region, fields_json, appointment_at, appointment_place)
+		VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`)
 	if err != nil {
-		return nil, fmt.Errorf("add contacts: %w", err)
+		return res, fmt.Errorf("%s: %w", op, err)
 	}
 	defer stmt.Close()
-	out := make([]Contact, 0, len(in))
+	res.Added = make([]Contact, 0, len(in))
 	for i, nc := range in {
+		if update && nc.ExternalID != "" {
+			var id int64
+			err := tx.QueryRowContext(ctx, `UPDATE contacts SET phone = $1, name = $2, time_zone = $3, language = $4,
+				phones_json = $5, region = $6, fields_json = $7, appointment_at = $8, appointment_place = $9, updated_at = $10
+				WHERE campaign_id = $11 AND external_id = $12 RETURNING id`, nc.Phone, nc.Name, nc.TimeZone, nc.Language,
+				nc.phonesJSON(), nc.Region, encodeFields(nc.Fields), nullMS(nc.AppointmentAt), nc.AppointmentPlace,
+				ms(now), campaignID, nc.ExternalID).Scan(&id)
+			if err == nil {
+				c, err := scanContact(tx.QueryRowContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE id = $1`, id))
+				if err != nil {
+					return res, fmt.Errorf("%s: contacts[%d]: %w", op, i, err)
+				}
+				res.Updated = append(res.Updated, c)
+				continue
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return res, fmt.Errorf("%s: contacts[%d]: %w", op, i, err)
+			}
+		}
 		due := now
 		if nc.DueAt != nil {
 			due = fromMS(ms(*nc.DueAt))
 		}
-		c := Contact{CampaignID: campaignID, Phone: nc.Phone, Name: nc.Name, TimeZone: nc.TimeZone,
-			Language: nc.Language, State: ContactScheduled, NextDueAt: &due, CreatedAt: now}
+		c := nc.contact(campaignID, due, now)
 		if err := stmt.QueryRowContext(ctx, campaignID, c.Phone, c.Name, c.TimeZone, string(c.State),
-			ms(due), ms(now), c.Language).Scan(&c.ID); err != nil {
-			return nil, fmt.Errorf("add contacts: contacts[%d]: %w", i, err)
+			ms(due), ms(now), c.Language, c.ExternalID, nc.phonesJSON(), c.Region, encodeFields(c.Fields),
+			nullMS(c.AppointmentAt), c.AppointmentPlace).Scan(&c.ID); err != nil {
+			if sqldb.IsUniqueViolation(err) {
+				return res, fmt.Errorf("%s: contacts[%d].external_id: %w: %q is already in the campaign", op, i, ErrConflict, nc.ExternalID)
+			}
+			return res, fmt.Errorf("%s: contacts[%d]: %w", op, i, err)
 		}
-		out = append(out, c)
+		res.Added = append(res.Added, c)
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("add contacts: commit: %w", err)
+		return UpsertResult{}, fmt.Errorf("%s: commit: %w", op, err)
 	}
-	return out, nil
+	return res, nil
 }
 
-const contactColumns = `id, campaign_id, phone, name, time_zone, state, attempts, next_due_at, last_outcome, created_at, language`
+// contact is the Contact nc becomes when added at now, due at due.
+func (nc NewContact) contact(campaignID int64, due, now time.Time) Contact {
+	c := Contact{CampaignID: campaignID, Phone: nc.Phone, Name: nc.Name, TimeZone: nc.TimeZone,
+		Language: nc.Language, State: ContactScheduled, NextDueAt: &due, CreatedAt: now,
+		ExternalID: nc.ExternalID, Region: nc.Region, Fields: nc.Fields, AppointmentPlace: nc.AppointmentPlace}
+	if len(nc.MorePhones) > 0 {
+		c.Phones = append([]string{nc.Phone}, nc.MorePhones...)
+	}
+	if nc.AppointmentAt != nil {
+		at := fromMS(ms(*nc.AppointmentAt))
+		c.AppointmentAt = &at
+	}
+	return c
+}
+
+const contactColumns = `id, campaign_id, phone, name, time_zone, state, attempts, next_due_at, last_outcome, created_at, language,
+	external_id, phones_json, region, fields_json, appointment_at, appointment_place, deadline_at, close_reason, updated_at`
 
 func scanContact(r rowScanner) (Contact, error) {
 	var c Contact
-	var state, last string
-	var due sql.NullInt64
+	var state, last, phones, fields string
+	var due, appt, deadline, updated sql.NullInt64
 	var created int64
 	if err := r.Scan(&c.ID, &c.CampaignID, &c.Phone, &c.Name, &c.TimeZone, &state, &c.Attempts,
-		&due, &last, &created, &c.Language); err != nil {
+		&due, &last, &created, &c.Language, &c.ExternalID, &phones, &c.Region, &fields, &appt,
+		&c.AppointmentPlace, &deadline, &c.CloseReason, &updated); err != nil {
 		return Contact{}, err
 	}
 	c.State = ContactState(state)
 	c.NextDueAt = fromNullMS(due)
 	c.LastOutcome = Outcome(last)
 	c.CreatedAt = fromMS(created)
+	c.AppointmentAt = fromNullMS(appt)
+	c.DeadlineAt = fromNullMS(deadline)
+	c.UpdatedAt = fromNullMS(updated)
+	// Both columns are written by this package from Go values, so a
+	// decoding error means a hand-edited row: keep what the row says plainly.
+	if phones != "" {
+		_ = json.Unmarshal([]byte(phones), &c.Phones)
+	}
+	if fields != "" {
+		_ = json.Unmarshal([]byte(fields), &c.Fields)
+	}
 	return c, nil
 }
 

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"mime"
 	"net/http"
@@ -11,11 +13,7 @@ import (
 
 // contactItem is one element of the JSON array POSTed to
 // /api/v1/campaigns/{id}/contacts.
-type contactItem struct {
-	Phone    string `json:"phone"`
-	Name     string `json:"name"`
-	TimeZone string `json:"time_zone"`
-}
+type contactItem = campaigns.ContactInput
 
 // rejectedRow is one contact that was not added: Line for a CSV upload (the
 // physical line its record starts on), Index for a JSON array (from 0).
@@ -121,7 +119,7 @@ func (s *Server) putColumnMap(w http.ResponseWriter, r *http.Request, u User) er
 	return nil
 }
 
-const acceptedContactTypes = "application/json (an array of {phone, name, time_zone}) or text/csv"
+const acceptedContactTypes = "application/json (a contact {phone, name, …} or an array of them) or text/csv"
 
 // addContacts loads contacts from a JSON array or a CSV file, normalising
 // numbers with the campaign's default region. Rejected rows are listed
@@ -139,15 +137,11 @@ func (s *Server) addContacts(w http.ResponseWriter, r *http.Request, u User) err
 	if err != nil {
 		return err
 	}
-	var good []campaigns.NewContact
-	var rejected []rejectedRow
 	switch mt {
 	case "application/json":
-		var items []contactItem
-		if err := decodeJSON(w, r, &items); err != nil {
-			return err
-		}
-		good, rejected = checkContactItems(items, camp.DefaultRegion)
+		return s.idempotent(w, r, u, func(w http.ResponseWriter, r *http.Request) error {
+			return s.addContactItems(w, r, u, camp)
+		})
 	case "text/csv":
 		switch cs := strings.ToLower(params["charset"]); cs {
 		case "", "utf-8", "us-ascii", "windows-1251", "cp1251":
@@ -159,6 +153,32 @@ func (s *Server) addContacts(w http.ResponseWriter, r *http.Request, u User) err
 	default:
 		return errStatus(http.StatusUnsupportedMediaType, "Content-Type must be "+acceptedContactTypes)
 	}
+}
+
+// addContactItems adds one contact (a JSON object) or a batch (an array);
+// a contact whose external_id is already in the campaign is updated.
+func (s *Server) addContactItems(w http.ResponseWriter, r *http.Request, u User, camp campaigns.Campaign) error {
+	var raw json.RawMessage
+	if err := decodeJSON(w, r, &raw); err != nil {
+		return err
+	}
+	// One contact (an object) or a batch (an array), strictly decoded: a
+	// misspelt field must not be silently dropped.
+	var items []contactItem
+	var target any = &items
+	var one contactItem
+	if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 && trimmed[0] == '{' {
+		target = &one
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(target); err != nil {
+		return jsonError(err)
+	}
+	if target == &one {
+		items = []contactItem{one}
+	}
+	good, rejected := checkContactItems(items, camp.DefaultRegion)
 	resp := addContactsResponse{Rejected: nonNil(rejected)}
 	if len(good) == 0 {
 		resp.Error = "no contacts in the request"
@@ -168,47 +188,46 @@ func (s *Server) addContacts(w http.ResponseWriter, r *http.Request, u User) err
 		writeJSON(w, http.StatusBadRequest, resp)
 		return nil
 	}
-	added, err := s.cfg.Campaigns.AddContacts(r.Context(), id, good)
+	res, err := s.cfg.Campaigns.UpsertContacts(r.Context(), camp.ID, good)
 	if err != nil {
 		return err
 	}
-	resp.Added = len(added)
-	s.log.Info("contacts added", "campaign", id, "added", resp.Added, "rejected", len(rejected), "user", u.Name)
+	resp.Added, resp.Updated = len(res.Added), len(res.Updated)
+	s.log.Info("contacts added", "campaign", camp.ID, "added", resp.Added, "updated", resp.Updated,
+		"rejected", len(rejected), "user", u.Name)
 	writeJSON(w, http.StatusCreated, resp)
 	return nil
 }
 
 // checkContactItems normalises each item and rejects the bad ones by index,
-// including a number already given earlier in the same request.
+// including a number or external_id already given earlier in the request.
 func checkContactItems(items []contactItem, region string) ([]campaigns.NewContact, []rejectedRow) {
 	good := make([]campaigns.NewContact, 0, len(items))
 	var bad []rejectedRow
 	seen := map[string]int{}
+	seenExt := map[string]int{}
 	reject := func(i int, field, reason string) {
 		bad = append(bad, rejectedRow{Index: &i, Field: field, Reason: reason})
 	}
 	for i, it := range items {
-		phone, err := campaigns.NormalizePhone(it.Phone, region)
-		if err != nil {
-			reject(i, "phone", err.Error())
-			continue
-		}
-		name, reason := campaigns.CleanName(it.Name)
+		nc, field, reason := it.Check(region)
 		if reason != "" {
-			reject(i, "name", reason)
+			reject(i, field, reason)
 			continue
 		}
-		tz, reason := campaigns.CheckTimeZone(it.TimeZone)
-		if reason != "" {
-			reject(i, "time_zone", reason)
-			continue
-		}
-		if first, dup := seen[phone]; dup {
+		if first, dup := seen[nc.Phone]; dup {
 			reject(i, "phone", fmt.Sprintf("duplicate of index %d", first))
 			continue
 		}
-		seen[phone] = i
-		good = append(good, campaigns.NewContact{Phone: phone, Name: name, TimeZone: tz})
+		if first, dup := seenExt[nc.ExternalID]; dup && nc.ExternalID != "" {
+			reject(i, "external_id", fmt.Sprintf("duplicate of index %d", first))
+			continue
+		}
+		seen[nc.Phone] = i
+		if nc.ExternalID != "" {
+			seenExt[nc.ExternalID] = i
+		}
+		good = append(good, nc)
 	}
 	return good, bad
 }

@@ -108,12 +108,12 @@ func TestAddContactsBadRequests(t *testing.T) {
 		msg                  string
 		fields               []string
 	}{
-		{"no content type", "/api/v1/campaigns/1/contacts", "", `[]`, http.StatusUnsupportedMediaType, "application/json (an array of {phone, name, time_zone}) or text/csv", nil},
+		{"no content type", "/api/v1/campaigns/1/contacts", "", `[]`, http.StatusUnsupportedMediaType, "application/json (a contact {phone, name, …} or an array of them) or text/csv", nil},
 		{"form", "/api/v1/campaigns/1/contacts", "multipart/form-data; boundary=x", "--x--", http.StatusUnsupportedMediaType, "text/csv", nil},
 		{"latin-2 CSV", "/api/v1/campaigns/1/contacts", "text/csv; charset=iso-8859-2", "phone\n", http.StatusUnsupportedMediaType, "charset iso-8859-2 is not supported", nil},
 		{"unknown campaign", "/api/v1/campaigns/9/contacts", "text/csv", "phone\n+77011234567\n", http.StatusNotFound, "campaign 9: not found", nil},
 		{"non-numeric campaign", "/api/v1/campaigns/x/contacts", "text/csv", "phone\n", http.StatusBadRequest, "invalid request", []string{"id"}},
-		{"JSON object, not array", "/api/v1/campaigns/1/contacts", "application/json", `{"phone":"+77011234567"}`, http.StatusBadRequest, "must be an array", nil},
+		{"JSON number, not a contact", "/api/v1/campaigns/1/contacts", "application/json", `42`, http.StatusBadRequest, "invalid JSON", nil},
 		{"JSON unknown field", "/api/v1/campaigns/1/contacts", "application/json", `[{"phone":"+77011234567","email":"a@b"}]`, http.StatusBadRequest, "invalid request", []string{"email"}},
 		{"JSON broken", "/api/v1/campaigns/1/contacts", "application/json", `[{"phone":`, http.StatusBadRequest, "invalid JSON", nil},
 		{"CSV without a phone column", "/api/v1/campaigns/1/contacts", "text/csv", "name;email\nIvan;a@b\n", http.StatusBadRequest, `no "phone" column`, nil},

@@ -139,7 +139,7 @@ func (f *fakeCampaigns) AddContacts(_ context.Context, campaignID int64, in []ca
 	var out []campaigns.Contact
 	for _, nc := range in {
 		c := campaigns.Contact{ID: int64(len(f.contacts[campaignID]) + 1), CampaignID: campaignID,
-			Phone: nc.Phone, Name: nc.Name, TimeZone: nc.TimeZone, State: campaigns.ContactScheduled, CreatedAt: testTime}
+			Phone: nc.Phone, Name: nc.Name, TimeZone: nc.TimeZone, ExternalID: nc.ExternalID, State: campaigns.ContactScheduled, CreatedAt: testTime}
 		f.contacts[campaignID] = append(f.contacts[campaignID], c)
 		out = append(out, c)
 	}
@@ -383,4 +383,30 @@ func (f *fakeCampaigns) ColumnMapOf(ctx context.Context, campaignID int64) (camp
 		return m, nil
 	}
 	return campaigns.ColumnMap{}, nil
+}
+
+// UpsertContacts updates the contacts whose external_id is known and adds
+// the rest, like the store.
+func (f *fakeCampaigns) UpsertContacts(ctx context.Context, campaignID int64, in []campaigns.NewContact) (campaigns.UpsertResult, error) {
+	var res campaigns.UpsertResult
+	var fresh []campaigns.NewContact
+	f.mu.Lock()
+	for _, nc := range in {
+		updated := false
+		for i, c := range f.contacts[campaignID] {
+			if nc.ExternalID != "" && c.ExternalID == nc.ExternalID {
+				c.Phone, c.Name, c.TimeZone = nc.Phone, nc.Name, nc.TimeZone
+				f.contacts[campaignID][i] = c
+				res.Updated = append(res.Updated, c)
+				updated = true
+			}
+		}
+		if !updated {
+			fresh = append(fresh, nc)
+		}
+	}
+	f.mu.Unlock()
+	added, err := f.AddContacts(ctx, campaignID, fresh)
+	res.Added = added
+	return res, err
 }

@@ -30,6 +30,9 @@ type ServerConfig struct {
 	// Compliance serves rule sets, scoped DNC, consent and reports; nil
 	// answers those routes with 503.
 	Compliance ComplianceService
+	// Idempotency remembers intake requests by Idempotency-Key; nil
+	// answers requests carrying the header with 501.
+	Idempotency *IdempotencyKeys
 	// Imports runs large contact uploads as background jobs; nil answers
 	// those with 503 (smaller CSV uploads are imported in the request).
 	Imports ImportJobService

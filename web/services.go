@@ -19,6 +19,7 @@ type CampaignService interface {
 	ListCampaigns(ctx context.Context) ([]campaigns.Campaign, error)
 	SetStatus(ctx context.Context, id int64, s campaigns.Status) error
 	AddContacts(ctx context.Context, campaignID int64, in []campaigns.NewContact) ([]campaigns.Contact, error)
+	UpsertContacts(ctx context.Context, campaignID int64, in []campaigns.NewContact) (campaigns.UpsertResult, error)
 	ImportContacts(ctx context.Context, campaignID int64, r io.Reader, opt campaigns.ImportOptions) (campaigns.ImportReport, error)
 	SaveColumnMap(ctx context.Context, campaignID int64, m campaigns.ColumnMap) error
 	ColumnMapOf(ctx context.Context, campaignID int64) (campaigns.ColumnMap, error)
