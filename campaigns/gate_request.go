@@ -12,14 +12,18 @@ import (
 // put the same question.
 func GateRequest(c Campaign, ct Contact, at time.Time, guaranteedAgent bool) compliance.Request {
 	return compliance.Request{
-		CampaignID:      c.ID,
-		Number:          ct.Phone,
-		Zone:            ct.TimeZone,
-		FallbackZone:    c.TimeZone,
-		Window:          compliance.Window{Start: c.DailyStart, End: c.DailyEnd},
-		At:              at,
-		ClientID:        c.ClientID,
-		ContactID:       ct.ID,
+		CampaignID:   c.ID,
+		Number:       ct.Phone,
+		Zone:         ct.TimeZone,
+		FallbackZone: c.TimeZone,
+		Window:       compliance.Window{Start: c.DailyStart, End: c.DailyEnd},
+		At:           at,
+		ClientID:     c.ClientID,
+		ContactID:    ct.ID,
+		// A contact's state, when the CRM gives it, wins over the area
+		// code for US state rules (a Florida resident with a New York
+		// mobile number is still protected by Florida's law).
+		State:           ct.Region,
 		CallerID:        c.CallerID,
 		RingSeconds:     int(c.RingTimeout / time.Second),
 		GuaranteedAgent: guaranteedAgent,
