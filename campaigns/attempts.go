@@ -302,6 +302,11 @@ func (s *Store) finish(ctx context.Context, attemptID int64, r Result) error {
 	} else if n == 0 {
 		return fmt.Errorf("finish attempt %d: contact %d is not dialing attempt %d: %w", attemptID, contactID, number, ErrConflict)
 	}
+	// The CRM's event is written with the outcome (an outbox), so a crash
+	// between the two cannot lose it.
+	if err := s.recordEvent(ctx, tx, attemptID, EventAttemptFinished); err != nil {
+		return fmt.Errorf("finish attempt %d: %w", attemptID, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("finish attempt %d: commit: %w", attemptID, err)
 	}
@@ -366,6 +371,9 @@ func (s *Store) Block(ctx context.Context, key AttemptKey, phone, evidence, reas
 		return Attempt{}, fmt.Errorf("block %s: %w", key, ErrAlreadyDialed)
 	}
 	if err != nil {
+		return Attempt{}, fmt.Errorf("block %s: %w", key, err)
+	}
+	if err := s.recordEvent(ctx, tx, a.ID, EventAttemptFinished); err != nil {
 		return Attempt{}, fmt.Errorf("block %s: %w", key, err)
 	}
 	if err := tx.Commit(); err != nil {

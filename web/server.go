@@ -33,6 +33,9 @@ type ServerConfig struct {
 	// Idempotency remembers intake requests by Idempotency-Key; nil
 	// answers requests carrying the header with 501.
 	Idempotency *IdempotencyKeys
+	// Webhooks manages clients' result webhooks and their delivery log;
+	// nil answers those routes with 503.
+	Webhooks WebhookService
 	// Imports runs large contact uploads as background jobs; nil answers
 	// those with 503 (smaller CSV uploads are imported in the request).
 	Imports ImportJobService
@@ -94,6 +97,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/campaigns/{id}/column-map", reader, s.getColumnMap)
 	s.handle("PUT /api/v1/campaigns/{id}/column-map", writer, s.putColumnMap)
 	s.handle("GET /api/v1/imports/{id}", reader, s.getImport)
+	s.webhookRoutes()
 
 	s.handle("POST /api/v1/agents", writer, s.createAgent)
 	s.handle("GET /api/v1/agents", reader, s.listAgents)

@@ -218,12 +218,19 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	imports := campaigns.NewImportJobs(a.store, filepath.Join(a.cfg.DataDir, "imports"), node, aclient, clockNow,
 		log.With("component", "imports"))
 
+	// Results to clients' CRMs: outbox events relayed to asynq and posted,
+	// signed, with back-off.
+	hooks := campaigns.NewWebhookDelivery(a.store, aclient, &http.Client{Timeout: 10 * time.Second}, clockNow,
+		log.With("component", "webhooks"))
+
 	mux := asynq.NewServeMux()
 	handlers.Register(mux)
 	imports.Register(mux)
+	hooks.Register(mux)
 	srv := asynq.NewServerFromRedisClient(a.rdb, asynq.Config{
 		Concurrency:              10,
-		Queues:                   map[string]int{campaigns.QueueAttempts: 3, imports.Queue(): 1},
+		Queues:                   map[string]int{campaigns.QueueAttempts: 6, campaigns.QueueWebhooks: 2, imports.Queue(): 1},
+		RetryDelayFunc:           hooks.RetryDelay,
 		DelayedTaskCheckInterval: time.Second,
 		TaskCheckInterval:        200 * time.Millisecond,
 		Logger:                   asynqLogger{log.With("component", "asynq")},
@@ -241,6 +248,9 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	})
 	if _, err := sched.Register(feedEvery, campaigns.NewFeedTask(), asynq.Unique(2*time.Second)); err != nil {
 		return fmt.Errorf("schedule feeder: %w", err)
+	}
+	if _, err := sched.Register("@every 2s", campaigns.NewWebhookRelayTask(), asynq.Unique(2*time.Second)); err != nil {
+		return fmt.Errorf("schedule webhook relay: %w", err)
 	}
 	if _, err := sched.Register(reconcileEvery, campaigns.NewReconcileTask(), asynq.Unique(10*time.Second)); err != nil {
 		return fmt.Errorf("schedule reconciler: %w", err)
@@ -303,7 +313,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	// Web.
 	api := web.NewServer(web.ServerConfig{
 		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng, Trunks: a.trunks, SIPAccounts: a.reg,
-		Compliance: comp.service, Imports: imports, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
+		Compliance: comp.service, Imports: imports, Webhooks: a.store, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
 		Log: log.With("component", "web"),
 	})
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
