@@ -48,6 +48,10 @@ var defaultColumns = map[string]string{
 	"region": FieldRegion, "state": FieldRegion, "регион": FieldRegion, "область": FieldRegion, "облыс": FieldRegion, "viloyat": FieldRegion, "вилоят": FieldRegion,
 	"external_id": FieldExternalID, "crm_id": FieldExternalID, "ext_id": FieldExternalID, "client_id": FieldExternalID, "id клиента": FieldExternalID,
 	"appointment_at": FieldAppointmentAt, "appointment": FieldAppointmentAt, "дата визита": FieldAppointmentAt, "время записи": FieldAppointmentAt,
+	// The result columns of an export (ExportCSV), so it loads back as the
+	// same contacts.
+	"contact_id": FieldIgnore, "contact_state": FieldIgnore, "attempts": FieldIgnore, "last_outcome": FieldIgnore,
+	"next_due_at": FieldIgnore, "close_reason": FieldIgnore,
 	"appointment_place": FieldAppointmentPlace, "place": FieldAppointmentPlace, "место": FieldAppointmentPlace, "адрес": FieldAppointmentPlace,
 }
 

@@ -410,3 +410,21 @@ func (f *fakeCampaigns) UpsertContacts(ctx context.Context, campaignID int64, in
 	res.Added = added
 	return res, err
 }
+
+// ExportCSV writes the fake's contacts as phone,name rows.
+func (f *fakeCampaigns) ExportCSV(ctx context.Context, campaignID int64, what string, bom bool, w io.Writer) error {
+	if _, err := f.GetCampaign(ctx, campaignID); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := io.WriteString(w, "phone,name\n"); err != nil {
+		return err
+	}
+	for _, c := range f.contacts[campaignID] {
+		if _, err := fmt.Fprintf(w, "%s,%s\n", c.Phone, c.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}

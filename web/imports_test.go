@@ -92,7 +92,15 @@ func TestImportsThroughAPI(t *testing.T) {
 		rep.Errors[0].Reason != "already in the campaign" {
 		t.Fatalf("job %+v report %+v", job, rep)
 	}
-	a.call("GET", "/api/v1/imports/7", RoleMarketer, "", "").expect(t, http.StatusNotFound, "not found")
+	a.call("GET", "/api/v1/imports/7", RoleMarketer, "", "").expect(t, http.StatusNotFound, "import 7: not found")
+
+	// The export carries the import's columns and loads back.
+	r = a.call("GET", "/api/v1/campaigns/1/export?bom=1", RoleMarketer, "", "")
+	if r.status != http.StatusOK || !strings.HasPrefix(r.body, "\ufeffexternal_id,phone,name") || !strings.Contains(r.body, "+77020001122") ||
+		r.header.Get("Content-Type") != "text/csv; charset=utf-8" {
+		t.Fatalf("export: %d %q", r.status, r.body)
+	}
+	a.call("GET", "/api/v1/campaigns/1/export?what=everything", RoleMarketer, "", "").expect(t, http.StatusBadRequest, "invalid request", "what")
 	if !strings.Contains(a.call("GET", "/api/v1/campaigns/1/column-map", RoleMarketer, "", "").body, "Моб. тел.") {
 		t.Fatal("column map not returned")
 	}

@@ -97,6 +97,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/campaigns/{id}/column-map", reader, s.getColumnMap)
 	s.handle("PUT /api/v1/campaigns/{id}/column-map", writer, s.putColumnMap)
 	s.handle("GET /api/v1/imports/{id}", reader, s.getImport)
+	s.handle("GET /api/v1/campaigns/{id}/export", reader, s.exportCampaign)
 	s.webhookRoutes()
 
 	s.handle("POST /api/v1/agents", writer, s.createAgent)

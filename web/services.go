@@ -23,6 +23,7 @@ type CampaignService interface {
 	ImportContacts(ctx context.Context, campaignID int64, r io.Reader, opt campaigns.ImportOptions) (campaigns.ImportReport, error)
 	SaveColumnMap(ctx context.Context, campaignID int64, m campaigns.ColumnMap) error
 	ColumnMapOf(ctx context.Context, campaignID int64) (campaigns.ColumnMap, error)
+	ExportCSV(ctx context.Context, campaignID int64, what string, bom bool, w io.Writer) error
 	ListContacts(ctx context.Context, campaignID int64, limit, offset int) ([]campaigns.Contact, error)
 	Stats(ctx context.Context, campaignID int64) (campaigns.Stats, error)
 	ListAttempts(ctx context.Context, f campaigns.AttemptFilter) ([]campaigns.Attempt, error)
