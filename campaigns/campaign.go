@@ -28,12 +28,67 @@ type Client struct {
 // Status is where a campaign is in its life.
 type Status string
 
-// The statuses of a campaign.
+// The statuses of a campaign: draft → scheduled (waiting for its start
+// date) → running ⇄ paused → completed or stopped.
 const (
-	StatusDraft   Status = "draft"
-	StatusRunning Status = "running"
-	StatusPaused  Status = "paused"
+	StatusDraft     Status = "draft"
+	StatusScheduled Status = "scheduled"
+	StatusRunning   Status = "running"
+	StatusPaused    Status = "paused"
+	StatusCompleted Status = "completed"
+	StatusStopped   Status = "stopped"
 )
+
+// Type is what a campaign is for; it decides when contacts are first due
+// and when they close (schedule.go).
+type Type string
+
+// The campaign types.
+const (
+	// TypeWelcomeCall: contacts arrive one at a time from the CRM, first
+	// call FirstDelay after arrival, closed unreached at Deadline.
+	TypeWelcomeCall Type = "welcome_call"
+	// TypeAppointmentReminder: each contact has appointment_at; first call
+	// LeadTime before it, none from CutOff before it.
+	TypeAppointmentReminder Type = "appointment_reminder"
+	// TypeNotice: a recorded message to a list (agentless).
+	TypeNotice Type = "notice"
+	// TypeOutboundList: a plain agent campaign over a list.
+	TypeOutboundList Type = "outbound_list"
+)
+
+// Schedule is a campaign type's timing; zero fields are unset.
+type Schedule struct {
+	// FirstDelay: a welcome call's first attempt this long after the
+	// contact arrives (the card must reach its holder first).
+	FirstDelay time.Duration `json:"first_delay,omitempty"`
+	// Deadline: a welcome call closes unreached this long after arrival.
+	Deadline time.Duration `json:"deadline,omitempty"`
+	// LeadTime: a reminder's first attempt this long before the appointment.
+	LeadTime time.Duration `json:"lead_time,omitempty"`
+	// CutOff: no reminder attempt starts later than this before the
+	// appointment (a reminder an hour before is a nuisance, not a help).
+	CutOff time.Duration `json:"cut_off,omitempty"`
+}
+
+// RetryRule says when an outcome gets another attempt: after Delay, at
+// most Max attempts in all that ended with this outcome (0: only the
+// campaign's MaxAttempts bounds it).
+type RetryRule struct {
+	Delay time.Duration `json:"delay"`
+	Max   int           `json:"max,omitempty"`
+}
+
+// RetryRules are a campaign's retry rules by outcome; an outcome without a
+// rule uses RetryDelay (if Outcome.Retryable).
+type RetryRules map[Outcome]RetryRule
+
+// Prompts names a campaign's recorded messages (files of dialer/prompts or
+// uploaded ones), chosen per language by the dialer.
+type Prompts struct {
+	// Message is the notice or machine message.
+	Message string `json:"message,omitempty"`
+}
 
 // Campaign is a set of contacts to call with one set of rules.
 type Campaign struct {
@@ -61,8 +116,29 @@ type Campaign struct {
 	Language string `json:"language,omitempty"`
 	// AMD says whether answering-machine detection runs on live answers and
 	// what to do with a machine.
-	AMD       AMDSettings `json:"amd"`
-	CreatedAt time.Time   `json:"created_at"`
+	AMD AMDSettings `json:"amd"`
+	// Type and the settings it reads.
+	Type      Type `json:"type"`
+	Agentless bool `json:"agentless,omitempty"`
+	// StartsAt: a scheduled campaign starts running then. EndsAt: the
+	// campaign completes then, closing what is left.
+	StartsAt *time.Time `json:"starts_at,omitempty"`
+	EndsAt   *time.Time `json:"ends_at,omitempty"`
+	Schedule Schedule   `json:"schedule"`
+	Retry    RetryRules `json:"retry,omitempty"`
+	// MaxPerNumber bounds the attempts to one number of a contact; then
+	// the next number is tried (0: no bound beyond MaxAttempts).
+	MaxPerNumber int `json:"max_per_number,omitempty"`
+	// Priority orders an agent's campaigns (higher first); reminders
+	// default above lists.
+	Priority int `json:"priority,omitempty"`
+	// WrapUp bounds an agent's wrap-up after a call (0: none).
+	WrapUp  time.Duration `json:"wrap_up,omitempty"`
+	Prompts Prompts       `json:"prompts"`
+	// StopReason and EndedAt record why and when it completed or stopped.
+	StopReason string     `json:"stop_reason,omitempty"`
+	EndedAt    *time.Time `json:"ended_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
 }
 
 // Actions on an answer judged to be a machine.

@@ -190,13 +190,72 @@ func withDefaults(c Campaign) Campaign {
 	if c.Pacing == "" {
 		c.Pacing = DefaultPacing
 	}
+	if c.Type == "" {
+		c.Type = TypeOutboundList
+	}
+	if c.Type == TypeNotice {
+		c.Agentless = true // a notice is a recorded message by definition
+	}
 	return c
+}
+
+// validType reports whether t is one of the campaign types.
+func validType(t Type) bool {
+	switch t {
+	case TypeWelcomeCall, TypeAppointmentReminder, TypeNotice, TypeOutboundList:
+		return true
+	}
+	return false
+}
+
+// validateSettings checks what Validate's switch does not: the type and
+// the settings it reads.
+func (c Campaign) validateSettings() error {
+	switch {
+	case !validType(c.Type):
+		return fmt.Errorf("type: %w: %q is not welcome_call, appointment_reminder, notice or outbound_list", ErrInvalid, c.Type)
+	case c.Agentless && c.Type != TypeNotice && c.Type != TypeAppointmentReminder:
+		return fmt.Errorf("agentless: %w: only notice and appointment_reminder campaigns run without agents", ErrInvalid)
+	case c.Schedule.FirstDelay < 0 || c.Schedule.Deadline < 0 || c.Schedule.LeadTime < 0 || c.Schedule.CutOff < 0:
+		return fmt.Errorf("schedule: %w: durations must not be negative", ErrInvalid)
+	case c.Type == TypeWelcomeCall && c.Schedule.Deadline > 0 && c.Schedule.Deadline <= c.Schedule.FirstDelay:
+		return fmt.Errorf("schedule.deadline: %w: must be after schedule.first_delay", ErrInvalid)
+	case c.Type == TypeAppointmentReminder && c.Schedule.LeadTime > 0 && c.Schedule.LeadTime <= c.Schedule.CutOff:
+		return fmt.Errorf("schedule.lead_time: %w: must be longer than schedule.cut_off", ErrInvalid)
+	case c.StartsAt != nil && c.EndsAt != nil && !c.EndsAt.After(*c.StartsAt):
+		return fmt.Errorf("ends_at: %w: must be after starts_at", ErrInvalid)
+	case c.MaxPerNumber < 0:
+		return fmt.Errorf("max_per_number: %w: negative", ErrInvalid)
+	case c.WrapUp < 0:
+		return fmt.Errorf("wrap_up: %w: negative", ErrInvalid)
+	}
+	for o, r := range c.Retry {
+		if !o.Retryable() && o != OutcomeInvalidNumber {
+			return fmt.Errorf("retry[%s]: %w: not an outcome that is retried (busy, no_answer, machine, congestion, failed, unknown, abandoned, invalid_number)", o, ErrInvalid)
+		}
+		if r.Delay < 0 || r.Max < 0 {
+			return fmt.Errorf("retry[%s]: %w: delay and max must not be negative", o, ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// settingsJSON encodes the JSON columns of c.
+func (c Campaign) settingsJSON() (schedule, retry, prompts string) {
+	enc := func(v any, empty bool) string {
+		if empty {
+			return ""
+		}
+		b, _ := json.Marshal(v) // plain structs and maps always marshal
+		return string(b)
+	}
+	return enc(c.Schedule, c.Schedule == Schedule{}), enc(c.Retry, len(c.Retry) == 0), enc(c.Prompts, c.Prompts == Prompts{})
 }
 
 // validStatus reports whether s is one of the defined statuses.
 func validStatus(s Status) bool {
 	switch s {
-	case StatusDraft, StatusRunning, StatusPaused:
+	case StatusDraft, StatusScheduled, StatusRunning, StatusPaused, StatusCompleted, StatusStopped:
 		return true
 	}
 	return false
@@ -209,7 +268,7 @@ func (c Campaign) Validate() error {
 	case strings.TrimSpace(c.Name) == "":
 		return fmt.Errorf("name: %w: must not be empty", ErrInvalid)
 	case !validStatus(c.Status):
-		return fmt.Errorf("status: %w: %q is not draft, running or paused", ErrInvalid, c.Status)
+		return fmt.Errorf("status: %w: %q is not draft, scheduled, running, paused, completed or stopped", ErrInvalid, c.Status)
 	case c.DailyStart < 0 || c.DailyStart >= 1440:
 		return fmt.Errorf("daily_start_min: %w: %d is not in [0, 1440)", ErrInvalid, c.DailyStart)
 	case c.DailyEnd <= c.DailyStart || c.DailyEnd > 1440:
@@ -226,7 +285,7 @@ func (c Campaign) Validate() error {
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		return fmt.Errorf("time_zone: %w: %q is not an IANA zone", ErrInvalid, c.TimeZone)
 	}
-	return nil
+	return c.validateSettings()
 }
 
 // CreateCampaign stores a new campaign for an existing client, after
@@ -242,13 +301,18 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error
 		return Campaign{}, fmt.Errorf("create campaign: client_id: %w", err)
 	}
 	c.CreatedAt = fromMS(ms(s.clock()))
+	schedule, retry, prompts := c.settingsJSON()
 	err := s.db.QueryRowContext(ctx, `INSERT INTO campaigns
 		(client_id, name, status, daily_start, daily_end, time_zone, default_region,
-		 max_attempts, retry_delay_ms, ring_timeout_ms, caller_id, pacing, created_at, amd_json, language)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+		 max_attempts, retry_delay_ms, ring_timeout_ms, caller_id, pacing, created_at, amd_json, language,
+		 type, agentless, starts_at, ends_at, schedule_json, retry_json, max_per_number, priority, wrap_up_ms, prompts_json)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+		 $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id`,
 		c.ClientID, c.Name, string(c.Status), c.DailyStart, c.DailyEnd, c.TimeZone, c.DefaultRegion,
 		c.MaxAttempts, c.RetryDelay.Milliseconds(), c.RingTimeout.Milliseconds(), c.CallerID, c.Pacing,
-		ms(c.CreatedAt), amdJSON(c.AMD), c.Language).Scan(&c.ID)
+		ms(c.CreatedAt), amdJSON(c.AMD), c.Language,
+		string(c.Type), boolInt(c.Agentless), nullMS(c.StartsAt), nullMS(c.EndsAt), schedule, retry,
+		c.MaxPerNumber, c.Priority, c.WrapUp.Milliseconds(), prompts).Scan(&c.ID)
 	if err != nil {
 		return Campaign{}, fmt.Errorf("create campaign: %w", err)
 	}
@@ -256,7 +320,16 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error
 }
 
 const campaignColumns = `id, client_id, name, status, daily_start, daily_end, time_zone, default_region,
-	max_attempts, retry_delay_ms, ring_timeout_ms, caller_id, pacing, created_at, amd_json, language`
+	max_attempts, retry_delay_ms, ring_timeout_ms, caller_id, pacing, created_at, amd_json, language,
+	type, agentless, starts_at, ends_at, schedule_json, retry_json, max_per_number, priority, wrap_up_ms,
+	prompts_json, stop_reason, ended_at`
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -264,11 +337,30 @@ func scanCampaign(r rowScanner) (Campaign, error) {
 	var c Campaign
 	var status string
 	var retry, ring, created int64
-	var amd string
+	var amd, typ, schedule, retryRules, prompts string
+	var agentless int
+	var wrapUp int64
+	var starts, ends, ended sql.NullInt64
 	err := r.Scan(&c.ID, &c.ClientID, &c.Name, &status, &c.DailyStart, &c.DailyEnd, &c.TimeZone,
-		&c.DefaultRegion, &c.MaxAttempts, &retry, &ring, &c.CallerID, &c.Pacing, &created, &amd, &c.Language)
+		&c.DefaultRegion, &c.MaxAttempts, &retry, &ring, &c.CallerID, &c.Pacing, &created, &amd, &c.Language,
+		&typ, &agentless, &starts, &ends, &schedule, &retryRules, &c.MaxPerNumber, &c.Priority, &wrapUp,
+		&prompts, &c.StopReason, &ended)
 	if err != nil {
 		return Campaign{}, err
+	}
+	c.Type, c.Agentless = Type(typ), agentless == 1
+	c.StartsAt, c.EndsAt, c.EndedAt = fromNullMS(starts), fromNullMS(ends), fromNullMS(ended)
+	c.WrapUp = time.Duration(wrapUp) * time.Millisecond
+	for _, col := range []struct {
+		name, raw string
+		dst       any
+	}{{"schedule_json", schedule, &c.Schedule}, {"retry_json", retryRules, &c.Retry}, {"prompts_json", prompts, &c.Prompts}} {
+		if col.raw == "" {
+			continue
+		}
+		if err := json.Unmarshal([]byte(col.raw), col.dst); err != nil {
+			return Campaign{}, fmt.Errorf("campaign %d: %s: %w", c.ID, col.name, err)
+		}
 	}
 	if amd != "" {
 		if err := json.Unmarshal([]byte(amd), &c.AMD); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -26,6 +27,8 @@ func TestCreateCampaign(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		later := clock.Now().Add(24 * time.Hour)
+		muchLater := later.Add(30 * 24 * time.Hour)
 		tests := []struct {
 			name    string
 			in      Campaign
@@ -36,8 +39,8 @@ func TestCreateCampaign(t *testing.T) {
 			{name: "defaults", in: Campaign{ClientID: cl.ID, Name: "welcome"}, check: func(t *testing.T, c Campaign) {
 				want := Campaign{ID: c.ID, ClientID: cl.ID, Name: "welcome", Status: StatusDraft, DailyStart: 540,
 					DailyEnd: 1200, TimeZone: "UTC", MaxAttempts: 3, RetryDelay: 30 * time.Minute,
-					RingTimeout: 30 * time.Second, Pacing: "progressive", CreatedAt: clock.Now()}
-				if c != want {
+					RingTimeout: 30 * time.Second, Pacing: "progressive", Type: TypeOutboundList, CreatedAt: clock.Now()}
+				if !reflect.DeepEqual(c, want) {
 					t.Fatalf("got %+v\nwant %+v", c, want)
 				}
 			}},
@@ -49,6 +52,31 @@ func TestCreateCampaign(t *testing.T) {
 						t.Fatalf("fields not kept: %+v", c)
 					}
 				}},
+			{name: "type settings kept", in: Campaign{ClientID: cl.ID, Name: "reminders", Type: TypeAppointmentReminder,
+				Agentless: true, StartsAt: &later, EndsAt: &muchLater, Schedule: Schedule{LeadTime: 24 * time.Hour, CutOff: 2 * time.Hour},
+				Retry:        RetryRules{OutcomeBusy: {Delay: 10 * time.Minute, Max: 2}, OutcomeNoAnswer: {Delay: time.Hour}},
+				MaxPerNumber: 2, Priority: 5, WrapUp: 30 * time.Second, Prompts: Prompts{Message: "reminder"}},
+				check: func(t *testing.T, c Campaign) {
+					if c.Type != TypeAppointmentReminder || !c.Agentless || c.Retry[OutcomeBusy].Max != 2 || !c.StartsAt.Equal(later) {
+						t.Fatalf("settings not kept: %+v", c)
+					}
+				}},
+			{name: "notice is agentless", in: Campaign{ClientID: cl.ID, Name: "moved", Type: TypeNotice},
+				check: func(t *testing.T, c Campaign) {
+					if !c.Agentless {
+						t.Fatalf("notice not agentless: %+v", c)
+					}
+				}},
+			{name: "bad type", in: Campaign{ClientID: cl.ID, Name: "x", Type: "survey"}, wantErr: ErrInvalid, field: "type"},
+			{name: "agentless list", in: Campaign{ClientID: cl.ID, Name: "x", Agentless: true}, wantErr: ErrInvalid, field: "agentless"},
+			{name: "deadline before delay", in: Campaign{ClientID: cl.ID, Name: "x", Type: TypeWelcomeCall,
+				Schedule: Schedule{FirstDelay: 3 * time.Hour, Deadline: time.Hour}}, wantErr: ErrInvalid, field: "schedule.deadline"},
+			{name: "lead inside cut-off", in: Campaign{ClientID: cl.ID, Name: "x", Type: TypeAppointmentReminder,
+				Schedule: Schedule{LeadTime: time.Hour, CutOff: 2 * time.Hour}}, wantErr: ErrInvalid, field: "schedule.lead_time"},
+			{name: "ends before start", in: Campaign{ClientID: cl.ID, Name: "x", StartsAt: &muchLater, EndsAt: &later},
+				wantErr: ErrInvalid, field: "ends_at"},
+			{name: "retry of a final outcome", in: Campaign{ClientID: cl.ID, Name: "x", Retry: RetryRules{OutcomeHuman: {Delay: time.Hour}}},
+				wantErr: ErrInvalid, field: "retry[human]"},
 			{name: "empty name", in: Campaign{ClientID: cl.ID, Name: "  "}, wantErr: ErrInvalid, field: "name"},
 			{name: "start after end", in: Campaign{ClientID: cl.ID, Name: "x", DailyStart: 600, DailyEnd: 500},
 				wantErr: ErrInvalid, field: "daily_end_min"},
@@ -81,7 +109,7 @@ func TestCreateCampaign(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got != c {
+				if !reflect.DeepEqual(got, c) {
 					t.Fatalf("read back %+v\nwant %+v", got, c)
 				}
 			})
