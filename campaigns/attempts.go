@@ -3,6 +3,7 @@ package campaigns
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -69,7 +70,7 @@ func (s *Store) QueueDue(ctx context.Context, campaignID int64, horizon time.Tim
 	rows, err := s.db.QueryContext(ctx, `UPDATE contacts SET state = $1, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM contacts
 			WHERE campaign_id = $2 AND state = $3 AND next_due_at <= $4
-			ORDER BY next_due_at, id LIMIT $5)
+			ORDER BY priority DESC, next_due_at, id LIMIT $5)
 		AND state = $3
 		RETURNING id, attempts, next_due_at`,
 		string(ContactQueued), campaignID, string(ContactScheduled), ms(horizon), limit)
@@ -168,10 +169,16 @@ func (s *Store) BeginDialing(ctx context.Context, key AttemptKey, info DialingIn
 	defer tx.Rollback()
 	var phone string
 	err = tx.QueryRowContext(ctx, `UPDATE contacts SET state = $1
-		WHERE id = $2 AND campaign_id = $3 AND state = $4 AND attempts = $5 RETURNING phone`,
-		string(ContactDialing), key.ContactID, key.CampaignID, string(ContactQueued), key.Number).Scan(&phone)
+		WHERE id = $2 AND campaign_id = $3 AND state = $4 AND attempts = $5 AND (deadline_at IS NULL OR deadline_at > $6)
+		RETURNING phone`,
+		string(ContactDialing), key.ContactID, key.CampaignID, string(ContactQueued), key.Number, ms(now)).Scan(&phone)
 	if errors.Is(err, sql.ErrNoRows) {
 		tx.Rollback()
+		// A claim that waited past the contact's deadline (a welcome call's
+		// last day, a reminder's cut-off) closes the contact, undialed.
+		if closed, cerr := s.closeExpiredAttempt(ctx, key, now); cerr == nil && closed {
+			return Attempt{}, fmt.Errorf("begin dialing %s: past the contact's deadline, closed: %w", key, ErrAlreadyDialed)
+		}
 		return Attempt{}, fmt.Errorf("begin dialing: %w", s.whyNotQueued(ctx, key))
 	}
 	if err != nil {
@@ -284,16 +291,19 @@ func (s *Store) finish(ctx context.Context, attemptID int64, r Result) error {
 	if err != nil {
 		return fmt.Errorf("finish attempt %d: %w", attemptID, err)
 	}
-	var maxAttempts int
-	var retryMS int64
-	if err := tx.QueryRowContext(ctx, `SELECT max_attempts, retry_delay_ms FROM campaigns WHERE id = $1`, campaignID).
-		Scan(&maxAttempts, &retryMS); err != nil {
+	camp, err := scanCampaign(tx.QueryRowContext(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE id = $1`, campaignID))
+	if err != nil {
 		return fmt.Errorf("finish attempt %d: campaign %d: %w", attemptID, campaignID, err)
 	}
-	state, due := nextContactState(r.Outcome, number, maxAttempts, time.Duration(retryMS)*time.Millisecond, now)
-	res, err := tx.ExecContext(ctx, `UPDATE contacts SET state = $1, next_due_at = $2, last_outcome = $3
-		WHERE id = $4 AND state = $5 AND attempts = $6`,
-		string(state), nullMS(due), string(r.Outcome), contactID, string(ContactDialing), number)
+	st, err := retryStateOf(ctx, tx, attemptID, contactID, r.Outcome)
+	if err != nil {
+		return fmt.Errorf("finish attempt %d: %w", attemptID, err)
+	}
+	st.Number = number
+	next := camp.afterAttempt(r.Outcome, st, now)
+	res, err := tx.ExecContext(ctx, `UPDATE contacts SET state = $1, next_due_at = $2, last_outcome = $3, phone = $4,
+		close_reason = $5 WHERE id = $6 AND state = $7 AND attempts = $8`,
+		string(next.State), nullMS(next.Due), string(r.Outcome), next.Phone, next.Reason, contactID, string(ContactDialing), number)
 	if err != nil {
 		return fmt.Errorf("finish attempt %d: contact %d: %w", attemptID, contactID, err)
 	}
@@ -313,18 +323,31 @@ func (s *Store) finish(ctx context.Context, attemptID int64, r Result) error {
 	return nil
 }
 
-// nextContactState is the retry rule: another attempt after the retry
-// delay if the outcome is retryable and attempts remain, else done. A zero
-// delay falls back to the default so that a retry never follows at once.
-func nextContactState(o Outcome, number, maxAttempts int, retry time.Duration, now time.Time) (ContactState, *time.Time) {
-	if !o.Retryable() || number >= maxAttempts {
-		return ContactDone, nil
+// retryStateOf reads what the retry rules need about a contact whose
+// attempt attemptID just ended with o: its numbers and deadline, and how
+// many of its attempts ended with o or went to the number just dialed.
+func retryStateOf(ctx context.Context, tx *sql.Tx, attemptID, contactID int64, o Outcome) (retryState, error) {
+	var st retryState
+	var phones string
+	var deadline sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT a.phone, c.phones_json, c.deadline_at FROM attempts a
+		JOIN contacts c ON c.id = a.contact_id WHERE a.id = $1`, attemptID).Scan(&st.Phone, &phones, &deadline); err != nil {
+		return st, fmt.Errorf("contact %d: %w", contactID, err)
 	}
-	if retry <= 0 {
-		retry = DefaultRetryDelay
+	st.Deadline = fromNullMS(deadline)
+	if phones != "" {
+		if err := json.Unmarshal([]byte(phones), &st.Phones); err != nil {
+			return st, fmt.Errorf("contact %d: phones_json: %w", contactID, err)
+		}
 	}
-	due := now.Add(retry)
-	return ContactScheduled, &due
+	if err := tx.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN outcome = $2 OR id = $4 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN phone = $3 AND outcome <> $5 THEN 1 ELSE 0 END), 0)
+		FROM attempts WHERE contact_id = $1`, contactID, string(o), st.Phone, attemptID, string(OutcomeBlocked)).
+		Scan(&st.SameOutcome, &st.OnPhone); err != nil {
+		return st, fmt.Errorf("contact %d: attempts: %w", contactID, err)
+	}
+	return st, nil
 }
 
 // Block records that the gate denied attempt key at originate time: an
@@ -346,10 +369,14 @@ func (s *Store) Block(ctx context.Context, key AttemptKey, phone, evidence, reas
 	}
 	defer tx.Rollback()
 	var contactPhone string
-	err = tx.QueryRowContext(ctx, `UPDATE contacts SET state = $1, next_due_at = $2, last_outcome = $3
+	closeReason := ""
+	if state == ContactDone {
+		closeReason = CloseFinalFailure
+	}
+	err = tx.QueryRowContext(ctx, `UPDATE contacts SET state = $1, next_due_at = $2, last_outcome = $3, close_reason = $8
 		WHERE id = $4 AND campaign_id = $5 AND state = $6 AND attempts = $7 RETURNING phone`,
 		string(state), nullMS(nextDue), string(OutcomeBlocked), key.ContactID, key.CampaignID,
-		string(ContactQueued), key.Number).Scan(&contactPhone)
+		string(ContactQueued), key.Number, closeReason).Scan(&contactPhone)
 	if errors.Is(err, sql.ErrNoRows) {
 		tx.Rollback()
 		return Attempt{}, fmt.Errorf("block: %w", s.whyNotQueued(ctx, key))

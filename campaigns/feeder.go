@@ -39,6 +39,11 @@ func NewFeeder(store *Store, enq Enqueuer, clock func() time.Time, horizon time.
 // that fails to enqueue leaves its contact queued in SQL, where the
 // reconciler finds it; the other tasks are still created.
 func (f *Feeder) RunOnce(ctx context.Context) (int, error) {
+	// Campaigns first move along their life (start dates, end dates, lists
+	// done), so a campaign starting now is fed in this same run.
+	if err := f.store.Advance(ctx, f.clock()); err != nil {
+		f.log.Warn("feeder: campaign life", "err", err)
+	}
 	camps, err := f.store.RunningCampaigns(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("feeder: %w", err)
@@ -51,6 +56,11 @@ func (f *Feeder) RunOnce(ctx context.Context) (int, error) {
 	total := 0
 	var errs []error
 	for _, c := range camps {
+		if n, err := f.store.CloseExpired(ctx, c, f.clock()); err != nil {
+			errs = append(errs, fmt.Errorf("feeder: %w", err))
+		} else if n > 0 {
+			f.log.Info("feeder: closed contacts past their deadline", "campaign", c.ID, "count", n, "reason", c.expiryReason())
+		}
 		for {
 			due, err := f.store.QueueDue(ctx, c.ID, horizon, batch)
 			if err != nil {

@@ -127,6 +127,9 @@ func (s *Store) ImportContacts(ctx context.Context, campaignID int64, r io.Reade
 	if err != nil {
 		return ImportReport{}, fmt.Errorf("import contacts: %w", err)
 	}
+	if camp.Status.final() {
+		return ImportReport{}, fmt.Errorf("import contacts: campaign %d is %s: %w: it takes no more contacts", campaignID, camp.Status, ErrConflict)
+	}
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = DefaultImportBatch
 	}
@@ -390,6 +393,9 @@ func (im *importer) check(rec []string, line int) (importRow, *RowError) {
 		}
 		out.apptAt = &at
 	}
+	if out.apptAt == nil && im.camp.Type == TypeAppointmentReminder {
+		return bad(FieldAppointmentAt, "required in an appointment_reminder campaign")
+	}
 	for name, i := range im.cols.custom {
 		v, reason := checkNote(rec[i], maxCustomLength)
 		if reason != "" {
@@ -506,7 +512,7 @@ func (im *importer) appointment(raw, zone string) (time.Time, string) {
 }
 
 // importColumnCount is the number of values one inserted row binds.
-const importColumnCount = 14
+const importColumnCount = 17
 
 // flush writes the pending rows in one transaction: new contacts in
 // multi-row INSERTs (one statement per batch is what makes a million rows
@@ -523,7 +529,8 @@ func (im *importer) flush(ctx context.Context) error {
 	var q strings.Builder
 	args := make([]any, 0, len(im.pending)*importColumnCount)
 	q.WriteString(`INSERT INTO contacts (campaign_id, phone, name, time_zone, state, attempts, next_due_at,
-		created_at, language, external_id, phones_json, region, fields_json, appointment_at, appointment_place, updated_at) VALUES `)
+		created_at, language, external_id, phones_json, region, fields_json, appointment_at, appointment_place, updated_at,
+		deadline_at, close_reason) VALUES `)
 	inserts, updates := 0, 0
 	nowMS := ms(im.now)
 	for _, p := range im.pending {
@@ -548,14 +555,23 @@ func (im *importer) flush(ctx context.Context) error {
 		if im.store.db.Dialect == sqldb.SQLite {
 			// SQLite treats $N as a named parameter and looks each one up
 			// in a list: quadratic in a 7,000-value statement. ? is positional.
-			q.WriteString("(?, ?, ?, ?, '" + string(ContactScheduled) + "', 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			q.WriteString("(?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		} else {
-			n := len(args)
-			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, '%s', 0, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
-				n+1, n+2, n+3, n+4, ContactScheduled, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13, n+14)
+			q.WriteString("(")
+			for k := range importColumnCount {
+				if k == 5 {
+					q.WriteString("0, ") // attempts
+				}
+				fmt.Fprintf(&q, "$%d", len(args)+k+1)
+				if k < importColumnCount-1 {
+					q.WriteString(", ")
+				}
+			}
+			q.WriteString(")")
 		}
-		args = append(args, im.camp.ID, p.phones[0], p.name, p.timeZone, nowMS, nowMS, p.language,
-			p.externalID, phonesJSON, p.region, fieldsJSON, appt, p.apptPlace, nowMS)
+		state, due, deadline, reason := im.firstDue(p)
+		args = append(args, im.camp.ID, p.phones[0], p.name, p.timeZone, string(state), due, nowMS, p.language,
+			p.externalID, phonesJSON, p.region, fieldsJSON, appt, p.apptPlace, nowMS, deadline, reason)
 		inserts++
 	}
 	if inserts > 0 {
@@ -573,6 +589,20 @@ func (im *importer) flush(ctx context.Context) error {
 		im.opt.Progress(im.report.ImportProgress)
 	}
 	return nil
+}
+
+// firstDue is a new contact's state, due time, deadline and close reason
+// under the campaign's schedule (schedule.go): a reminder already inside
+// its cut-off is loaded closed, never dialed.
+func (im *importer) firstDue(p importRow) (ContactState, any, any, string) {
+	due, deadline, err := im.camp.FirstDue(Contact{AppointmentAt: p.apptAt}, im.now)
+	if err != nil { // checked per row already; keep the row callable now
+		return ContactScheduled, ms(im.now), nil, ""
+	}
+	if Expired(due, deadline) {
+		return ContactDone, nil, nullMS(deadline), im.camp.expiryReason()
+	}
+	return ContactScheduled, ms(due), nullMS(deadline), ""
 }
 
 // encodeList stores a contact's numbers; one number is stored as "" (the

@@ -475,8 +475,12 @@ func (s *Store) UpsertContacts(ctx context.Context, campaignID int64, in []NewCo
 
 func (s *Store) upsertContacts(ctx context.Context, op string, campaignID int64, in []NewContact, update bool) (UpsertResult, error) {
 	var res UpsertResult
-	if _, err := s.GetCampaign(ctx, campaignID); err != nil {
+	camp, err := s.GetCampaign(ctx, campaignID)
+	if err != nil {
 		return res, fmt.Errorf("%s: %w", op, err)
+	}
+	if camp.Status.final() {
+		return res, fmt.Errorf("%s: campaign %d is %s: %w: it takes no more contacts", op, campaignID, camp.Status, ErrConflict)
 	}
 	zones := map[string]bool{}
 	for i, nc := range in {
@@ -505,8 +509,8 @@ func (s *Store) upsertContacts(ctx context.Context, op string, campaignID int64,
 	defer tx.Rollback()
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO contacts
 		(campaign_id, phone, name, time_zone, state, attempts, next_due_at, created_at, language,
-		 external_id, phones_json, region, fields_json, appointment_at, appointment_place)
-		VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`)
+		 external_id, phones_json, region, fields_json, appointment_at, appointment_place, deadline_at, close_reason)
+		VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`)
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", op, err)
 	}
@@ -532,14 +536,23 @@ func (s *Store) upsertContacts(ctx context.Context, op string, campaignID int64,
 				return res, fmt.Errorf("%s: contacts[%d]: %w", op, i, err)
 			}
 		}
-		due := now
+		c := nc.contact(campaignID, now, now)
+		due, deadline, err := camp.FirstDue(c, now)
+		if err != nil {
+			return res, fmt.Errorf("%s: contacts[%d].%w", op, i, err)
+		}
 		if nc.DueAt != nil {
 			due = fromMS(ms(*nc.DueAt))
 		}
-		c := nc.contact(campaignID, due, now)
+		c.NextDueAt, c.DeadlineAt = &due, deadline
+		if Expired(due, deadline) {
+			// Too late to call at all (a reminder inside its cut-off): kept,
+			// closed, never dialed.
+			c.State, c.NextDueAt, c.CloseReason = ContactDone, nil, camp.expiryReason()
+		}
 		if err := stmt.QueryRowContext(ctx, campaignID, c.Phone, c.Name, c.TimeZone, string(c.State),
-			ms(due), ms(now), c.Language, c.ExternalID, nc.phonesJSON(), c.Region, encodeFields(c.Fields),
-			nullMS(c.AppointmentAt), c.AppointmentPlace).Scan(&c.ID); err != nil {
+			nullMS(c.NextDueAt), ms(now), c.Language, c.ExternalID, nc.phonesJSON(), c.Region, encodeFields(c.Fields),
+			nullMS(c.AppointmentAt), c.AppointmentPlace, nullMS(deadline), c.CloseReason).Scan(&c.ID); err != nil {
 			if sqldb.IsUniqueViolation(err) {
 				return res, fmt.Errorf("%s: contacts[%d].external_id: %w: %q is already in the campaign", op, i, ErrConflict, nc.ExternalID)
 			}
