@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer"
 	"github.com/alo-dialer/alo/pacing"
 )
 
@@ -41,6 +43,36 @@ type createCampaignRequest struct {
 	// for contacts without one, e.g. "en" or "ru".
 	Language string      `json:"language" validate:"omitempty,min=2,max=8,alpha"`
 	AMD      *amdRequest `json:"amd"`
+
+	// Type and its settings (issue 7); durations as Go durations ("2h").
+	Type         string                      `json:"type" validate:"omitempty,oneof=welcome_call appointment_reminder notice outbound_list"`
+	Agentless    bool                        `json:"agentless"`
+	StartsAt     *time.Time                  `json:"starts_at"`
+	EndsAt       *time.Time                  `json:"ends_at"`
+	Schedule     *scheduleRequest            `json:"schedule"`
+	Retry        map[string]retryRuleRequest `json:"retry" validate:"omitempty,dive"`
+	MaxPerNumber int                         `json:"max_per_number" validate:"omitempty,min=0,max=20"`
+	Priority     int                         `json:"priority" validate:"omitempty,min=-100,max=100"`
+	WrapUp       string                      `json:"wrap_up" validate:"omitempty,duration"`
+	Prompts      *campaigns.Prompts          `json:"prompts"`
+	// Rules pins the campaign's rule-set version, purpose and method (the
+	// compliance package keeps the pin); TrunkGroup picks its trunks.
+	Rules      *pinRequest `json:"rules"`
+	TrunkGroup string      `json:"trunk_group" validate:"omitempty,max=64"`
+}
+
+// scheduleRequest is a campaign type's timing, as durations.
+type scheduleRequest struct {
+	FirstDelay string `json:"first_delay" validate:"omitempty,duration"`
+	Deadline   string `json:"deadline" validate:"omitempty,duration"`
+	LeadTime   string `json:"lead_time" validate:"omitempty,duration"`
+	CutOff     string `json:"cut_off" validate:"omitempty,duration"`
+}
+
+// retryRuleRequest is one outcome's retry rule.
+type retryRuleRequest struct {
+	Delay string `json:"delay" validate:"required,duration"`
+	Max   int    `json:"max" validate:"omitempty,min=0,max=20"`
 }
 
 // amdRequest sets answering-machine detection; thresholds in milliseconds,
@@ -106,6 +138,51 @@ func (req createCampaignRequest) campaign() (campaigns.Campaign, []FieldError) {
 			bad = append(bad, FieldError{Field: "ring_timeout", Reason: "must be from 15s to 120s"})
 		}
 	}
+	c.Type, c.Agentless, c.StartsAt, c.EndsAt = campaigns.Type(req.Type), req.Agentless, req.StartsAt, req.EndsAt
+	c.MaxPerNumber, c.Priority = req.MaxPerNumber, req.Priority
+	if c.Priority == 0 && c.Type == campaigns.TypeAppointmentReminder {
+		c.Priority = 10 // reminders are time-bound: served before plain lists
+	}
+	if req.Prompts != nil {
+		c.Prompts = *req.Prompts
+	}
+	if req.WrapUp != "" {
+		c.WrapUp, _ = time.ParseDuration(req.WrapUp)
+		if c.WrapUp < 0 || c.WrapUp > 10*time.Minute {
+			bad = append(bad, FieldError{Field: "wrap_up", Reason: "must be from 0s to 10m"})
+		}
+	}
+	if sc := req.Schedule; sc != nil {
+		for _, f := range []struct {
+			name, raw string
+			dst       *time.Duration
+		}{{"schedule.first_delay", sc.FirstDelay, &c.Schedule.FirstDelay}, {"schedule.deadline", sc.Deadline, &c.Schedule.Deadline},
+			{"schedule.lead_time", sc.LeadTime, &c.Schedule.LeadTime}, {"schedule.cut_off", sc.CutOff, &c.Schedule.CutOff}} {
+			if f.raw == "" {
+				continue
+			}
+			*f.dst, _ = time.ParseDuration(f.raw)
+			if *f.dst < 0 || *f.dst > 90*24*time.Hour {
+				bad = append(bad, FieldError{Field: f.name, Reason: "must be from 0s to 2160h"})
+			}
+		}
+	}
+	if len(req.Retry) > 0 {
+		c.Retry = campaigns.RetryRules{}
+		for o, rule := range req.Retry {
+			d, _ := time.ParseDuration(rule.Delay)
+			if d < time.Minute || d > maxRetryDelay {
+				bad = append(bad, FieldError{Field: "retry." + o + ".delay", Reason: "must be from 1m to 720h"})
+			}
+			c.Retry[campaigns.Outcome(o)] = campaigns.RetryRule{Delay: d, Max: rule.Max}
+		}
+	}
+	if req.TrunkGroup != "" && dialer.ValidateTrunkGroup(strings.ToLower(req.TrunkGroup)) != nil {
+		bad = append(bad, FieldError{Field: "trunk_group", Reason: "lower-case letters, digits, - and _, up to 64"})
+	}
+	if req.Rules != nil && req.Rules.RuleSetID <= 0 {
+		bad = append(bad, FieldError{Field: "rules.rule_set_id", Reason: "required"})
+	}
 	return c, bad
 }
 
@@ -127,17 +204,60 @@ type campaignView struct {
 	Pacing        string                `json:"pacing"`
 	Language      string                `json:"language,omitempty"`
 	AMD           campaigns.AMDSettings `json:"amd"`
+	Type          campaigns.Type        `json:"type"`
+	Agentless     bool                  `json:"agentless,omitempty"`
+	StartsAt      *time.Time            `json:"starts_at,omitempty"`
+	EndsAt        *time.Time            `json:"ends_at,omitempty"`
+	Schedule      map[string]string     `json:"schedule,omitempty"`
+	Retry         map[string]retryView  `json:"retry,omitempty"`
+	MaxPerNumber  int                   `json:"max_per_number,omitempty"`
+	Priority      int                   `json:"priority,omitempty"`
+	WrapUp        string                `json:"wrap_up,omitempty"`
+	Prompts       campaigns.Prompts     `json:"prompts"`
+	StopReason    string                `json:"stop_reason,omitempty"`
+	EndedAt       *time.Time            `json:"ended_at,omitempty"`
 	CreatedAt     time.Time             `json:"created_at"`
+	// Rules and TrunkGroup are shown when the create request set them.
+	Rules      *compliance.Binding `json:"rules,omitempty"`
+	TrunkGroup string              `json:"trunk_group,omitempty"`
+}
+
+// retryView is a retry rule with its delay as a duration string.
+type retryView struct {
+	Delay string `json:"delay"`
+	Max   int    `json:"max,omitempty"`
 }
 
 func viewCampaign(c campaigns.Campaign) campaignView {
-	return campaignView{
+	v := campaignView{
 		ID: c.ID, ClientID: c.ClientID, Name: c.Name, Status: c.Status,
 		DailyStart: formatHHMM(c.DailyStart), DailyEnd: formatHHMM(c.DailyEnd),
 		TimeZone: c.TimeZone, DefaultRegion: c.DefaultRegion, MaxAttempts: c.MaxAttempts,
 		RetryDelay: c.RetryDelay.String(), RingTimeout: c.RingTimeout.String(),
 		CallerID: c.CallerID, Pacing: c.Pacing, Language: c.Language, AMD: c.AMD, CreatedAt: c.CreatedAt,
+		Type: c.Type, Agentless: c.Agentless, StartsAt: c.StartsAt, EndsAt: c.EndsAt, MaxPerNumber: c.MaxPerNumber,
+		Priority: c.Priority, Prompts: c.Prompts, StopReason: c.StopReason, EndedAt: c.EndedAt,
 	}
+	if c.WrapUp > 0 {
+		v.WrapUp = c.WrapUp.String()
+	}
+	sch := map[string]time.Duration{"first_delay": c.Schedule.FirstDelay, "deadline": c.Schedule.Deadline,
+		"lead_time": c.Schedule.LeadTime, "cut_off": c.Schedule.CutOff}
+	for k, d := range sch {
+		if d > 0 {
+			if v.Schedule == nil {
+				v.Schedule = map[string]string{}
+			}
+			v.Schedule[k] = d.String()
+		}
+	}
+	for o, r := range c.Retry {
+		if v.Retry == nil {
+			v.Retry = map[string]retryView{}
+		}
+		v.Retry[string(o)] = retryView{Delay: r.Delay.String(), Max: r.Max}
+	}
+	return v
 }
 
 func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, _ User) error {
@@ -149,6 +269,9 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, _ User) 
 	if bad != nil {
 		return errFields(bad...)
 	}
+	if (req.Rules != nil && s.cfg.Compliance == nil) || (req.TrunkGroup != "" && s.cfg.Trunks == nil) {
+		return errStatus(http.StatusServiceUnavailable, "rules or trunk_group given, but compliance or trunks are not configured on this node")
+	}
 	c, err := s.cfg.Campaigns.CreateCampaign(r.Context(), c)
 	if errors.Is(err, campaigns.ErrNotFound) {
 		// The only thing a create can fail to find is the client it names.
@@ -157,7 +280,27 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, _ User) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, viewCampaign(c))
+	v := viewCampaign(c)
+	// One request makes a complete campaign: the compliance pin and the
+	// trunk group are kept by their own packages (they prove what applied),
+	// set here right after the campaign row. The campaign is a draft, so a
+	// failure here leaves nothing dialing; the error says which part failed.
+	if req.Rules != nil {
+		b, err := s.cfg.Compliance.Pin(r.Context(), compliance.Binding{CampaignID: c.ID, RuleSetID: req.Rules.RuleSetID,
+			Version: req.Rules.Version, Purpose: req.Rules.Purpose, Method: req.Rules.Method})
+		if err != nil {
+			return fmt.Errorf("campaign %d created, rules not pinned: %w", c.ID, complianceError(err))
+		}
+		v.Rules = &b
+	}
+	if req.TrunkGroup != "" {
+		group := strings.ToLower(req.TrunkGroup)
+		if err := s.cfg.Trunks.SetCampaignGroup(r.Context(), c.ID, group); err != nil {
+			return fmt.Errorf("campaign %d created, trunk group not set: %w", c.ID, err)
+		}
+		v.TrunkGroup = group
+	}
+	writeJSON(w, http.StatusCreated, v)
 	return nil
 }
 
@@ -187,32 +330,52 @@ func (s *Server) getCampaign(w http.ResponseWriter, r *http.Request, _ User) err
 	return nil
 }
 
-// startCampaign sets the campaign running and wakes its pacer, so the
-// first calls go out now rather than at the next tick.
+// startCampaign sets the campaign running (or scheduled, before its start
+// date) and wakes its pacer, so the first calls go out now rather than at
+// the next tick.
 func (s *Server) startCampaign(w http.ResponseWriter, r *http.Request, u User) error {
-	return s.setStatus(w, r, u, campaigns.StatusRunning)
+	return s.lifeStep(w, r, u, "started", func(id int64) (campaigns.Campaign, error) { return s.cfg.Campaigns.Start(r.Context(), id) })
 }
 
-// pauseCampaign stops new calls; calls already placed finish normally.
+// pauseCampaign stops new calls at once; calls already placed finish.
 func (s *Server) pauseCampaign(w http.ResponseWriter, r *http.Request, u User) error {
-	return s.setStatus(w, r, u, campaigns.StatusPaused)
+	return s.lifeStep(w, r, u, "paused", func(id int64) (campaigns.Campaign, error) { return s.cfg.Campaigns.Pause(r.Context(), id) })
 }
 
-func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, u User, st campaigns.Status) error {
+// stopRequest is the optional body of POST /campaigns/{id}/stop.
+type stopRequest struct {
+	Reason string `json:"reason" validate:"max=500,nocontrol"`
+}
+
+// stopCampaign ends a campaign for good, closing every contact still
+// waiting (close_reason stopped) and recording why.
+func (s *Server) stopCampaign(w http.ResponseWriter, r *http.Request, u User) error {
+	var req stopRequest
+	if r.ContentLength != 0 {
+		if err := s.decodeValid(w, r, &req); err != nil {
+			return err
+		}
+	}
+	if req.Reason == "" {
+		req.Reason = "stopped by " + u.Name
+	}
+	return s.lifeStep(w, r, u, "stopped", func(id int64) (campaigns.Campaign, error) {
+		return s.cfg.Campaigns.Stop(r.Context(), id, req.Reason)
+	})
+}
+
+func (s *Server) lifeStep(w http.ResponseWriter, r *http.Request, u User, what string, step func(int64) (campaigns.Campaign, error)) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.Campaigns.SetStatus(r.Context(), id, st); err != nil {
-		return err
-	}
-	s.log.Info("campaign status set", "campaign", id, "status", st, "user", u.Name)
-	if st == campaigns.StatusRunning && s.cfg.Waker != nil {
-		s.cfg.Waker.Wake(id)
-	}
-	c, err := s.cfg.Campaigns.GetCampaign(r.Context(), id)
+	c, err := step(id)
 	if err != nil {
 		return err
+	}
+	s.log.Info("campaign "+what, "campaign", id, "status", c.Status, "user", u.Name)
+	if c.Status == campaigns.StatusRunning && s.cfg.Waker != nil {
+		s.cfg.Waker.Wake(id)
 	}
 	writeJSON(w, http.StatusOK, viewCampaign(c))
 	return nil
@@ -257,5 +420,31 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request, _ User) er
 		return err
 	}
 	writeJSON(w, http.StatusOK, nonNil(cs))
+	return nil
+}
+
+// listContactAttempts returns one contact's attempts, oldest first: what
+// was tried, when, and how each ended.
+func (s *Server) listContactAttempts(w http.ResponseWriter, r *http.Request, _ User) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	cid, err := pathID(r, "cid")
+	if err != nil {
+		return err
+	}
+	limit, offset, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.cfg.Campaigns.GetCampaign(r.Context(), id); err != nil {
+		return err
+	}
+	as, err := s.cfg.Campaigns.ListAttempts(r.Context(), campaigns.AttemptFilter{CampaignID: id, ContactID: cid, Limit: limit, Offset: offset})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, nonNil(as))
 	return nil
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -79,7 +80,7 @@ func TestCreateCampaign(t *testing.T) {
 			r.expect(t, http.StatusCreated, "")
 			var got campaignView
 			r.decode(t, &got)
-			if got != c.want {
+			if !reflect.DeepEqual(got, c.want) {
 				t.Fatalf("campaign\n got %+v\nwant %+v", got, c.want)
 			}
 		})

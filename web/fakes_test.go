@@ -428,3 +428,22 @@ func (f *fakeCampaigns) ExportCSV(ctx context.Context, campaignID int64, what st
 	}
 	return nil
 }
+
+func (f *fakeCampaigns) step(ctx context.Context, id int64, st campaigns.Status) (campaigns.Campaign, error) {
+	if err := f.SetStatus(ctx, id, st); err != nil {
+		return campaigns.Campaign{}, err
+	}
+	return f.GetCampaign(ctx, id)
+}
+
+func (f *fakeCampaigns) Start(ctx context.Context, id int64) (campaigns.Campaign, error) {
+	return f.step(ctx, id, campaigns.StatusRunning)
+}
+
+func (f *fakeCampaigns) Pause(ctx context.Context, id int64) (campaigns.Campaign, error) {
+	return f.step(ctx, id, campaigns.StatusPaused)
+}
+
+func (f *fakeCampaigns) Stop(ctx context.Context, id int64, _ string) (campaigns.Campaign, error) {
+	return f.step(ctx, id, campaigns.StatusStopped)
+}

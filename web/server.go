@@ -90,6 +90,8 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/campaigns/{id}", reader, s.getCampaign)
 	s.handle("POST /api/v1/campaigns/{id}/start", writer, s.startCampaign)
 	s.handle("POST /api/v1/campaigns/{id}/pause", writer, s.pauseCampaign)
+	s.handle("POST /api/v1/campaigns/{id}/stop", writer, s.stopCampaign)
+	s.handle("GET /api/v1/campaigns/{id}/contacts/{cid}/attempts", reader, s.listContactAttempts)
 	s.handle("GET /api/v1/campaigns/{id}/stats", reader, s.campaignStats)
 	s.handle("GET /api/v1/campaigns/{id}/attempts", reader, s.listAttempts)
 	s.handle("GET /api/v1/campaigns/{id}/contacts", reader, s.listContacts)

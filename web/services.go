@@ -17,7 +17,9 @@ type CampaignService interface {
 	CreateCampaign(ctx context.Context, c campaigns.Campaign) (campaigns.Campaign, error)
 	GetCampaign(ctx context.Context, id int64) (campaigns.Campaign, error)
 	ListCampaigns(ctx context.Context) ([]campaigns.Campaign, error)
-	SetStatus(ctx context.Context, id int64, s campaigns.Status) error
+	Start(ctx context.Context, id int64) (campaigns.Campaign, error)
+	Pause(ctx context.Context, id int64) (campaigns.Campaign, error)
+	Stop(ctx context.Context, id int64, reason string) (campaigns.Campaign, error)
 	AddContacts(ctx context.Context, campaignID int64, in []campaigns.NewContact) ([]campaigns.Contact, error)
 	UpsertContacts(ctx context.Context, campaignID int64, in []campaigns.NewContact) (campaigns.UpsertResult, error)
 	ImportContacts(ctx context.Context, campaignID int64, r io.Reader, opt campaigns.ImportOptions) (campaigns.ImportReport, error)
