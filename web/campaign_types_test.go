@@ -55,7 +55,7 @@ func TestCampaignTypesAPI(t *testing.T) {
 	}
 	for _, bad := range []struct{ body, field string }{
 		{`{"name":"x","client_id":1,"type":"survey"}`, "type"},
-		{`{"name":"x","client_id":1,"retry":{"busy":{"delay":"10s"}}}`, "retry.busy.delay"},
+		{`{"name":"x","client_id":1,"retry":{"busy":{"delay":"5s"}}}`, "retry.busy.delay"},
 		{`{"name":"x","client_id":1,"schedule":{"lead_time":"soon"}}`, "schedule.lead_time"},
 		{`{"name":"x","client_id":1,"trunk_group":"Bad Group!"}`, "trunk_group"},
 	} {

@@ -171,8 +171,10 @@ func (req createCampaignRequest) campaign() (campaigns.Campaign, []FieldError) {
 		c.Retry = campaigns.RetryRules{}
 		for o, rule := range req.Retry {
 			d, _ := time.ParseDuration(rule.Delay)
-			if d < time.Minute || d > maxRetryDelay {
-				bad = append(bad, FieldError{Field: "retry." + o + ".delay", Reason: "must be from 1m to 720h"})
+			// Below 10 s a retry hits the same busy line (and carriers
+			// flag rapid repeat calls).
+			if d < 10*time.Second || d > maxRetryDelay {
+				bad = append(bad, FieldError{Field: "retry." + o + ".delay", Reason: "must be from 10s to 720h"})
 			}
 			c.Retry[campaigns.Outcome(o)] = campaigns.RetryRule{Delay: d, Max: rule.Max}
 		}
