@@ -92,6 +92,12 @@ type Attempt struct {
 	AnsweredAt   *time.Time `json:"answered_at,omitempty"`
 	BridgedAt    *time.Time `json:"bridged_at,omitempty"`
 	EndedAt      *time.Time `json:"ended_at,omitempty"`
+	// Disposition is the code the agent (or the contact's key) set, with
+	// the agent's notes, when and by whom (a user id).
+	Disposition      string     `json:"disposition,omitempty"`
+	DispositionNotes string     `json:"disposition_notes,omitempty"`
+	DisposedAt       *time.Time `json:"disposed_at,omitempty"`
+	DisposedBy       int64      `json:"disposed_by,omitempty"`
 }
 
 // Key returns the attempt's key.

@@ -419,18 +419,20 @@ func (s *Store) Requeue(ctx context.Context, key AttemptKey) error {
 }
 
 const attemptColumns = `id, campaign_id, contact_id, attempt_no, phone, state, outcome, sip_code, reason,
-	node, agent_id, call_id, evidence, media_to_agent, created_at, answered_at, bridged_at, ended_at`
+	node, agent_id, call_id, evidence, media_to_agent, created_at, answered_at, bridged_at, ended_at,
+	disposition, disposition_notes, disposed_at, disposed_by`
 
 func scanAttempt(r rowScanner) (Attempt, error) {
 	var a Attempt
 	var state, outcome string
 	var created int64
-	var answered, bridged, ended sql.NullInt64
+	var answered, bridged, ended, disposed sql.NullInt64
 	if err := r.Scan(&a.ID, &a.CampaignID, &a.ContactID, &a.Number, &a.Phone, &state, &outcome, &a.SIPCode,
 		&a.Reason, &a.Node, &a.AgentID, &a.CallID, &a.Evidence, &a.MediaToAgent, &created,
-		&answered, &bridged, &ended); err != nil {
+		&answered, &bridged, &ended, &a.Disposition, &a.DispositionNotes, &disposed, &a.DisposedBy); err != nil {
 		return Attempt{}, err
 	}
+	a.DisposedAt = fromNullMS(disposed)
 	a.State = AttemptState(state)
 	a.Outcome = Outcome(outcome)
 	a.CreatedAt = fromMS(created)
