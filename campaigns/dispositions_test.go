@@ -64,7 +64,7 @@ func TestDispose(t *testing.T) {
 		if err := db.QueryRow(`SELECT callback_agent_id, priority FROM contacts WHERE id = $1`, a.ContactID).Scan(&cbAgent, &prio); err != nil {
 			t.Fatal(err)
 		}
-		if c := contactOf(a); c.State != ContactScheduled || !c.NextDueAt.Equal(*in(2*time.Hour)) || cbAgent != 7 || prio != callbackPriority {
+		if c := contactOf(a); c.State != ContactScheduled || !c.NextDueAt.Equal(*in(2 * time.Hour)) || cbAgent != 7 || prio != callbackPriority {
 			t.Fatalf("after callback: %+v agent %d priority %d", c, cbAgent, prio)
 		}
 		if _, err := s.Dispose(ctx, DisposeRequest{AttemptID: a.ID, Code: "callback", CallbackAt: in(2 * time.Hour)}); err != nil {
