@@ -197,6 +197,10 @@ type Contact struct {
 	// contact was closed.
 	DeadlineAt  *time.Time `json:"deadline_at,omitempty"`
 	CloseReason string     `json:"close_reason,omitempty"`
+	// CallbackAgentID is the agent who promised a callback: offered the
+	// call first. Priority orders due contacts (callbacks highest).
+	CallbackAgentID int64 `json:"callback_agent_id,omitempty"`
+	Priority        int   `json:"priority,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   *time.Time `json:"updated_at,omitempty"`
 }

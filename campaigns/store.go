@@ -582,7 +582,8 @@ func (nc NewContact) contact(campaignID int64, due, now time.Time) Contact {
 }
 
 const contactColumns = `id, campaign_id, phone, name, time_zone, state, attempts, next_due_at, last_outcome, created_at, language,
-	external_id, phones_json, region, fields_json, appointment_at, appointment_place, deadline_at, close_reason, updated_at`
+	external_id, phones_json, region, fields_json, appointment_at, appointment_place, deadline_at, close_reason, updated_at,
+	callback_agent_id, priority`
 
 func scanContact(r rowScanner) (Contact, error) {
 	var c Contact
@@ -591,7 +592,7 @@ func scanContact(r rowScanner) (Contact, error) {
 	var created int64
 	if err := r.Scan(&c.ID, &c.CampaignID, &c.Phone, &c.Name, &c.TimeZone, &state, &c.Attempts,
 		&due, &last, &created, &c.Language, &c.ExternalID, &phones, &c.Region, &fields, &appt,
-		&c.AppointmentPlace, &deadline, &c.CloseReason, &updated); err != nil {
+		&c.AppointmentPlace, &deadline, &c.CloseReason, &updated, &c.CallbackAgentID, &c.Priority); err != nil {
 		return Contact{}, err
 	}
 	c.State = ContactState(state)

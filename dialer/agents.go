@@ -67,6 +67,8 @@ type agentSession struct {
 	callAt  time.Time // since when on the current call: predictive pacing dials ahead of its end
 	pause   string    // a pause requested while busy, applied when the call ends
 	pausing bool
+	// wrapTimer ends a wrap-up the agent does not end themselves.
+	wrapTimer *time.Timer
 	cancel  context.CancelFunc
 	// wake cuts the redial back-off short: the phone just registered, so
 	// the next attempt can reach it (buffered 1; a send never blocks).
@@ -573,6 +575,57 @@ func servesCampaign(ag Agent, campaignID int64) bool {
 type Reservation struct {
 	AgentID int64
 	Leg     PhoneLeg
+	// WrapUp is the campaign's wrap-up limit: after a bridged call the
+	// agent stays in wrap_up until they dispose the call or this passes
+	// (0: ready at once).
+	WrapUp time.Duration
+}
+
+// ReservePreferred holds agentID for a call of campaignID when that agent
+// is ready (a promised callback goes to the agent who promised it), else
+// the longest-idle ready agent, as Reserve.
+func (a *Agents) ReservePreferred(campaignID, agentID int64) (Reservation, bool) {
+	if agentID > 0 {
+		a.mu.Lock()
+		s, ok := a.sessions[agentID]
+		if ok && s.state == AgentReady && s.leg != nil && servesCampaign(s.agent, campaignID) {
+			s.state = AgentReserved
+			r := Reservation{AgentID: agentID, Leg: s.leg}
+			a.mu.Unlock()
+			return r, true
+		}
+		a.mu.Unlock()
+	}
+	return a.Reserve(campaignID)
+}
+
+// EndWrapUp ends an agent's wrap-up (they disposed the call, or the limit
+// passed): ready again, or paused if they asked meanwhile. It reports
+// whether the agent was in wrap-up.
+func (a *Agents) EndWrapUp(agentID int64) bool {
+	a.mu.Lock()
+	s, ok := a.sessions[agentID]
+	if !ok || s.state != AgentWrapUp {
+		a.mu.Unlock()
+		return false
+	}
+	if s.wrapTimer != nil {
+		s.wrapTimer.Stop()
+		s.wrapTimer = nil
+	}
+	ready := !s.pausing
+	if ready {
+		s.state = AgentReady
+		s.idleAt = a.cfg.Clock()
+	} else {
+		s.state = AgentPaused
+	}
+	camps := s.agent.CampaignIDs
+	a.mu.Unlock()
+	if ready {
+		a.cfg.OnReady(camps)
+	}
+	return true
 }
 
 // Reserve holds the longest-idle ready agent of campaignID for a call. It
@@ -616,6 +669,15 @@ func (a *Agents) EndCall(r Reservation) {
 	a.mu.Lock()
 	s, ok := a.sessions[r.AgentID]
 	if !ok || s.leg != r.Leg || (s.state != AgentReserved && s.state != AgentOnCall && s.state != AgentWrapUp) {
+		a.mu.Unlock()
+		return
+	}
+	if s.state == AgentOnCall && r.WrapUp > 0 {
+		// A bridged call ends in wrap-up: the agent writes the result
+		// before the next call (pacing counts them busy meanwhile).
+		s.state = AgentWrapUp
+		id := r.AgentID
+		s.wrapTimer = time.AfterFunc(r.WrapUp, func() { a.EndWrapUp(id) })
 		a.mu.Unlock()
 		return
 	}

@@ -192,7 +192,8 @@ func (a *answered) findAgent(ctx context.Context, res *Reservation) (r Reservati
 	tick := time.NewTicker(agentPoll)
 	defer tick.Stop()
 	for {
-		if r, got := ag.Reserve(a.cl.Campaign.ID); got {
+		if r, got := ag.ReservePreferred(a.cl.Campaign.ID, a.cl.Contact.CallbackAgentID); got {
+			r.WrapUp = a.cl.Campaign.WrapUp
 			if ag.StartCall(r) {
 				a.log = a.log.With("agent", r.AgentID)
 				return r, true, true

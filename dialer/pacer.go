@@ -292,7 +292,10 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 	reserves := cl.Campaign.ReservesAgent()
 	var res *Reservation
 	if reserves {
-		r, ok := e.cfg.Agents.Reserve(cl.Campaign.ID)
+		// A promised callback goes to the agent who promised it when they
+		// are free.
+		r, ok := e.cfg.Agents.ReservePreferred(cl.Campaign.ID, cl.Contact.CallbackAgentID)
+		r.WrapUp = cl.Campaign.WrapUp
 		if !ok {
 			// The agent counted at the decision left (paused, phone down).
 			if err := e.cfg.Attempts.Unclaim(bg, cl); err != nil {
