@@ -199,10 +199,10 @@ type Contact struct {
 	CloseReason string     `json:"close_reason,omitempty"`
 	// CallbackAgentID is the agent who promised a callback: offered the
 	// call first. Priority orders due contacts (callbacks highest).
-	CallbackAgentID int64 `json:"callback_agent_id,omitempty"`
-	Priority        int   `json:"priority,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   *time.Time `json:"updated_at,omitempty"`
+	CallbackAgentID int64      `json:"callback_agent_id,omitempty"`
+	Priority        int        `json:"priority,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       *time.Time `json:"updated_at,omitempty"`
 }
 
 // Stats counts a campaign's contacts by state and attempts by outcome.

@@ -69,7 +69,7 @@ type agentSession struct {
 	pausing bool
 	// wrapTimer ends a wrap-up the agent does not end themselves.
 	wrapTimer *time.Timer
-	cancel  context.CancelFunc
+	cancel    context.CancelFunc
 	// wake cuts the redial back-off short: the phone just registered, so
 	// the next attempt can reach it (buffered 1; a send never blocks).
 	wake chan struct{}
