@@ -33,6 +33,11 @@ type ServerConfig struct {
 	// Idempotency remembers intake requests by Idempotency-Key; nil
 	// answers requests carrying the header with 501.
 	Idempotency *IdempotencyKeys
+	// Dispositions serves disposition codes and records them on attempts;
+	// nil answers those routes with 503. WrapUp ends an agent's wrap-up
+	// when they dispose (may be nil).
+	Dispositions DispositionService
+	WrapUp       WrapUpEnder
 	// Webhooks manages clients' result webhooks and their delivery log;
 	// nil answers those routes with 503.
 	Webhooks WebhookService
@@ -101,6 +106,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/imports/{id}", reader, s.getImport)
 	s.handle("GET /api/v1/campaigns/{id}/export", reader, s.exportCampaign)
 	s.webhookRoutes()
+	s.dispositionRoutes()
 
 	s.handle("POST /api/v1/agents", writer, s.createAgent)
 	s.handle("GET /api/v1/agents", reader, s.listAgents)

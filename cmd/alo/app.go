@@ -313,7 +313,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	// Web.
 	api := web.NewServer(web.ServerConfig{
 		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng, Trunks: a.trunks, SIPAccounts: a.reg,
-		Compliance: comp.service, Imports: imports, Webhooks: a.store, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
+		Compliance: comp.service, Imports: imports, Webhooks: a.store, Dispositions: a.store, WrapUp: a.agents, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
 		Log: log.With("component", "web"),
 	})
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)

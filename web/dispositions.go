@@ -1,0 +1,115 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/alo-dialer/alo/campaigns"
+)
+
+// DispositionService is what the API needs of dispositions;
+// *campaigns.Store satisfies it.
+type DispositionService interface {
+	Dispositions(ctx context.Context, campaignID int64) ([]campaigns.Disposition, error)
+	SetDispositions(ctx context.Context, campaignID int64, ds []campaigns.Disposition) ([]campaigns.Disposition, error)
+	Dispose(ctx context.Context, r campaigns.DisposeRequest) (campaigns.Disposed, error)
+}
+
+// WrapUpEnder ends an agent's wrap-up when they dispose their call;
+// *dialer.Agents satisfies it.
+type WrapUpEnder interface {
+	EndWrapUp(agentID int64) bool
+}
+
+func (s *Server) dispositionRoutes() {
+	s.handle("GET /api/v1/campaigns/{id}/dispositions", reader, s.listDispositions)
+	s.handle("PUT /api/v1/campaigns/{id}/dispositions", writer, s.putDispositions)
+	// Agents dispose their own calls; the route checks the role itself.
+	s.handle("POST /api/v1/attempts/{id}/disposition", reader, s.dispose)
+}
+
+func (s *Server) dispositions() (DispositionService, error) {
+	if s.cfg.Dispositions == nil {
+		return nil, errStatus(http.StatusServiceUnavailable, "dispositions are not configured on this node")
+	}
+	return s.cfg.Dispositions, nil
+}
+
+func (s *Server) listDispositions(w http.ResponseWriter, r *http.Request, _ User) error {
+	svc, err := s.dispositions()
+	if err != nil {
+		return err
+	}
+	return serveByID(w, r, svc.Dispositions, nil)
+}
+
+// putDispositions replaces a campaign's own codes and the built-in codes'
+// labels: [{"code": "card_activated", "label": "…", "meaning": "success"}].
+func (s *Server) putDispositions(w http.ResponseWriter, r *http.Request, u User) error {
+	svc, err := s.dispositions()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var ds []campaigns.Disposition
+	if err := decodeJSON(w, r, &ds); err != nil {
+		return err
+	}
+	out, err := svc.SetDispositions(r.Context(), id, ds)
+	if err != nil {
+		return err
+	}
+	s.log.Info("dispositions set", "campaign", id, "count", len(ds), "user", u.Name)
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// disposeRequest is the body of POST /attempts/{id}/disposition.
+type disposeRequest struct {
+	Code          string     `json:"code" validate:"required,max=32"`
+	Notes         string     `json:"notes" validate:"max=2000"`
+	CallbackAt    *time.Time `json:"callback_at"`
+	AppointmentAt *time.Time `json:"appointment_at"`
+}
+
+// dispose records what came of a call (agents, supervisors and admins):
+// the contact follows the code's meaning, a do_not_call code puts the
+// number on the do-not-call list at once, and the agent's wrap-up ends.
+func (s *Server) dispose(w http.ResponseWriter, r *http.Request, u User) error {
+	svc, err := s.dispositions()
+	if err != nil {
+		return err
+	}
+	if err := requireRole(u, RoleAgent, RoleSupervisor, RoleAdmin); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req disposeRequest
+	if err := s.decodeValid(w, r, &req); err != nil {
+		return err
+	}
+	d, err := svc.Dispose(r.Context(), campaigns.DisposeRequest{AttemptID: id, Code: req.Code, Notes: req.Notes, By: u.ID,
+		CallbackAt: req.CallbackAt, AppointmentAt: req.AppointmentAt})
+	if err != nil {
+		return err
+	}
+	if d.Meaning == campaigns.MeaningDoNotCall && s.cfg.DNC != nil {
+		// At once, not at the next import: the person asked.
+		if err := s.cfg.DNC.AddDNC(r.Context(), d.Phone, "disposition by "+u.Name); err != nil {
+			return err
+		}
+	}
+	if d.AgentID != 0 && s.cfg.WrapUp != nil {
+		s.cfg.WrapUp.EndWrapUp(d.AgentID)
+	}
+	s.log.Info("attempt disposed", "attempt", id, "code", req.Code, "meaning", d.Meaning, "user", u.Name)
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
