@@ -1,0 +1,125 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/alo-dialer/alo/internal/testenv"
+)
+
+// TestDispositions: in `alo serve` with sipp as carrier and agent phone, a
+// bridged call leaves the agent in wrap-up; the agent disposes it
+// "callback" a few seconds ahead, is ready again, and the callback is
+// placed at that time and bridged to the same agent; another call disposed
+// "do_not_call" puts the number on the DNC list, and a later campaign's
+// attempt to it is blocked.
+func TestDispositions(t *testing.T) {
+	sipp := need(t, "sipp", "ALO_REQUIRE_SIPP", "apt-get install sip-tester")
+	need(t, "redis-server", "ALO_REQUIRE_REDIS", "apt-get install redis-server")
+	root := repoRoot(t)
+	tmp := t.TempDir()
+	alo := buildAlo(t, root, tmp)
+	scenarios := filepath.Join(root, "dialer", "testdata", "sipp")
+	agentMedia := newPacketCounter(t)
+	agentPort := freeUDPPort(t)
+	startSipp(t, sipp, tmp, "agent", agentPort, "-sf", filepath.Join(scenarios, "agent_answer.xml"),
+		"-key", "rtp_port", strconv.Itoa(agentMedia.port()))
+	carrierPort := freeUDPPort(t)
+	startSipp(t, sipp, tmp, "carrier", carrierPort, "-sf", filepath.Join(scenarios, "uas_carrier.xml"),
+		"-mi", "127.0.0.1", "-mp", strconv.Itoa(freeEvenUDPPortPair(t)))
+	dataDir := filepath.Join(tmp, "data")
+	token := addAdmin(t, alo, dataDir)
+	httpAddr := fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))
+	rtpBase := 25000 + 200*(os.Getpid()%100)
+	serveLog := startServe(t, alo, tmp, []string{
+		"ALO_DATA_DIR=" + dataDir, "ALO_HTTP_ADDR=" + httpAddr,
+		"ALO_SIP_ADDR=" + fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)),
+		"ALO_TRUNK_URI=" + fmt.Sprintf("sip:127.0.0.1:%d", carrierPort),
+		"ALO_RTP_PORTS=" + fmt.Sprintf("%d-%d", rtpBase, rtpBase+199), "ALO_NODE=e2e-disp",
+		"REDIS_URL=" + testenv.RedisURL(t), "DATABASE_URL=", "ALO_TRUNK_USER=", "ALO_TRUNK_PASSWORD=",
+	})
+	api := &apiClient{t: t, base: "http://" + httpAddr + "/api/v1", token: token, log: serveLog}
+	api.awaitHealth(30 * time.Second)
+
+	var client struct{ ID int64 }
+	api.do("POST", "/clients", map[string]any{"name": "e2e bank"}, &client)
+	newCampaign := func(name string) int64 {
+		var c struct{ ID int64 }
+		api.do("POST", "/campaigns", map[string]any{"name": name, "client_id": client.ID, "type": "outbound_list",
+			"daily_start": "00:00", "daily_end": "23:59", "time_zone": "UTC", "ring_timeout": "15s", "wrap_up": "2m"}, &c)
+		return c.ID
+	}
+	camp := newCampaign("list")
+	later := newCampaign("later list")
+	var agent struct{ ID int64 }
+	api.do("POST", "/agents", map[string]any{"name": "Dilnoza", "sip_uri": fmt.Sprintf("sip:agent1@127.0.0.1:%d", agentPort),
+		"campaign_ids": []int64{camp, later}}, &agent)
+	api.do("POST", fmt.Sprintf("/agents/%d/ready", agent.ID), nil, nil)
+	api.do("POST", fmt.Sprintf("/campaigns/%d/contacts", camp), []map[string]string{{"phone": "+998901230050"}}, nil)
+	api.do("POST", fmt.Sprintf("/campaigns/%d/start", camp), nil, nil)
+
+	type attempt struct {
+		ID        int64 `json:"id"`
+		Agent     int64 `json:"agent_id"`
+		Phone     string
+		Attempt   int
+		State     string
+		Outcome   string
+		CreatedAt time.Time `json:"created_at"`
+	}
+	await := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(45 * time.Second); !ok(); time.Sleep(200 * time.Millisecond) { // polling alo
+			if time.Now().After(deadline) {
+				api.fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	attempts := func(id int64) []attempt {
+		var as []attempt
+		api.do("GET", fmt.Sprintf("/campaigns/%d/attempts", id), nil, &as)
+		return as
+	}
+	agentState := func() string {
+		var a struct{ State string }
+		api.do("GET", fmt.Sprintf("/agents/%d", agent.ID), nil, &a)
+		return a.State
+	}
+	await("the first call to end", func() bool { as := attempts(camp); return len(as) == 1 && as[0].State == "done" })
+	first := attempts(camp)[0]
+	if first.Outcome != "human" || first.Agent != agent.ID {
+		t.Fatalf("first call %+v", first)
+	}
+	await("the agent in wrap-up", func() bool { return agentState() == "wrap_up" })
+
+	callbackAt := time.Now().Add(4 * time.Second).UTC()
+	api.do("POST", fmt.Sprintf("/attempts/%d/disposition", first.ID), map[string]any{"code": "callback",
+		"notes": "call back in a moment", "callback_at": callbackAt.Format(time.RFC3339Nano)}, nil)
+	await("the agent ready after the disposition", func() bool { return agentState() == "ready" })
+	await("the callback", func() bool { as := attempts(camp); return len(as) == 2 && as[1].State == "done" })
+	cb := attempts(camp)[1]
+	if cb.Outcome != "human" || cb.Agent != agent.ID || cb.CreatedAt.Before(callbackAt.Add(-100*time.Millisecond)) {
+		t.Fatalf("callback %+v, promised for %v", cb, callbackAt)
+	}
+	await("wrap-up after the callback", func() bool { return agentState() == "wrap_up" })
+	api.do("POST", fmt.Sprintf("/attempts/%d/disposition", cb.ID), map[string]any{"code": "do_not_call"}, nil)
+	var dnc []struct{ Number string }
+	api.do("GET", "/dnc", nil, &dnc)
+	if len(dnc) != 1 || dnc[0].Number != "+998901230050" {
+		t.Fatalf("DNC list %+v", dnc)
+	}
+	// Another campaign calling the same number is refused by the gate.
+	api.do("POST", fmt.Sprintf("/campaigns/%d/contacts", later), []map[string]string{{"phone": "+998901230050"}}, nil)
+	api.do("POST", fmt.Sprintf("/campaigns/%d/start", later), nil, nil)
+	await("the later attempt", func() bool { as := attempts(later); return len(as) == 1 && as[0].State == "done" })
+	if a := attempts(later)[0]; a.Outcome != "blocked" {
+		t.Fatalf("later attempt to a DNC number: %+v", a)
+	}
+	if t.Failed() {
+		t.Logf("alo serve warnings and errors:\n%s", serveLog.grep(40, "level=WARN", "level=ERROR"))
+	}
+}
