@@ -582,3 +582,43 @@ func TestAsynqServerFeedsReadySet(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRecoverNode: a node restarting under its old name (after a kill -9)
+// ends the attempts its previous run left dialing as unknown at once — it
+// beats as alive, so the dead-node sweep would never end them — and leaves
+// other nodes' calls alone.
+func TestRecoverNode(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		w := newTestWorld(t, db)
+		camp, _ := w.campaign(t, Campaign{MaxAttempts: 3, Retry: RetryRules{OutcomeUnknown: {Delay: time.Minute}}}, 2)
+		w.feed(t, 2)
+		w.drainAttemptTasks(t)
+		crashed := w.dispatcher(t, "node-a", 10*time.Second)
+		other := w.dispatcher(t, "node-b", 10*time.Second)
+		c1, _ := crashed.Claim(w.ctx, camp.ID, 1)
+		c2, _ := other.Claim(w.ctx, camp.ID, 1)
+		lost, err := crashed.Dial(w.ctx, c1[0], DialingInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		live, err := other.Dial(w.ctx, c2[0], DialingInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.beat(t, "node-a") // restarted: alive again at once
+		n, err := w.reconciler.RecoverNode(w.ctx, "node-a")
+		if err != nil || n != 1 {
+			t.Fatalf("RecoverNode = %d, %v; want 1", n, err)
+		}
+		if got, _ := w.store.GetAttempt(w.ctx, lost.ID); got.Outcome != OutcomeUnknown {
+			t.Fatalf("left-over attempt %+v", got)
+		}
+		if got, _ := w.store.GetAttempt(w.ctx, live.ID); got.State != StateDialing {
+			t.Fatalf("other node's call %+v", got)
+		}
+		c := w.contact(t, lost.ContactID)
+		if c.State != ContactScheduled || !c.NextDueAt.Equal(w.clock.Now().Add(time.Minute)) {
+			t.Fatalf("contact after recovery %+v (the unknown rule: retry in 1 min)", c)
+		}
+	})
+}

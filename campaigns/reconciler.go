@@ -267,3 +267,34 @@ func (r *Reconciler) resolveDeadDialing(ctx context.Context, rep *Report) error 
 	r.deadSince = dead
 	return errors.Join(errs...)
 }
+
+// RecoverNode ends as unknown the attempts a node left dialing before it
+// stopped (a crash, a kill -9): a node starting again under the same name
+// beats as alive at once, so resolveDeadDialing would never see them dead,
+// and it has no memory of those calls. Call it at start, before the node
+// dials. The contacts' next attempts follow the retry rules for unknown.
+func (r *Reconciler) RecoverNode(ctx context.Context, node string) (int, error) {
+	dialing, err := r.store.DialingAttempts(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("recover node %s: %w", node, err)
+	}
+	n := 0
+	var errs []error
+	for _, a := range dialing {
+		if a.Node != node {
+			continue
+		}
+		err := r.store.MarkUnknown(ctx, a.ID)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("recover node %s: %w", node, err))
+			continue
+		}
+		n++
+		r.log.Warn("attempt left dialing by this node's previous run ended as unknown",
+			"campaign", a.CampaignID, "contact", a.ContactID, "attempt", a.Number, "call_id", a.CallID, "attempt_id", a.ID)
+	}
+	return n, errors.Join(errs...)
+}

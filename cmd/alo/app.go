@@ -210,6 +210,13 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	feeder := campaigns.NewFeeder(a.store, aclient, clockNow, feedHorizon, log.With("component", "feeder"))
 	feeder.Gate = gate // due times land in the contact's calling window
 	reconciler := campaigns.NewReconciler(a.store, ready, nodes, insp, aclient, clockNow, log.With("component", "reconciler"))
+	// Calls this node had on the wire when it last stopped are gone with
+	// its memory: settle them before dialing again.
+	if n, err := reconciler.RecoverNode(ctx, node); err != nil {
+		return err
+	} else if n > 0 {
+		log.Warn("ended attempts left dialing by this node's previous run", "count", n)
+	}
 	handlers := campaigns.NewHandlers(ready, feeder, reconciler, clockNow, log.With("component", "tasks"))
 	dispatcher := campaigns.NewDispatcher(a.store, ready, node, claimLease, log.With("component", "dispatcher"))
 
