@@ -289,21 +289,41 @@ func (l *logFile) tail(n int) string {
 // when the test ends.
 func startServe(t *testing.T, alo, dir string, env []string) *logFile {
 	t.Helper()
-	log := &logFile{path: filepath.Join(dir, "serve.log")}
-	f, err := os.Create(log.path)
+	return runServe(t, alo, dir, "serve.log", env).log
+}
+
+// serveProc is a running `alo serve`.
+type serveProc struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+	log    *logFile
+}
+
+// kill ends the process with SIGKILL, as a crash or the OOM killer would,
+// and waits for it to be gone.
+func (p *serveProc) kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.exited
+}
+
+// runServe starts `alo serve` logging to dir/logName; it is stopped when
+// the test ends if still running.
+func runServe(t *testing.T, alo, dir, logName string, env []string) *serveProc {
+	t.Helper()
+	p := &serveProc{log: &logFile{path: filepath.Join(dir, logName)}, exited: make(chan struct{})}
+	f, err := os.Create(p.log.path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(alo, "serve")
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Start(); err != nil {
+	p.cmd = exec.Command(alo, "serve")
+	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.Stdout, p.cmd.Stderr = f, f
+	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start alo serve: %v", err)
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); f.Close(); close(exited) }()
-	t.Cleanup(func() { stopChild(t, "alo serve", cmd, exited, 20*time.Second) })
-	return log
+	go func() { p.cmd.Wait(); f.Close(); close(p.exited) }()
+	t.Cleanup(func() { stopChild(t, "alo serve", p.cmd, p.exited, 20*time.Second) })
+	return p
 }
 
 // startSipp runs a long-lived sipp UAS on 127.0.0.1:port and waits until it
