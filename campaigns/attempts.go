@@ -239,9 +239,20 @@ func (s *Store) MarkAnswered(ctx context.Context, attemptID int64, at time.Time)
 	return s.markTime(ctx, attemptID, "answered_at", at)
 }
 
-// MarkBridged records when the customer was bridged to an agent.
-func (s *Store) MarkBridged(ctx context.Context, attemptID int64, at time.Time) error {
-	return s.markTime(ctx, attemptID, "bridged_at", at)
+// MarkBridged records when the customer was bridged to which agent (an
+// unreserved call — predictive pacing, a recorded call's key 2 — learns
+// its agent only here).
+func (s *Store) MarkBridged(ctx context.Context, attemptID, agentID int64, at time.Time) error {
+	if err := s.markTime(ctx, attemptID, "bridged_at", at); err != nil {
+		return err
+	}
+	if agentID == 0 {
+		return nil
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE attempts SET agent_id = $1 WHERE id = $2`, agentID, attemptID); err != nil {
+		return fmt.Errorf("attempt %d: record agent: %w", attemptID, err)
+	}
+	return nil
 }
 
 // Finish records an attempt's outcome and decides the contact's future: a

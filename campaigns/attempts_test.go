@@ -166,7 +166,7 @@ func TestAttemptLifecycle(t *testing.T) {
 				if err := f.s.MarkAnswered(f.ctx, a.ID, f.clock.Now()); err != nil {
 					t.Fatal(err)
 				}
-				if err := f.s.MarkBridged(f.ctx, a.ID, f.clock.Now()); err != nil {
+				if err := f.s.MarkBridged(f.ctx, a.ID, 0, f.clock.Now()); err != nil {
 					t.Fatal(err)
 				}
 				if err := f.s.MarkAnswered(f.ctx, a.ID, f.clock.Now()); !errors.Is(err, ErrConflict) {

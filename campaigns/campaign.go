@@ -57,6 +57,12 @@ const (
 	TypeOutboundList Type = "outbound_list"
 )
 
+// DefaultLines is an agentless campaign's calls at once when unset.
+const DefaultLines = 10
+
+// MaxLines bounds Lines (a trunk's capacity is the real limit).
+const MaxLines = 1000
+
 // Schedule is a campaign type's timing; zero fields are unset.
 type Schedule struct {
 	// FirstDelay: a welcome call's first attempt this long after the
@@ -132,6 +138,8 @@ type Campaign struct {
 	// Priority orders an agent's campaigns (higher first); reminders
 	// default above lists.
 	Priority int `json:"priority,omitempty"`
+	// Lines bounds an agentless campaign's calls at once (0: DefaultLines).
+	Lines int `json:"lines,omitempty"`
 	// WrapUp bounds an agent's wrap-up after a call (0: none).
 	WrapUp  time.Duration `json:"wrap_up,omitempty"`
 	Prompts Prompts       `json:"prompts"`

@@ -34,5 +34,8 @@ func GateRequest(c Campaign, ct Contact, at time.Time, guaranteedAgent bool) com
 // before every call (preview and progressive do), which guarantees a live
 // agent for embargo rules.
 func (c Campaign) ReservesAgent() bool {
+	if c.Agentless {
+		return false // a recorded message: no agent is held for the call
+	}
 	return c.Pacing == "" || c.Pacing == "progressive" || c.Pacing == "preview"
 }

@@ -228,6 +228,8 @@ func (c Campaign) validateSettings() error {
 		return fmt.Errorf("max_per_number: %w: negative", ErrInvalid)
 	case c.WrapUp < 0:
 		return fmt.Errorf("wrap_up: %w: negative", ErrInvalid)
+	case c.Lines < 0 || c.Lines > MaxLines:
+		return fmt.Errorf("lines: %w: %d is not in 0…%d", ErrInvalid, c.Lines, MaxLines)
 	}
 	for o, r := range c.Retry {
 		if !o.Retryable() && o != OutcomeInvalidNumber {
@@ -305,14 +307,14 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error
 	err := s.db.QueryRowContext(ctx, `INSERT INTO campaigns
 		(client_id, name, status, daily_start, daily_end, time_zone, default_region,
 		 max_attempts, retry_delay_ms, ring_timeout_ms, caller_id, pacing, created_at, amd_json, language,
-		 type, agentless, starts_at, ends_at, schedule_json, retry_json, max_per_number, priority, wrap_up_ms, prompts_json)
+		 type, agentless, starts_at, ends_at, schedule_json, retry_json, max_per_number, priority, wrap_up_ms, prompts_json, lines)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-		 $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id`,
+		 $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) RETURNING id`,
 		c.ClientID, c.Name, string(c.Status), c.DailyStart, c.DailyEnd, c.TimeZone, c.DefaultRegion,
 		c.MaxAttempts, c.RetryDelay.Milliseconds(), c.RingTimeout.Milliseconds(), c.CallerID, c.Pacing,
 		ms(c.CreatedAt), amdJSON(c.AMD), c.Language,
 		string(c.Type), boolInt(c.Agentless), nullMS(c.StartsAt), nullMS(c.EndsAt), schedule, retry,
-		c.MaxPerNumber, c.Priority, c.WrapUp.Milliseconds(), prompts).Scan(&c.ID)
+		c.MaxPerNumber, c.Priority, c.WrapUp.Milliseconds(), prompts, c.Lines).Scan(&c.ID)
 	if err != nil {
 		return Campaign{}, fmt.Errorf("create campaign: %w", err)
 	}
@@ -322,7 +324,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error
 const campaignColumns = `id, client_id, name, status, daily_start, daily_end, time_zone, default_region,
 	max_attempts, retry_delay_ms, ring_timeout_ms, caller_id, pacing, created_at, amd_json, language,
 	type, agentless, starts_at, ends_at, schedule_json, retry_json, max_per_number, priority, wrap_up_ms,
-	prompts_json, stop_reason, ended_at`
+	prompts_json, stop_reason, ended_at, lines`
 
 func boolInt(b bool) int {
 	if b {
@@ -344,7 +346,7 @@ func scanCampaign(r rowScanner) (Campaign, error) {
 	err := r.Scan(&c.ID, &c.ClientID, &c.Name, &status, &c.DailyStart, &c.DailyEnd, &c.TimeZone,
 		&c.DefaultRegion, &c.MaxAttempts, &retry, &ring, &c.CallerID, &c.Pacing, &created, &amd, &c.Language,
 		&typ, &agentless, &starts, &ends, &schedule, &retryRules, &c.MaxPerNumber, &c.Priority, &wrapUp,
-		&prompts, &c.StopReason, &ended)
+		&prompts, &c.StopReason, &ended, &c.Lines)
 	if err != nil {
 		return Campaign{}, err
 	}

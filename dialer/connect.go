@@ -128,6 +128,10 @@ func (p *pacer) connect(ctx context.Context, log *slog.Logger, cl campaigns.Clai
 		}
 	}
 
+	if cl.Campaign.Agentless {
+		a.agentless(ctx, bg)
+		return
+	}
 	agent, mine, ok := a.findAgent(ctx, res)
 	if mine {
 		defer e.cfg.Agents.EndCall(agent)
@@ -257,7 +261,7 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 		a.log.Warn("call-arrived tone", "err", err)
 	}
 	bridged := e.cfg.Clock()
-	if err := e.cfg.Marker.MarkBridged(bg, a.id, bridged); err != nil {
+	if err := e.cfg.Marker.MarkBridged(bg, a.id, agent.AgentID, bridged); err != nil {
 		a.log.Error("record bridge", "err", err)
 	}
 	defer func() { a.p.observe(pacing.Event{Kind: pacing.Handled, Handle: e.cfg.Clock().Sub(bridged)}) }()

@@ -33,7 +33,7 @@ func (m *fakeMarker) MarkAnswered(_ context.Context, _ int64, at time.Time) erro
 	return nil
 }
 
-func (m *fakeMarker) MarkBridged(_ context.Context, _ int64, at time.Time) error {
+func (m *fakeMarker) MarkBridged(_ context.Context, _, _ int64, at time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.bridged = at

@@ -42,7 +42,7 @@ type attemptDeferrer interface {
 // satisfies it.
 type AttemptMarker interface {
 	MarkAnswered(ctx context.Context, attemptID int64, at time.Time) error
-	MarkBridged(ctx context.Context, attemptID int64, at time.Time) error
+	MarkBridged(ctx context.Context, attemptID, agentID int64, at time.Time) error
 }
 
 // CustomerDialer places a call to a customer through the trunk. *SIP
@@ -66,7 +66,10 @@ type pacer struct {
 
 	// dialing counts calls launched and not yet answered or ended.
 	dialing atomic.Int64
-	calls   sync.WaitGroup
+	// inCall counts this pacer's calls from launch to their end (an
+	// agentless campaign's lines).
+	inCall atomic.Int64
+	calls  sync.WaitGroup
 
 	// obs collects what the policy learns from: outcomes since the last
 	// decision and the launch times of calls still dialing.
@@ -157,6 +160,10 @@ func (p *pacer) run(ctx context.Context) {
 // step makes one pacing decision and launches what it asks for.
 func (p *pacer) step(ctx context.Context) {
 	c := p.campaign.Load()
+	if c.Agentless {
+		p.stepLines(ctx, c)
+		return
+	}
 	reserves := c.ReservesAgent()
 	snap := pacing.Snapshot{
 		Now:         p.e.cfg.Clock(),
@@ -199,15 +206,46 @@ func (p *pacer) step(ctx context.Context) {
 		"ready_agents", snap.ReadyAgents, "dialing", snap.Dialing, "queued", snap.Queued,
 		"busy_agents", len(snap.Busy), "paused_agents", snap.PausedAgents, "window_rate", snap.Budget.Rate(),
 		"budget_left", snap.Budget.Left(), "model", model)
+	p.launchAll(claimed, snap.Now)
+}
+
+// launchAll starts a call for each claimed attempt.
+func (p *pacer) launchAll(claimed []campaigns.Claimed, now time.Time) {
 	for _, cl := range claimed {
 		p.dialing.Add(1)
 		p.calls.Add(1)
-		p.launch(cl.Key, snap.Now)
+		p.inCall.Add(1)
+		p.launch(cl.Key, now)
 		go func() {
 			defer p.calls.Done()
+			defer p.inCall.Add(-1)
 			p.attempt(p.callCtx, cl)
 		}()
 	}
+}
+
+// stepLines paces an agentless campaign (a recorded notice or reminder) by
+// lines: up to its Lines calls at once, whole calls counted, no agents.
+func (p *pacer) stepLines(ctx context.Context, c *campaigns.Campaign) {
+	lines := c.Lines
+	if lines <= 0 {
+		lines = campaigns.DefaultLines
+	}
+	free := lines - int(p.inCall.Load())
+	if free <= 0 {
+		return
+	}
+	q, err := p.e.cfg.Attempts.QueueLen(ctx, c.ID)
+	if err != nil || q == 0 {
+		return
+	}
+	claimed, err := p.e.cfg.Attempts.Claim(ctx, c.ID, min(free, int(q)))
+	if err != nil {
+		p.log.Warn("claim attempts", "err", err)
+		return
+	}
+	p.log.Debug("pacing by lines", "lines", lines, "in_call", p.inCall.Load(), "claimed", len(claimed))
+	p.launchAll(claimed, p.e.cfg.Clock())
 }
 
 // worthDeciding is the launch guard before the policy is asked. A policy

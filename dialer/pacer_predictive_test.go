@@ -60,7 +60,7 @@ type bridgeMarker struct {
 
 func (m *bridgeMarker) MarkAnswered(context.Context, int64, time.Time) error { return nil }
 
-func (m *bridgeMarker) MarkBridged(_ context.Context, id int64, _ time.Time) error {
+func (m *bridgeMarker) MarkBridged(_ context.Context, id, _ int64, _ time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.bridged[id] = true

@@ -54,6 +54,7 @@ type createCampaignRequest struct {
 	MaxPerNumber int                         `json:"max_per_number" validate:"omitempty,min=0,max=20"`
 	Priority     int                         `json:"priority" validate:"omitempty,min=-100,max=100"`
 	WrapUp       string                      `json:"wrap_up" validate:"omitempty,duration"`
+	Lines        int                         `json:"lines" validate:"omitempty,min=1,max=1000"`
 	Prompts      *campaigns.Prompts          `json:"prompts"`
 	// Rules pins the campaign's rule-set version, purpose and method (the
 	// compliance package keeps the pin); TrunkGroup picks its trunks.
@@ -139,7 +140,7 @@ func (req createCampaignRequest) campaign() (campaigns.Campaign, []FieldError) {
 		}
 	}
 	c.Type, c.Agentless, c.StartsAt, c.EndsAt = campaigns.Type(req.Type), req.Agentless, req.StartsAt, req.EndsAt
-	c.MaxPerNumber, c.Priority = req.MaxPerNumber, req.Priority
+	c.MaxPerNumber, c.Priority, c.Lines = req.MaxPerNumber, req.Priority, req.Lines
 	if c.Priority == 0 && c.Type == campaigns.TypeAppointmentReminder {
 		c.Priority = 10 // reminders are time-bound: served before plain lists
 	}
@@ -215,6 +216,7 @@ type campaignView struct {
 	MaxPerNumber  int                   `json:"max_per_number,omitempty"`
 	Priority      int                   `json:"priority,omitempty"`
 	WrapUp        string                `json:"wrap_up,omitempty"`
+	Lines         int                   `json:"lines,omitempty"`
 	Prompts       campaigns.Prompts     `json:"prompts"`
 	StopReason    string                `json:"stop_reason,omitempty"`
 	EndedAt       *time.Time            `json:"ended_at,omitempty"`
@@ -238,7 +240,7 @@ func viewCampaign(c campaigns.Campaign) campaignView {
 		RetryDelay: c.RetryDelay.String(), RingTimeout: c.RingTimeout.String(),
 		CallerID: c.CallerID, Pacing: c.Pacing, Language: c.Language, AMD: c.AMD, CreatedAt: c.CreatedAt,
 		Type: c.Type, Agentless: c.Agentless, StartsAt: c.StartsAt, EndsAt: c.EndsAt, MaxPerNumber: c.MaxPerNumber,
-		Priority: c.Priority, Prompts: c.Prompts, StopReason: c.StopReason, EndedAt: c.EndedAt,
+		Priority: c.Priority, Lines: c.Lines, Prompts: c.Prompts, StopReason: c.StopReason, EndedAt: c.EndedAt,
 	}
 	if c.WrapUp > 0 {
 		v.WrapUp = c.WrapUp.String()

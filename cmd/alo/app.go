@@ -307,6 +307,9 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		DNC: comp.dncs,
 		// Predictive pacing overdials only against the campaign's
 		// abandonment ledger for the legal window in force.
+		// Key results of recorded calls (1 confirms, a caller no one could
+		// take is called back) become dispositions.
+		Disposer: a.store,
 		Budget: func(ctx context.Context, campaignID int64, at time.Time) (pacing.Budget, error) {
 			w, err := comp.gate.Budget(ctx, campaignID, at)
 			if err != nil {

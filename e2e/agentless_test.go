@@ -1,0 +1,140 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/alo-dialer/alo/internal/testenv"
+)
+
+// TestAgentlessCalls: recorded calls in `alo serve` with sipp as the
+// customers (pressing RFC 4733 keys) and as an agent phone. An agentless
+// appointment reminder says the date and time; the contact who presses 1
+// is done with close reason "confirmed" and the attempt disposed
+// "confirmed"; the one who presses 2 is put through to the agent; a notice
+// campaign delivers its message to every contact, paced by lines.
+func TestAgentlessCalls(t *testing.T) {
+	sipp := need(t, "sipp", "ALO_REQUIRE_SIPP", "apt-get install sip-tester")
+	need(t, "redis-server", "ALO_REQUIRE_REDIS", "apt-get install redis-server")
+	root := repoRoot(t)
+	tmp := t.TempDir()
+	alo := buildAlo(t, root, tmp)
+	scenarios := filepath.Join(root, "dialer", "testdata", "sipp")
+	agentMedia := newPacketCounter(t)
+	agentPort := freeUDPPort(t)
+	startSipp(t, sipp, tmp, "agent", agentPort, "-sf", filepath.Join(scenarios, "agent_answer.xml"),
+		"-key", "rtp_port", strconv.Itoa(agentMedia.port()))
+	carrierPort := freeUDPPort(t)
+	startSipp(t, sipp, tmp, "customers", carrierPort, "-sf", filepath.Join(scenarios, "uas_keys.xml"),
+		"-mi", "127.0.0.1", "-mp", strconv.Itoa(freeEvenUDPPortPair(t)))
+	dataDir := filepath.Join(tmp, "data")
+	token := addAdmin(t, alo, dataDir)
+	httpAddr := fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))
+	rtpBase := 29000 + 200*(os.Getpid()%100)
+	serveLog := startServe(t, alo, tmp, []string{
+		"ALO_DATA_DIR=" + dataDir, "ALO_HTTP_ADDR=" + httpAddr,
+		"ALO_SIP_ADDR=" + fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)),
+		"ALO_TRUNK_URI=" + fmt.Sprintf("sip:127.0.0.1:%d", carrierPort),
+		"ALO_RTP_PORTS=" + fmt.Sprintf("%d-%d", rtpBase, rtpBase+199), "ALO_NODE=e2e-ivr",
+		"REDIS_URL=" + testenv.RedisURL(t), "DATABASE_URL=", "ALO_TRUNK_USER=", "ALO_TRUNK_PASSWORD=",
+	})
+	api := &apiClient{t: t, base: "http://" + httpAddr + "/api/v1", token: token, log: serveLog}
+	api.awaitHealth(30 * time.Second)
+
+	var client struct{ ID int64 }
+	api.do("POST", "/clients", map[string]any{"name": "clinic"}, &client)
+	create := func(body map[string]any) int64 {
+		body["client_id"], body["daily_start"], body["daily_end"], body["time_zone"] = client.ID, "00:00", "23:59", "Asia/Tashkent"
+		body["ring_timeout"], body["agentless"] = "15s", true
+		var c struct{ ID int64 }
+		api.do("POST", "/campaigns", body, &c)
+		return c.ID
+	}
+	reminder := create(map[string]any{"name": "reminders", "type": "appointment_reminder",
+		"schedule": map[string]string{"lead_time": "48h", "cut_off": "1h"}})
+	notice := create(map[string]any{"name": "event moved", "type": "notice", "lines": 5})
+	var agent struct{ ID int64 }
+	api.do("POST", "/agents", map[string]any{"name": "Nurse desk", "sip_uri": fmt.Sprintf("sip:agent1@127.0.0.1:%d", agentPort),
+		"campaign_ids": []int64{reminder, notice}}, &agent)
+	api.do("POST", fmt.Sprintf("/agents/%d/ready", agent.ID), nil, nil)
+
+	appt := time.Now().Add(26 * time.Hour).UTC().Format(time.RFC3339)
+	api.do("POST", fmt.Sprintf("/campaigns/%d/contacts", reminder), []map[string]string{
+		{"phone": "+998901230061", "appointment_at": appt, "language": "ru"}, // presses 1
+		{"phone": "+998901230062", "appointment_at": appt},                   // presses 2
+	}, nil)
+	var items []map[string]string
+	for i := range 5 {
+		items = append(items, map[string]string{"phone": fmt.Sprintf("+99890123007%d", 3+i)}) // 3–7: no key
+	}
+	api.do("POST", fmt.Sprintf("/campaigns/%d/contacts", notice), items, nil)
+	api.do("POST", fmt.Sprintf("/campaigns/%d/start", reminder), nil, nil)
+	api.do("POST", fmt.Sprintf("/campaigns/%d/start", notice), nil, nil)
+
+	type contact struct {
+		Phone       string
+		State       string
+		CloseReason string `json:"close_reason"`
+	}
+	type attempt struct {
+		Phone       string
+		State       string
+		Outcome     string
+		Disposition string
+		Agent       int64      `json:"agent_id"`
+		BridgedAt   *time.Time `json:"bridged_at"`
+	}
+	allDone := func(id int64) bool {
+		var cs []contact
+		api.do("GET", fmt.Sprintf("/campaigns/%d/contacts", id), nil, &cs)
+		for _, c := range cs {
+			if c.State != "done" {
+				return false
+			}
+		}
+		return len(cs) > 0
+	}
+	for deadline := time.Now().Add(90 * time.Second); !(allDone(reminder) && allDone(notice)); time.Sleep(500 * time.Millisecond) { // polling alo
+		if time.Now().After(deadline) {
+			api.fatalf("recorded calls not done")
+		}
+	}
+	var cs []contact
+	api.do("GET", fmt.Sprintf("/campaigns/%d/contacts", reminder), nil, &cs)
+	var as []attempt
+	api.do("GET", fmt.Sprintf("/campaigns/%d/attempts", reminder), nil, &as)
+	byPhone := map[string]attempt{}
+	for _, a := range as {
+		byPhone[a.Phone] = a
+	}
+	for _, c := range cs {
+		a := byPhone[c.Phone]
+		switch c.Phone {
+		case "+998901230061":
+			if c.CloseReason != "confirmed" || a.Disposition != "confirmed" || a.Outcome != "human" {
+				t.Errorf("pressed 1: contact %+v attempt %+v", c, a)
+			}
+		case "+998901230062":
+			if a.Outcome != "human" || a.Agent != agent.ID || a.BridgedAt == nil {
+				t.Errorf("pressed 2: contact %+v attempt %+v, want bridged to agent %d", c, a, agent.ID)
+			}
+		}
+	}
+	var ns []attempt
+	api.do("GET", fmt.Sprintf("/campaigns/%d/attempts", notice), nil, &ns)
+	if len(ns) != 5 {
+		t.Errorf("notice: %d attempts, want 5", len(ns))
+	}
+	for _, a := range ns {
+		if a.Outcome != "human" {
+			t.Errorf("notice to %s: %+v", a.Phone, a)
+		}
+	}
+	if t.Failed() {
+		t.Logf("alo serve warnings and errors:\n%s", serveLog.grep(60, "level=WARN", "level=ERROR"))
+	}
+}
