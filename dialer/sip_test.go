@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -120,10 +122,18 @@ func startSippOnce(t *testing.T, scenario string, mayRetry bool, args ...string)
 			}
 		}
 	})
-	// sipp binds its port at start; poll until it holds it.
+	// sipp binds its port at start; poll until it holds it (a TCP port
+	// with -t t1).
+	tcp := slices.Contains(args, "t1")
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+		var c io.Closer
+		var err error
+		if tcp {
+			c, err = net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", port))
+		} else {
+			c, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+		}
 		if err != nil {
 			break
 		}
