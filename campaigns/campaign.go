@@ -57,6 +57,16 @@ const (
 	TypeOutboundList Type = "outbound_list"
 )
 
+// RecordingSettings turn call recording on for a campaign.
+type RecordingSettings struct {
+	Enabled bool `json:"enabled"`
+	// Disclosure names the prompt telling the customer the call is
+	// recorded, played before the agent's voice reaches them; "" plays the
+	// shipped "recording_notice", "none" plays nothing (consent obtained
+	// otherwise).
+	Disclosure string `json:"disclosure,omitempty"`
+}
+
 // DefaultLines is an agentless campaign's calls at once when unset.
 const DefaultLines = 10
 
@@ -138,6 +148,8 @@ type Campaign struct {
 	// Priority orders an agent's campaigns (higher first); reminders
 	// default above lists.
 	Priority int `json:"priority,omitempty"`
+	// Recording says whether bridged calls are recorded (off by default).
+	Recording RecordingSettings `json:"recording"`
 	// Lines bounds an agentless campaign's calls at once (0: DefaultLines).
 	Lines int `json:"lines,omitempty"`
 	// WrapUp bounds an agent's wrap-up after a call (0: none).

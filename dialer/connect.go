@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
@@ -253,10 +255,14 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 		return
 	}
 	before := ag.Stats().PacketsOut
-	// Analysis is over once a person is through: spare the relay's reader.
+	// Analysis is over once a person is through: spare the relay's reader
+	// (unless the call is recorded, which taps both sides).
 	cust.SetTap(nil)
+	rec := a.startRecording(cust, ag)
+	if rec != nil {
+		defer a.stopRecording(rec, cust, ag)
+	}
 	Connect(cust, ag)
-	Connect(ag, cust)
 	if _, err := ag.PlaySamples(callArrivedTone()); err != nil {
 		a.log.Warn("call-arrived tone", "err", err)
 	}
@@ -264,6 +270,12 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 	if err := e.cfg.Marker.MarkBridged(bg, a.id, agent.AgentID, bridged); err != nil {
 		a.log.Error("record bridge", "err", err)
 	}
+	if rec != nil {
+		// The customer hears that the call is recorded before the agent's
+		// voice; the agent already hears the customer.
+		a.playDisclosure(ctx)
+	}
+	Connect(ag, cust)
 	defer func() { a.p.observe(pacing.Event{Kind: pacing.Handled, Handle: e.cfg.Clock().Sub(bridged)}) }()
 	a.log.Info("bridged", "answer_to_bridge", bridged.Sub(a.at).Round(time.Millisecond))
 	select {
@@ -278,6 +290,48 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 	relayed := int64(ag.Stats().PacketsOut - before)
 	a.p.finish(bg, a.log, a.id, campaigns.Result{Outcome: campaigns.OutcomeHuman, SIPCode: 200,
 		Reason: "ended by " + a.leg.EndedBy(), CallID: a.leg.CallID(), MediaToAgent: relayed})
+}
+
+// startRecording starts the campaign's recording of this bridge (nil when
+// off or when the file cannot be made: the call goes on unrecorded).
+func (a *answered) startRecording(cust, ag *Stream) *Recording {
+	e := a.p.e
+	if !a.cl.Campaign.Recording.Enabled || e.cfg.RecordingsDir == "" {
+		return nil
+	}
+	rel := filepath.Join(strconv.FormatInt(a.cl.Campaign.ID, 10), strconv.FormatInt(a.id, 10)+".wav")
+	rec, err := StartRecording(filepath.Join(e.cfg.RecordingsDir, rel))
+	if err != nil {
+		a.log.Error("recording not started; call goes on unrecorded", "err", err)
+		return nil
+	}
+	a.media.Recording = rel
+	cust.SetTap(rec.Tap(recCustomer))
+	ag.SetTap(rec.Tap(recAgent))
+	return rec
+}
+
+// stopRecording ends the taps and closes the file.
+func (a *answered) stopRecording(rec *Recording, cust, ag *Stream) {
+	cust.SetTap(nil)
+	ag.SetTap(nil)
+	if err := rec.Close(); err != nil {
+		a.log.Error("recording not closed cleanly", "err", err)
+		return
+	}
+	a.log.Info("call recorded", "file", a.media.Recording, "duration", rec.Duration())
+}
+
+// playDisclosure plays the campaign's recording notice to the customer.
+func (a *answered) playDisclosure(ctx context.Context) {
+	name := a.cl.Campaign.Recording.Disclosure
+	switch name {
+	case "none":
+		return
+	case "":
+		name = PromptRecordingNotice
+	}
+	a.playAll(ctx, name)
 }
 
 // hangup ends the customer's leg, bounded.

@@ -55,6 +55,9 @@ type EngineConfig struct {
 	// gate); policies that do not reserve an agent overdial only against
 	// it. nil means no ledger is known: they stay progressive.
 	Budget func(ctx context.Context, campaignID int64, at time.Time) (pacing.Budget, error)
+	// RecordingsDir is where recorded calls are written
+	// (<dir>/<campaign>/<attempt>.wav); "" turns recording off.
+	RecordingsDir string
 	// Disposer records what a recorded (agentless) call concluded from its
 	// keys; nil means key results are logged only.
 	Disposer Disposer

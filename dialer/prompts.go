@@ -14,6 +14,8 @@ var builtinPrompts embed.FS
 const (
 	PromptAbandon = "abandon" // safe harbour: no agent free in time; offers the stop key
 	PromptMachine = "machine" // left on an answering machine after its beep
+	// PromptRecordingNotice tells the customer the call is recorded.
+	PromptRecordingNotice = "recording_notice"
 )
 
 // BuiltinPrompts is the file system of the shipped messages, laid out as

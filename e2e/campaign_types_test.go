@@ -98,7 +98,7 @@ func TestCampaignTypes(t *testing.T) {
 		"retry":    map[string]any{"busy": map[string]any{"delay": "10s"}}})
 	late := create(map[string]any{"name": "welcome, started late", "type": "welcome_call",
 		"schedule": map[string]string{"first_delay": "1s", "deadline": "2s"}})
-	list := create(map[string]any{"name": "list", "type": "outbound_list"})
+	list := create(map[string]any{"name": "list", "type": "outbound_list", "recording": map[string]any{"enabled": true}})
 	reminder := create(map[string]any{"name": "reminder", "type": "appointment_reminder",
 		"schedule": map[string]string{"lead_time": "30h", "cut_off": "2h"}})
 	ids := []int64{welcome.ID, late.ID, list.ID, reminder.ID}
@@ -174,6 +174,28 @@ func TestCampaignTypes(t *testing.T) {
 	}
 	if lst.Status != "completed" {
 		t.Errorf("list campaign %s, want completed", lst.Status)
+	}
+	// The list records its calls: a two-channel WAV per answered call,
+	// the carrier's audio on the customer's (left) channel.
+	wavs, _ := filepath.Glob(filepath.Join(dataDir, "recordings", strconv.FormatInt(list.ID, 10), "*.wav"))
+	if len(wavs) != 2 {
+		t.Errorf("recordings of the list: %v, want 2", wavs)
+	}
+	for _, w := range wavs {
+		b, err := os.ReadFile(w)
+		if err != nil || len(b) < 44+4*8000 || string(b[:4]) != "RIFF" || b[22] != 2 {
+			t.Errorf("recording %s: %d bytes, %v", w, len(b), err)
+			continue
+		}
+		var loud int
+		for i := 44; i+1 < len(b); i += 4 {
+			if v := int16(uint16(b[i]) | uint16(b[i+1])<<8); v > 500 || v < -500 {
+				loud++
+			}
+		}
+		if loud < 1000 {
+			t.Errorf("recording %s: the customer's channel is silent (%d loud samples)", w, loud)
+		}
 	}
 	// Reminder: the appointment inside the cut-off is never called.
 	ra := attempts(reminder)

@@ -46,6 +46,7 @@ say en hold "Please hold while we connect you."
 say en callback_later "Sorry, no one is free right now. We will call you back. Goodbye."
 say en notice "This is an important notice about your booking. Details have been sent to you."
 say en notice_keys "Press 2 to speak to someone."
+say en recording_notice "This call is recorded for quality and training."
 
 # --- Russian ---
 ru_num=(ноль один два три четыре пять шесть семь восемь девять десять одиннадцать
@@ -77,4 +78,5 @@ say ru hold "Пожалуйста, оставайтесь на линии, со�
 say ru callback_later "К сожалению, сейчас все сотрудники заняты. Мы вам перезвоним. До свидания."
 say ru notice "Важное сообщение о вашем бронировании. Подробности отправлены вам."
 say ru notice_keys "Нажмите 2, чтобы поговорить с сотрудником."
+say ru recording_notice "Разговор записывается для контроля качества обслуживания."
 echo "prompts written to $out"

@@ -45,17 +45,18 @@ type createCampaignRequest struct {
 	AMD      *amdRequest `json:"amd"`
 
 	// Type and its settings (issue 7); durations as Go durations ("2h").
-	Type         string                      `json:"type" validate:"omitempty,oneof=welcome_call appointment_reminder notice outbound_list"`
-	Agentless    bool                        `json:"agentless"`
-	StartsAt     *time.Time                  `json:"starts_at"`
-	EndsAt       *time.Time                  `json:"ends_at"`
-	Schedule     *scheduleRequest            `json:"schedule"`
-	Retry        map[string]retryRuleRequest `json:"retry" validate:"omitempty,dive"`
-	MaxPerNumber int                         `json:"max_per_number" validate:"omitempty,min=0,max=20"`
-	Priority     int                         `json:"priority" validate:"omitempty,min=-100,max=100"`
-	WrapUp       string                      `json:"wrap_up" validate:"omitempty,duration"`
-	Lines        int                         `json:"lines" validate:"omitempty,min=1,max=1000"`
-	Prompts      *campaigns.Prompts          `json:"prompts"`
+	Type         string                       `json:"type" validate:"omitempty,oneof=welcome_call appointment_reminder notice outbound_list"`
+	Agentless    bool                         `json:"agentless"`
+	StartsAt     *time.Time                   `json:"starts_at"`
+	EndsAt       *time.Time                   `json:"ends_at"`
+	Schedule     *scheduleRequest             `json:"schedule"`
+	Retry        map[string]retryRuleRequest  `json:"retry" validate:"omitempty,dive"`
+	MaxPerNumber int                          `json:"max_per_number" validate:"omitempty,min=0,max=20"`
+	Priority     int                          `json:"priority" validate:"omitempty,min=-100,max=100"`
+	WrapUp       string                       `json:"wrap_up" validate:"omitempty,duration"`
+	Lines        int                          `json:"lines" validate:"omitempty,min=1,max=1000"`
+	Recording    *campaigns.RecordingSettings `json:"recording"`
+	Prompts      *campaigns.Prompts           `json:"prompts"`
 	// Rules pins the campaign's rule-set version, purpose and method (the
 	// compliance package keeps the pin); TrunkGroup picks its trunks.
 	Rules      *pinRequest `json:"rules"`
@@ -147,6 +148,9 @@ func (req createCampaignRequest) campaign() (campaigns.Campaign, []FieldError) {
 	if req.Prompts != nil {
 		c.Prompts = *req.Prompts
 	}
+	if req.Recording != nil {
+		c.Recording = *req.Recording
+	}
 	if req.WrapUp != "" {
 		c.WrapUp, _ = time.ParseDuration(req.WrapUp)
 		if c.WrapUp < 0 || c.WrapUp > 10*time.Minute {
@@ -192,35 +196,36 @@ func (req createCampaignRequest) campaign() (campaigns.Campaign, []FieldError) {
 // campaignView is a campaign as the API shows it: times of day as HH:MM
 // and durations as strings, the same forms the create request takes.
 type campaignView struct {
-	ID            int64                 `json:"id"`
-	ClientID      int64                 `json:"client_id"`
-	Name          string                `json:"name"`
-	Status        campaigns.Status      `json:"status"`
-	DailyStart    string                `json:"daily_start"`
-	DailyEnd      string                `json:"daily_end"`
-	TimeZone      string                `json:"time_zone"`
-	DefaultRegion string                `json:"default_region,omitempty"`
-	MaxAttempts   int                   `json:"max_attempts"`
-	RetryDelay    string                `json:"retry_delay"`
-	RingTimeout   string                `json:"ring_timeout"`
-	CallerID      string                `json:"caller_id,omitempty"`
-	Pacing        string                `json:"pacing"`
-	Language      string                `json:"language,omitempty"`
-	AMD           campaigns.AMDSettings `json:"amd"`
-	Type          campaigns.Type        `json:"type"`
-	Agentless     bool                  `json:"agentless,omitempty"`
-	StartsAt      *time.Time            `json:"starts_at,omitempty"`
-	EndsAt        *time.Time            `json:"ends_at,omitempty"`
-	Schedule      map[string]string     `json:"schedule,omitempty"`
-	Retry         map[string]retryView  `json:"retry,omitempty"`
-	MaxPerNumber  int                   `json:"max_per_number,omitempty"`
-	Priority      int                   `json:"priority,omitempty"`
-	WrapUp        string                `json:"wrap_up,omitempty"`
-	Lines         int                   `json:"lines,omitempty"`
-	Prompts       campaigns.Prompts     `json:"prompts"`
-	StopReason    string                `json:"stop_reason,omitempty"`
-	EndedAt       *time.Time            `json:"ended_at,omitempty"`
-	CreatedAt     time.Time             `json:"created_at"`
+	ID            int64                       `json:"id"`
+	ClientID      int64                       `json:"client_id"`
+	Name          string                      `json:"name"`
+	Status        campaigns.Status            `json:"status"`
+	DailyStart    string                      `json:"daily_start"`
+	DailyEnd      string                      `json:"daily_end"`
+	TimeZone      string                      `json:"time_zone"`
+	DefaultRegion string                      `json:"default_region,omitempty"`
+	MaxAttempts   int                         `json:"max_attempts"`
+	RetryDelay    string                      `json:"retry_delay"`
+	RingTimeout   string                      `json:"ring_timeout"`
+	CallerID      string                      `json:"caller_id,omitempty"`
+	Pacing        string                      `json:"pacing"`
+	Language      string                      `json:"language,omitempty"`
+	AMD           campaigns.AMDSettings       `json:"amd"`
+	Type          campaigns.Type              `json:"type"`
+	Agentless     bool                        `json:"agentless,omitempty"`
+	StartsAt      *time.Time                  `json:"starts_at,omitempty"`
+	EndsAt        *time.Time                  `json:"ends_at,omitempty"`
+	Schedule      map[string]string           `json:"schedule,omitempty"`
+	Retry         map[string]retryView        `json:"retry,omitempty"`
+	MaxPerNumber  int                         `json:"max_per_number,omitempty"`
+	Priority      int                         `json:"priority,omitempty"`
+	WrapUp        string                      `json:"wrap_up,omitempty"`
+	Lines         int                         `json:"lines,omitempty"`
+	Recording     campaigns.RecordingSettings `json:"recording"`
+	Prompts       campaigns.Prompts           `json:"prompts"`
+	StopReason    string                      `json:"stop_reason,omitempty"`
+	EndedAt       *time.Time                  `json:"ended_at,omitempty"`
+	CreatedAt     time.Time                   `json:"created_at"`
 	// Rules and TrunkGroup are shown when the create request set them.
 	Rules      *compliance.Binding `json:"rules,omitempty"`
 	TrunkGroup string              `json:"trunk_group,omitempty"`
@@ -240,7 +245,7 @@ func viewCampaign(c campaigns.Campaign) campaignView {
 		RetryDelay: c.RetryDelay.String(), RingTimeout: c.RingTimeout.String(),
 		CallerID: c.CallerID, Pacing: c.Pacing, Language: c.Language, AMD: c.AMD, CreatedAt: c.CreatedAt,
 		Type: c.Type, Agentless: c.Agentless, StartsAt: c.StartsAt, EndsAt: c.EndsAt, MaxPerNumber: c.MaxPerNumber,
-		Priority: c.Priority, Lines: c.Lines, Prompts: c.Prompts, StopReason: c.StopReason, EndedAt: c.EndedAt,
+		Priority: c.Priority, Lines: c.Lines, Recording: c.Recording, Prompts: c.Prompts, StopReason: c.StopReason, EndedAt: c.EndedAt,
 	}
 	if c.WrapUp > 0 {
 		v.WrapUp = c.WrapUp.String()

@@ -310,6 +310,8 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		// Key results of recorded calls (1 confirms, a caller no one could
 		// take is called back) become dispositions.
 		Disposer: a.store,
+		// Recorded calls of campaigns that record, linked from the attempt.
+		RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"),
 		Budget: func(ctx context.Context, campaignID int64, at time.Time) (pacing.Budget, error) {
 			w, err := comp.gate.Budget(ctx, campaignID, at)
 			if err != nil {

@@ -126,3 +126,7 @@ func goertzelPower(f []int16, hz float64) float64 {
 	}
 	return 2 * (s1*s1 + s2*s2 - c*s1*s2) / float64(len(f))
 }
+
+// TonePower is the energy a sine at hz contributes to the samples (one
+// Goertzel filter): what a check of a recording's channel needs.
+func TonePower(samples []int16, hz float64) float64 { return goertzelPower(samples, hz) }
