@@ -38,7 +38,7 @@ func TestRecordingTwoChannels(t *testing.T) {
 			agent(TapPacket{Codec: CodecPCMU, Payload: pu})
 		}
 		cust(TapPacket{Event: true, Payload: []byte{9, 0x80, 0, 160}}) // a key: not audio
-		time.Sleep(frameInterval) // the recorder's own 20 ms clock drains the queues
+		time.Sleep(frameInterval)                                      // the recorder's own 20 ms clock drains the queues
 	}
 	time.Sleep(10 * frameInterval)
 	if err := rec.Close(); err != nil {
