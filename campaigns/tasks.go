@@ -78,7 +78,7 @@ func ParseAttemptDue(t *asynq.Task) (AttemptKey, error) {
 // enqueueAttemptDue creates the attempt:due task of d. A task already
 // holding the id means the attempt is queued already: not an error.
 func enqueueAttemptDue(ctx context.Context, enq Enqueuer, d DueAttempt) (created bool, err error) {
-	_, err = enq.EnqueueContext(ctx, NewAttemptDueTask(d.Key), asynq.ProcessAt(d.DueAt))
+	_, err = enq.EnqueueContext(ctx, NewAttemptDueTask(d.Key), asynq.ProcessAt(ceilSecond(d.DueAt)))
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return false, nil
 	}
@@ -86,6 +86,17 @@ func enqueueAttemptDue(ctx context.Context, enq Enqueuer, d DueAttempt) (created
 		return false, fmt.Errorf("enqueue %s: %w", d.Key, err)
 	}
 	return true, nil
+}
+
+// ceilSecond rounds t up to a whole second. asynq keeps scheduled tasks
+// by Unix second and runs them once that second has begun, up to a second
+// before ProcessAt; rounding up means an attempt never starts before it is
+// due (a welcome call's delay, a retry's wait).
+func ceilSecond(t time.Time) time.Time {
+	if r := t.Truncate(time.Second); !r.Equal(t) {
+		return r.Add(time.Second)
+	}
+	return t
 }
 
 // Enqueuer creates asynq tasks; *asynq.Client satisfies it.
