@@ -1,6 +1,7 @@
 package campaigns
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -98,6 +99,10 @@ type Attempt struct {
 	DispositionNotes string     `json:"disposition_notes,omitempty"`
 	DisposedAt       *time.Time `json:"disposed_at,omitempty"`
 	DisposedBy       int64      `json:"disposed_by,omitempty"`
+	// MediaStats is each leg's media quality (packets, loss, jitter, RTCP)
+	// and Recording the call's recording in the data dir, when made.
+	MediaStats json.RawMessage `json:"media_stats,omitempty"`
+	Recording  string          `json:"recording,omitempty"`
 }
 
 // Key returns the attempt's key.

@@ -20,6 +20,9 @@ type AttemptMedia struct {
 	MessageAt     *time.Time `json:"message_at,omitempty"`
 	Key           string     `json:"dtmf_key,omitempty"`
 	Recording     string     `json:"recording,omitempty"` // path in the data dir
+	// Quality is the legs' media quality as JSON ({"customer": …,
+	// "agent": …}: packets, loss, jitter, what RTCP reported).
+	Quality string `json:"media_stats,omitempty"`
 }
 
 // MarkMedia records an answered attempt's media facts. It may be called
@@ -33,10 +36,11 @@ func (s *Store) MarkMedia(ctx context.Context, attemptID int64, m AttemptMedia) 
 		amd_decided_at = COALESCE($4, amd_decided_at),
 		message_at = COALESCE($5, message_at),
 		dtmf_key = CASE WHEN $6 = '' THEN dtmf_key ELSE $6 END,
-		recording = CASE WHEN $7 = '' THEN recording ELSE $7 END
+		recording = CASE WHEN $7 = '' THEN recording ELSE $7 END,
+		media_stats = CASE WHEN $9 = '' THEN media_stats ELSE $9 END
 		WHERE id = $8`,
 		nullMS(m.GreetingEndAt), m.AMDVerdict, m.AMDCause, nullMS(m.AMDDecidedAt), nullMS(m.MessageAt),
-		m.Key, m.Recording, attemptID)
+		m.Key, m.Recording, attemptID, m.Quality)
 	if err != nil {
 		return fmt.Errorf("attempt %d: record media: %w", attemptID, err)
 	}
@@ -53,8 +57,8 @@ func (s *Store) GetAttemptMedia(ctx context.Context, attemptID int64) (AttemptMe
 	var m AttemptMedia
 	var greet, decided, msg sql.NullInt64
 	err := s.db.QueryRowContext(ctx, `SELECT greeting_end_at, amd_verdict, amd_cause, amd_decided_at,
-		message_at, dtmf_key, recording FROM attempts WHERE id = $1`, attemptID).
-		Scan(&greet, &m.AMDVerdict, &m.AMDCause, &decided, &msg, &m.Key, &m.Recording)
+		message_at, dtmf_key, recording, media_stats FROM attempts WHERE id = $1`, attemptID).
+		Scan(&greet, &m.AMDVerdict, &m.AMDCause, &decided, &msg, &m.Key, &m.Recording, &m.Quality)
 	if errors.Is(err, sql.ErrNoRows) {
 		return AttemptMedia{}, fmt.Errorf("attempt %d: %w", attemptID, ErrNotFound)
 	}

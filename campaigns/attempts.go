@@ -431,17 +431,21 @@ func (s *Store) Requeue(ctx context.Context, key AttemptKey) error {
 
 const attemptColumns = `id, campaign_id, contact_id, attempt_no, phone, state, outcome, sip_code, reason,
 	node, agent_id, call_id, evidence, media_to_agent, created_at, answered_at, bridged_at, ended_at,
-	disposition, disposition_notes, disposed_at, disposed_by`
+	disposition, disposition_notes, disposed_at, disposed_by, media_stats, recording`
 
 func scanAttempt(r rowScanner) (Attempt, error) {
 	var a Attempt
 	var state, outcome string
 	var created int64
 	var answered, bridged, ended, disposed sql.NullInt64
+	var stats string
 	if err := r.Scan(&a.ID, &a.CampaignID, &a.ContactID, &a.Number, &a.Phone, &state, &outcome, &a.SIPCode,
 		&a.Reason, &a.Node, &a.AgentID, &a.CallID, &a.Evidence, &a.MediaToAgent, &created,
-		&answered, &bridged, &ended, &a.Disposition, &a.DispositionNotes, &disposed, &a.DisposedBy); err != nil {
+		&answered, &bridged, &ended, &a.Disposition, &a.DispositionNotes, &disposed, &a.DisposedBy, &stats, &a.Recording); err != nil {
 		return Attempt{}, err
+	}
+	if stats != "" {
+		a.MediaStats = json.RawMessage(stats)
 	}
 	a.DisposedAt = fromNullMS(disposed)
 	a.State = AttemptState(state)

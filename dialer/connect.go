@@ -2,6 +2,7 @@ package dialer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -78,6 +79,9 @@ type answered struct {
 	at      time.Time // the answer
 	media   campaigns.AttemptMedia
 	greetAt *time.Time
+	// agentQuality is the agent leg's media quality at the end of the
+	// bridge (the leg lives on for the next call; its counts are its life's).
+	agentQuality *StreamQuality
 }
 
 // connect takes a live answer to its end. The customer's audio is watched
@@ -286,6 +290,8 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 	}
 	Disconnect(cust)
 	Disconnect(ag)
+	aq := ag.Quality()
+	a.agentQuality = &aq
 	a.hangup(bg)
 	relayed := int64(ag.Stats().PacketsOut - before)
 	a.p.finish(bg, a.log, a.id, campaigns.Result{Outcome: campaigns.OutcomeHuman, SIPCode: 200,
@@ -362,8 +368,15 @@ func (a *answered) recordMedia(bg context.Context) {
 		default:
 		}
 	}
+	q := map[string]StreamQuality{"customer": a.leg.Media().Quality()}
+	if a.agentQuality != nil {
+		q["agent"] = *a.agentQuality
+	}
+	if b, err := json.Marshal(q); err == nil {
+		a.media.Quality = string(b)
+	}
 	m, ok := a.p.e.cfg.Marker.(attemptMediaMarker)
-	if !ok || a.media == (campaigns.AttemptMedia{}) {
+	if !ok {
 		return
 	}
 	if err := m.MarkMedia(bg, a.id, a.media); err != nil {

@@ -164,6 +164,9 @@ type Stream struct {
 	started  atomic.Bool
 	readDone chan struct{}
 
+	rx   receiveStats // RFC 3550 counts of what the peer sends (rtcp.go)
+	rtcp *rtcpSession // nil when port+1 was taken
+
 	play player // alo's own audio into this stream (playback.go)
 }
 
@@ -217,6 +220,48 @@ func (m *Stream) Stats() StreamStats {
 	return s
 }
 
+// StreamQuality is one leg's media quality: what we received (packets,
+// lost, interarrival jitter), what the peer reported about what we sent
+// (RTCP receiver reports), and the RTCP exchanged. It is kept on the
+// attempt for each leg.
+type StreamQuality struct {
+	PacketsIn        uint64  `json:"packets_in"`
+	PacketsOut       uint64  `json:"packets_out"`
+	Lost             uint32  `json:"lost"`
+	JitterMs         float64 `json:"jitter_ms"`
+	PeerLost         uint32  `json:"peer_lost"`
+	PeerFractionLost float64 `json:"peer_fraction_lost"`
+	PeerJitterMs     float64 `json:"peer_jitter_ms"`
+	RTCPSent         uint64  `json:"rtcp_sent"`
+	RTCPReceived     uint64  `json:"rtcp_received"`
+}
+
+// Quality returns the stream's media quality so far.
+func (m *Stream) Quality() StreamQuality {
+	q := StreamQuality{PacketsIn: m.packetsIn.Load(), PacketsOut: m.packetsOut.Load()}
+	m.rx.mu.Lock()
+	if m.rx.started {
+		q.Lost = m.rx.lost()
+		q.JitterMs = m.rx.jitter * 1000 / clockRate
+	}
+	q.PeerLost, q.PeerFractionLost = m.rx.peerLost, float64(m.rx.peerFrac)/256
+	q.PeerJitterMs = float64(m.rx.peerJit) * 1000 / clockRate
+	m.rx.mu.Unlock()
+	if s := m.rtcp; s != nil {
+		s.mu.Lock()
+		q.RTCPSent, q.RTCPReceived = s.sent, s.received
+		s.mu.Unlock()
+	}
+	return q
+}
+
+// ssrcOut is the SSRC of what we send on this stream.
+func (m *Stream) ssrcOut() uint32 {
+	m.wmu.Lock()
+	defer m.wmu.Unlock()
+	return m.ssrc
+}
+
 // start sets the peer's media and begins reading the socket.
 func (m *Stream) start(rm remoteMedia) {
 	m.codec, m.pt, m.dtmfPT = rm.Codec, rm.PT, rm.DTMFPT
@@ -225,6 +270,7 @@ func (m *Stream) start(rm remoteMedia) {
 		m.remote.Store(&a)
 	}
 	m.started.Store(true)
+	m.rtcp = startRTCP(m, m.pool.bindAddr())
 	go m.readLoop()
 }
 
@@ -236,6 +282,9 @@ func (m *Stream) close() {
 	}
 	m.fwd.Store(nil)
 	_ = m.conn.Close()
+	if m.rtcp != nil {
+		m.rtcp.close()
+	}
 	m.pool.release(m.port)
 	if !m.started.Load() {
 		close(m.readDone)

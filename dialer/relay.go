@@ -63,17 +63,22 @@ func (m *Stream) readLoop() {
 		m.lastIn.Store(time.Now().UnixNano())
 		m.latch(src)
 
+		hl, err := h.Unmarshal(in[:n])
+		if err != nil || h.Version != 2 {
+			m.dropped.Add(1)
+			continue
+		}
+		if h.PayloadType == m.pt {
+			// Loss and jitter are of the audio stream; telephone events
+			// carry their own timestamps.
+			m.rx.update(h.SequenceNumber, h.Timestamp, h.SSRC, time.Now())
+		}
 		to := m.fwd.Load()
 		if to != nil && to.closed.Load() {
 			to = nil
 		}
 		tap := m.tap.Load()
 		if to == nil && tap == nil {
-			m.dropped.Add(1)
-			continue
-		}
-		hl, err := h.Unmarshal(in[:n])
-		if err != nil || h.Version != 2 {
 			m.dropped.Add(1)
 			continue
 		}

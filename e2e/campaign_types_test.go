@@ -197,6 +197,20 @@ func TestCampaignTypes(t *testing.T) {
 			t.Errorf("recording %s: the customer's channel is silent (%d loud samples)", w, loud)
 		}
 	}
+	// Each answered call keeps its legs' media quality.
+	var la []struct {
+		Outcome    string
+		MediaStats map[string]struct {
+			PacketsIn uint64 `json:"packets_in"`
+			Lost      uint32 `json:"lost"`
+		} `json:"media_stats"`
+	}
+	api.do("GET", fmt.Sprintf("/campaigns/%d/attempts", list.ID), nil, &la)
+	for _, a := range la {
+		if _, agent := a.MediaStats["agent"]; a.Outcome == "human" && (a.MediaStats["customer"].PacketsIn == 0 || !agent) {
+			t.Errorf("answered call without media stats: %+v", a)
+		}
+	}
 	// Reminder: the appointment inside the cut-off is never called.
 	ra := attempts(reminder)
 	for _, ct := range contacts(reminder) {

@@ -1,0 +1,127 @@
+package dialer
+
+import (
+	"math"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+)
+
+// TestJitterHandWorked follows RFC 3550 A.8 by hand: 20 ms packets, the
+// third 25 ms late, then back on time.
+func TestJitterHandWorked(t *testing.T) {
+	var r receiveStats
+	t0 := time.Unix(1000, 0)
+	for i, at := range []time.Duration{0, 20, 45, 60} {
+		r.update(uint16(100+i), uint32(1000+160*i), 7, t0.Add(at*time.Millisecond))
+	}
+	// D: 0, 0, 40, 40 units → J = 40/16 = 2.5, then 2.5 + (40-2.5)/16.
+	if want := 2.5 + 37.5/16; math.Abs(r.jitter-want) > 1e-9 {
+		t.Fatalf("jitter %v, want %v", r.jitter, want)
+	}
+}
+
+// TestLossAcrossWrapAndReorder: a sequence wrapping at 65535 with one
+// packet missing and one arriving late counts one lost.
+func TestLossAcrossWrapAndReorder(t *testing.T) {
+	var r receiveStats
+	now := time.Unix(1000, 0)
+	for _, seq := range []uint16{65533, 65534, 65535, 1, 3, 2, 4} { // 0 never comes; 2 after 3
+		r.update(seq, 0, 9, now)
+	}
+	if got := r.extendedMax(); got != 1<<16+4 {
+		t.Fatalf("extended max %d", got)
+	}
+	if r.lost() != 1 || r.received != 7 {
+		t.Fatalf("lost %d received %d, want 1 and 7", r.lost(), r.received)
+	}
+	rr, ok := r.report(now)
+	if !ok || rr.TotalLost != 1 || rr.FractionLost != uint8(256/8) || rr.SSRC != 9 {
+		t.Fatalf("report %+v", rr)
+	}
+	// A new source starts the counts again.
+	r.update(500, 0, 10, now)
+	if r.lost() != 0 || r.received != 1 {
+		t.Fatalf("after a new SSRC: lost %d received %d", r.lost(), r.received)
+	}
+}
+
+// TestRTCPRoundTrip on real UDP sockets: a peer sends RTP (with a gap) and
+// a sender report to a stream's ports; the stream's receiver report
+// carries the loss and echoes the SR's time (LSR); the peer's receiver
+// report about the stream's own packets shows in its Quality.
+func TestRTCPRoundTrip(t *testing.T) {
+	pool := newPortPool("127.0.0.1", PortRange{Min: 45000, Max: 45999})
+	peerRTP, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peerRTP.Close()
+	peerRTCP, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: peerRTP.LocalAddr().(*net.UDPAddr).Port + 1})
+	if err != nil {
+		t.Skipf("peer RTCP port taken: %v", err)
+	}
+	defer peerRTCP.Close()
+	m, err := newStream(pool, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.start(remoteMedia{Addr: peerRTP.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: CodecPCMU, PT: ptPCMU})
+	defer func() { m.close(); m.wait() }()
+	if m.rtcp == nil {
+		t.Skip("RTCP port of the stream taken")
+	}
+	to := net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(m.Port())))
+	for i := range 10 {
+		if i == 5 {
+			continue // lost
+		}
+		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: ptPCMU, SequenceNumber: uint16(i), Timestamp: uint32(160 * i), SSRC: 0xCAFE},
+			Payload: make([]byte, 160)}).Marshal()
+		if _, err := peerRTP.WriteToUDP(b, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.sendOwn(make([]byte, 160)) // one packet of ours, so the stream sends an SR
+	srTime := ntpTime(time.Now())
+	sr, _ := (&rtcp.SenderReport{SSRC: 0xCAFE, NTPTime: srTime, Reports: []rtcp.ReceptionReport{
+		{SSRC: m.ssrcOut(), TotalLost: 3, FractionLost: 64, Jitter: 80}}}).Marshal()
+	rtcpTo := net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(m.Port()+1)))
+	if _, err := peerRTCP.WriteToUDP(sr, rtcpTo); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for m.Quality().RTCPReceived == 0 || m.Quality().PacketsIn < 9 {
+		if time.Now().After(deadline) {
+			t.Fatalf("stream quality %+v", m.Quality())
+		}
+		time.Sleep(5 * time.Millisecond) // the stream's readers are other goroutines
+	}
+	q := m.Quality()
+	if q.Lost != 1 || q.PeerLost != 3 || q.PeerFractionLost != 0.25 || q.PeerJitterMs != 10 {
+		t.Fatalf("quality %+v", q)
+	}
+	m.rtcp.sendReport(time.Now())
+	buf := make([]byte, 1500)
+	_ = peerRTCP.SetReadDeadline(time.Now().Add(3 * time.Second))
+	n, _, err := peerRTCP.ReadFromUDP(buf)
+	if err != nil {
+		t.Fatalf("no report from the stream: %v", err)
+	}
+	pkts, err := rtcp.Unmarshal(buf[:n])
+	if err != nil || len(pkts) != 1 {
+		t.Fatalf("report %v %v", pkts, err)
+	}
+	got, ok := pkts[0].(*rtcp.SenderReport)
+	if !ok || got.SSRC != m.ssrcOut() || got.PacketCount != 1 || len(got.Reports) != 1 {
+		t.Fatalf("sender report %+v", pkts[0])
+	}
+	rr := got.Reports[0]
+	if rr.SSRC != 0xCAFE || rr.TotalLost != 1 || rr.LastSequenceNumber != 9 || rr.LastSenderReport != uint32(srTime>>16) {
+		t.Fatalf("reception report %+v (SR middle bits %x)", rr, uint32(srTime>>16))
+	}
+}
