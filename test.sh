@@ -36,4 +36,5 @@ pkgs=(./...)
 for a in "$@"; do
 	if [[ $a == ./* || $a == github.com/* ]]; then pkgs=(); fi
 done
-go test -count=1 -timeout 20m "${pkgs[@]}" "$@"
+# -parallel: the AMD corpus test plays its clips through sipp ten at a time.
+go test -count=1 -timeout 20m -parallel 10 "${pkgs[@]}" "$@"

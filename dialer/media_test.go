@@ -88,7 +88,11 @@ func TestPortPool(t *testing.T) {
 // an even port in a high range.
 func freeEvenBlock(t *testing.T, n int) int {
 	t.Helper()
-	for start := 42000; start < 60000; start += 64 {
+	// Each call starts the search at the next block, so tests running in
+	// parallel do not all probe, and pick, the same free one.
+	first := int(nextBlock.Add(1)) % blocks
+	for i := range blocks {
+		start := blockBase + 64*((first+i)%blocks)
 		ok := true
 		for p := start; p < start+n && ok; p++ {
 			c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
@@ -105,6 +109,14 @@ func freeEvenBlock(t *testing.T, n int) int {
 	t.Fatal("no free port block")
 	return 0
 }
+
+// The port blocks freeEvenBlock hands out: 64 ports each from blockBase.
+const (
+	blockBase = 42000
+	blocks    = (60000 - blockBase) / 64
+)
+
+var nextBlock atomic.Int64
 
 // testLogger logs through t.Log (shown on failure or with -v) until the
 // test's cleanups are done; background goroutines that log later are muted.
