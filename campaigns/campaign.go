@@ -6,6 +6,7 @@ package campaigns
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -65,6 +66,18 @@ type RecordingSettings struct {
 	// shipped "recording_notice", "none" plays nothing (consent obtained
 	// otherwise).
 	Disclosure string `json:"disclosure,omitempty"`
+}
+
+// validate checks that the disclosure could name a prompt file (letters,
+// digits, '-' and '_', as dialer/prompts are named): a name that can never
+// be found would leave every call of the campaign unrecorded.
+func (r RecordingSettings) validate() error {
+	for _, c := range r.Disclosure {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return fmt.Errorf("recording.disclosure: %w: %q is not a prompt name (letters, digits, '-', '_') or \"none\"", ErrInvalid, r.Disclosure)
+		}
+	}
+	return nil
 }
 
 // DefaultLines is an agentless campaign's calls at once when unset.

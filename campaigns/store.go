@@ -231,6 +231,9 @@ func (c Campaign) validateSettings() error {
 	case c.Lines < 0 || c.Lines > MaxLines:
 		return fmt.Errorf("lines: %w: %d is not in 0…%d", ErrInvalid, c.Lines, MaxLines)
 	}
+	if err := c.Recording.validate(); err != nil {
+		return err
+	}
 	for o, r := range c.Retry {
 		if !o.Retryable() && o != OutcomeInvalidNumber {
 			return fmt.Errorf("retry[%s]: %w: not an outcome that is retried (busy, no_answer, machine, congestion, failed, unknown, abandoned, invalid_number)", o, ErrInvalid)

@@ -79,8 +79,8 @@ type answered struct {
 	at      time.Time // the answer
 	media   campaigns.AttemptMedia
 	greetAt *time.Time
-	// agentQuality is the agent leg's media quality at the end of the
-	// bridge (the leg lives on for the next call; its counts are its life's).
+	// agentQuality is the agent leg's media quality over the bridge (the
+	// leg lives on from call to call: this call's share of its counts).
 	agentQuality *StreamQuality
 }
 
@@ -259,10 +259,11 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 		return
 	}
 	before := ag.Stats().PacketsOut
+	agStart := ag.Quality()
 	// Analysis is over once a person is through: spare the relay's reader
 	// (unless the call is recorded, which taps both sides).
 	cust.SetTap(nil)
-	rec := a.startRecording(cust, ag)
+	rec, disclosure := a.startRecording(cust, ag)
 	if rec != nil {
 		defer a.stopRecording(rec, cust, ag)
 	}
@@ -277,7 +278,7 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 	if rec != nil {
 		// The customer hears that the call is recorded before the agent's
 		// voice; the agent already hears the customer.
-		a.playDisclosure(ctx)
+		a.playDisclosure(ctx, rec, disclosure)
 	}
 	Connect(ag, cust)
 	defer func() { a.p.observe(pacing.Event{Kind: pacing.Handled, Handle: e.cfg.Clock().Sub(bridged)}) }()
@@ -290,7 +291,7 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 	}
 	Disconnect(cust)
 	Disconnect(ag)
-	aq := ag.Quality()
+	aq := ag.Quality().Since(agStart)
 	a.agentQuality = &aq
 	a.hangup(bg)
 	relayed := int64(ag.Stats().PacketsOut - before)
@@ -298,23 +299,38 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 		Reason: "ended by " + a.leg.EndedBy(), CallID: a.leg.CallID(), MediaToAgent: relayed})
 }
 
-// startRecording starts the campaign's recording of this bridge (nil when
-// off or when the file cannot be made: the call goes on unrecorded).
-func (a *answered) startRecording(cust, ag *Stream) *Recording {
+// startRecording starts the campaign's recording of this bridge with the
+// disclosure to play first (nil when the campaign asks for none). The
+// recording is nil when off, when the file cannot be made, or when the
+// disclosure is missing in the call's language: a call is never recorded
+// without the notice the campaign promised; it goes on unrecorded.
+func (a *answered) startRecording(cust, ag *Stream) (*Recording, *audio.Prompt) {
 	e := a.p.e
 	if !a.cl.Campaign.Recording.Enabled || e.cfg.RecordingsDir == "" {
-		return nil
+		return nil, nil
+	}
+	var disclosure *audio.Prompt
+	if name := a.cl.Campaign.Recording.Disclosure; name != "none" {
+		if name == "" {
+			name = PromptRecordingNotice
+		}
+		pm, err := a.prompt(name)
+		if err != nil {
+			a.log.Error("recording disclosure missing; call goes on unrecorded", "err", err)
+			return nil, nil
+		}
+		disclosure = pm
 	}
 	rel := filepath.Join(strconv.FormatInt(a.cl.Campaign.ID, 10), strconv.FormatInt(a.id, 10)+".wav")
 	rec, err := StartRecording(filepath.Join(e.cfg.RecordingsDir, rel))
 	if err != nil {
 		a.log.Error("recording not started; call goes on unrecorded", "err", err)
-		return nil
+		return nil, nil
 	}
 	a.media.Recording = rel
 	cust.SetTap(rec.Tap(recCustomer))
 	ag.SetTap(rec.Tap(recAgent))
-	return rec
+	return rec, disclosure
 }
 
 // stopRecording ends the taps and closes the file.
@@ -328,16 +344,24 @@ func (a *answered) stopRecording(rec *Recording, cust, ag *Stream) {
 	a.log.Info("call recorded", "file", a.media.Recording, "duration", rec.Duration())
 }
 
-// playDisclosure plays the campaign's recording notice to the customer.
-func (a *answered) playDisclosure(ctx context.Context) {
-	name := a.cl.Campaign.Recording.Disclosure
-	switch name {
-	case "none":
+// playDisclosure plays the recording notice to the customer and writes it
+// on the recording's agent side (what the customer heard from us), so the
+// file itself shows the notice was given.
+func (a *answered) playDisclosure(ctx context.Context, rec *Recording, pm *audio.Prompt) {
+	if pm == nil {
 		return
-	case "":
-		name = PromptRecordingNotice
 	}
-	a.playAll(ctx, name)
+	done, err := a.leg.Media().Play(pm)
+	if err != nil {
+		a.log.Warn("recording disclosure", "err", err)
+		return
+	}
+	rec.Announce(pm.Samples)
+	select {
+	case <-done:
+	case <-a.leg.Done():
+	case <-ctx.Done():
+	}
 }
 
 // hangup ends the customer's leg, bounded.

@@ -220,41 +220,6 @@ func (m *Stream) Stats() StreamStats {
 	return s
 }
 
-// StreamQuality is one leg's media quality: what we received (packets,
-// lost, interarrival jitter), what the peer reported about what we sent
-// (RTCP receiver reports), and the RTCP exchanged. It is kept on the
-// attempt for each leg.
-type StreamQuality struct {
-	PacketsIn        uint64  `json:"packets_in"`
-	PacketsOut       uint64  `json:"packets_out"`
-	Lost             uint32  `json:"lost"`
-	JitterMs         float64 `json:"jitter_ms"`
-	PeerLost         uint32  `json:"peer_lost"`
-	PeerFractionLost float64 `json:"peer_fraction_lost"`
-	PeerJitterMs     float64 `json:"peer_jitter_ms"`
-	RTCPSent         uint64  `json:"rtcp_sent"`
-	RTCPReceived     uint64  `json:"rtcp_received"`
-}
-
-// Quality returns the stream's media quality so far.
-func (m *Stream) Quality() StreamQuality {
-	q := StreamQuality{PacketsIn: m.packetsIn.Load(), PacketsOut: m.packetsOut.Load()}
-	m.rx.mu.Lock()
-	if m.rx.started {
-		q.Lost = m.rx.lost()
-		q.JitterMs = m.rx.jitter * 1000 / clockRate
-	}
-	q.PeerLost, q.PeerFractionLost = m.rx.peerLost, float64(m.rx.peerFrac)/256
-	q.PeerJitterMs = float64(m.rx.peerJit) * 1000 / clockRate
-	m.rx.mu.Unlock()
-	if s := m.rtcp; s != nil {
-		s.mu.Lock()
-		q.RTCPSent, q.RTCPReceived = s.sent, s.received
-		s.mu.Unlock()
-	}
-	return q
-}
-
 // ssrcOut is the SSRC of what we send on this stream.
 func (m *Stream) ssrcOut() uint32 {
 	m.wmu.Lock()

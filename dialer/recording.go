@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -34,6 +35,7 @@ type Recording struct {
 
 	mu     sync.Mutex
 	queues [2][][]int16
+	ours   []int16 // alo's own audio to the customer (the disclosure), mixed on the agent side
 	frames int64
 	err    error
 
@@ -90,6 +92,16 @@ func (r *Recording) Tap(side int) MediaTap {
 	}
 }
 
+// Announce records audio alo itself is playing to the customer from now
+// on (the recording disclosure) on the agent's side, mixed with whatever
+// the agent says, one frame per tick of the recording's clock as the
+// prompt is paced out. A prompt is a few seconds: held whole.
+func (r *Recording) Announce(samples []int16) {
+	r.mu.Lock()
+	r.ours = append(r.ours, samples...)
+	r.mu.Unlock()
+}
+
 // clock writes one stereo frame every 20 ms until Close.
 func (r *Recording) clock() {
 	defer close(r.done)
@@ -109,6 +121,8 @@ func (r *Recording) clock() {
 				sides[i], r.queues[i] = r.queues[i][0], r.queues[i][1:]
 			}
 		}
+		ours := r.ours[:min(samplesPerFrame, len(r.ours))]
+		r.ours = r.ours[len(ours):]
 		r.mu.Unlock()
 		for i := range samplesPerFrame {
 			var left, right int16
@@ -117,6 +131,9 @@ func (r *Recording) clock() {
 			}
 			if i < len(sides[recAgent]) {
 				right = sides[recAgent][i]
+			}
+			if i < len(ours) {
+				right = mix(right, ours[i])
 			}
 			binary.LittleEndian.PutUint16(frame[4*i:], uint16(left))
 			binary.LittleEndian.PutUint16(frame[4*i+2:], uint16(right))
@@ -131,6 +148,11 @@ func (r *Recording) clock() {
 		r.frames++
 		r.mu.Unlock()
 	}
+}
+
+// mix adds two samples, clipped to 16 bits.
+func mix(a, b int16) int16 {
+	return int16(max(math.MinInt16, min(math.MaxInt16, int32(a)+int32(b))))
 }
 
 // Close stops the clock, fills in the header's sizes and closes the file.
