@@ -42,6 +42,9 @@ type EngineConfig struct {
 	// Prompts holds the recorded messages (safe harbour, machine message)
 	// by language; nil means the shipped ones (BuiltinPrompts), fallback en.
 	Prompts *audio.Prompts
+	// Library, when set, supplies the prompts instead (uploads included,
+	// an upload seen on the next call).
+	Library *PromptLibrary
 	// Abandonment gives a campaign's abandonment threshold and clock start
 	// (from its rule set); nil means DefaultAbandonRule.
 	Abandonment func(ctx context.Context, campaignID int64) (AbandonRule, error)
@@ -96,7 +99,12 @@ func NewEngine(cfg EngineConfig) *Engine {
 }
 
 // prompts is the engine's message set.
-func (e *Engine) prompts() *audio.Prompts { return e.cfg.Prompts }
+func (e *Engine) prompts() *audio.Prompts {
+	if e.cfg.Library != nil {
+		return e.cfg.Library.Prompts()
+	}
+	return e.cfg.Prompts
+}
 
 // Wake makes the campaign's pacer decide at once (an agent became ready, a
 // campaign started). Unknown campaigns make the engine look for new ones.

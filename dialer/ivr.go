@@ -46,15 +46,23 @@ func (a *answered) agentless(ctx, bg context.Context) {
 		a.p.finish(bg, a.log, a.id, campaigns.Result{Outcome: campaigns.OutcomeHuman, SIPCode: 200, Reason: reason, CallID: a.leg.CallID()})
 	}
 	defer finish("recorded message delivered; no key")
-	msg, keys, err := a.agentlessMessage()
+	msg, keys, err := a.agentlessMessage(true)
 	if err != nil {
 		a.log.Error("recorded message missing; hanging up", "err", err)
 		finish("recorded message missing: " + err.Error())
 		return
 	}
+	// Keys count from the answer (an early press waits in the channel);
+	// the message starts once the person has finished saying hello, so
+	// its first words are not spoken over.
 	a.w.wantKeys.Store(true)
+	if !a.awaitGreeting(ctx) {
+		finish("hung up before the recorded message")
+		return
+	}
 	at := a.p.e.cfg.Clock()
 	a.media.MessageAt = &at
+	a.log.Info("recorded message", "lang", msg.Lang, "message_ms", msg.Millis())
 	for range agentlessRounds {
 		key, gone := a.playForKey(ctx, msg, keys)
 		switch {
@@ -77,12 +85,16 @@ func (a *answered) agentless(ctx, bg context.Context) {
 	}
 }
 
-// agentlessMessage is the campaign's message for this contact and the keys
-// it offers: a reminder composed from the appointment's date and time in
-// the contact's zone, or the notice's own prompt.
-func (a *answered) agentlessMessage() ([]*audio.Prompt, []rune, error) {
+// agentlessMessage is the campaign's message for this contact as one
+// prompt, and the keys it offers: a reminder composed from the
+// appointment's date and time in the contact's zone (and its place when a
+// prompt says it), or the notice's own prompt (Prompts.Message, else the
+// generic notice). withKeys adds the offer of keys (a machine is left the
+// message without it).
+func (a *answered) agentlessMessage(withKeys bool) (*audio.Prompt, []rune, error) {
 	c, ct := a.cl.Campaign, a.cl.Contact
 	lang := spoken.Lang(a.language())
+	pr := a.p.e.prompts()
 	var names []string
 	keys := []rune{keyPerson}
 	if c.Type == campaigns.TypeAppointmentReminder && ct.AppointmentAt != nil {
@@ -92,9 +104,17 @@ func (a *answered) agentlessMessage() ([]*audio.Prompt, []rune, error) {
 		}
 		loc, err := time.LoadLocation(zone)
 		if err != nil {
+			a.log.Warn("contact's time zone unknown; saying the time in UTC", "zone", zone, "err", err)
 			loc = time.UTC
 		}
-		names = spoken.Reminder(lang, ct.AppointmentAt.In(loc))
+		place := spoken.PlacePrompt(ct.AppointmentPlace)
+		if place != "" {
+			if _, err := pr.For(place, lang); err != nil {
+				a.log.Debug("no prompt for the appointment's place; not said", "place", place)
+				place = ""
+			}
+		}
+		names = spoken.Reminder(lang, *ct.AppointmentAt, loc, place)
 		keys = append(keys, keyConfirm)
 	} else {
 		msg := c.Prompts.Message
@@ -103,21 +123,56 @@ func (a *answered) agentlessMessage() ([]*audio.Prompt, []rune, error) {
 		}
 		names = []string{msg, "notice_keys"}
 	}
-	pr := a.p.e.prompts()
-	out := make([]*audio.Prompt, 0, len(names))
+	if !withKeys {
+		names, keys = names[:len(names)-1], nil
+	}
+	var samples []int16
 	for _, n := range names {
 		pm, err := pr.For(n, lang)
 		if err != nil {
 			return nil, nil, err
 		}
-		out = append(out, pm)
+		samples = append(samples, pm.Samples...)
 	}
-	return out, keys, nil
+	// One prompt for the whole message: the parts join without the gap a
+	// prompt-by-prompt playback leaves, and a key stops it at once.
+	return audio.NewPrompt("message", lang, samples), keys, nil
 }
 
-// playForKey plays the prompts in turn and waits keyGrace after them for
-// one of keys; it returns the key (0 if none) or gone when the call ended.
-func (a *answered) playForKey(ctx context.Context, prompts []*audio.Prompt, keys []rune) (key rune, gone bool) {
+// machineMessage is what an answering machine is left after its beep: a
+// recorded call's own message (without the keys a machine cannot press),
+// else the generic machine message.
+func (a *answered) machineMessage() (*audio.Prompt, error) {
+	if a.cl.Campaign.Agentless {
+		pm, _, err := a.agentlessMessage(false)
+		return pm, err
+	}
+	return a.prompt(PromptMachine)
+}
+
+// awaitGreeting waits, at most greetingWait, for the end of the answering
+// person's greeting unless it is already known; false when the call ended.
+func (a *answered) awaitGreeting(ctx context.Context) bool {
+	if a.greetAt != nil {
+		return true
+	}
+	t := time.NewTimer(greetingWait)
+	defer t.Stop()
+	select {
+	case g := <-a.w.greeting:
+		a.greetAt, a.media.GreetingEndAt = &g, &g
+	case <-t.C:
+	case <-a.leg.Done():
+		return false
+	case <-ctx.Done():
+		return false
+	}
+	return true
+}
+
+// playForKey plays the message and waits keyGrace after it for one of
+// keys; it returns the key (0 if none) or gone when the call ended.
+func (a *answered) playForKey(ctx context.Context, msg *audio.Prompt, keys []rune) (key rune, gone bool) {
 	cust := a.leg.Media()
 	wanted := func(k rune) bool {
 		for _, w := range keys {
@@ -127,29 +182,27 @@ func (a *answered) playForKey(ctx context.Context, prompts []*audio.Prompt, keys
 		}
 		return false
 	}
-	for _, pm := range prompts {
-		done, err := cust.Play(pm)
-		if err != nil {
-			return 0, true
-		}
-	playing:
-		for {
-			select {
-			case k := <-a.w.keys:
-				if wanted(k) {
-					cust.StopPlayback()
-					return k, false
-				}
-			case err := <-done:
-				if err != nil {
-					return 0, true
-				}
-				break playing
-			case <-a.leg.Done():
-				return 0, true
-			case <-ctx.Done():
+	done, err := cust.Play(msg)
+	if err != nil {
+		return 0, true
+	}
+playing:
+	for {
+		select {
+		case k := <-a.w.keys:
+			if wanted(k) {
+				cust.StopPlayback()
+				return k, false
+			}
+		case err := <-done:
+			if err != nil {
 				return 0, true
 			}
+			break playing
+		case <-a.leg.Done():
+			return 0, true
+		case <-ctx.Done():
+			return 0, true
 		}
 	}
 	t := time.NewTimer(keyGrace)
@@ -198,6 +251,11 @@ func (a *answered) playAll(ctx context.Context, names ...string) {
 // is promised a callback.
 func (a *answered) toPerson(ctx, bg context.Context, finish func(string)) bool {
 	a.playAll(ctx, "hold")
+	// The caller waits for a person from here, not from the answer long
+	// ago: the rule set's threshold (from the answer or the greeting's
+	// end) runs from now.
+	now := a.p.e.cfg.Clock()
+	a.at, a.greetAt = now, &now
 	agent, mine, ok := a.findAgent(ctx, nil)
 	if ok {
 		if mine {
@@ -225,4 +283,26 @@ func (a *answered) disposeAgentless(bg context.Context, code string, callbackAt 
 		Notes: "recorded call: key " + a.media.Key}); err != nil {
 		a.log.Error("record key result", "code", code, "err", err)
 	}
+}
+
+// messageReady reports whether a recorded campaign has something to say: a
+// notice naming a prompt (Prompts.Message) that no language has is not
+// dialed (no one is called to hear silence) until the prompt is uploaded;
+// the problem is logged once.
+func (p *pacer) messageReady(c *campaigns.Campaign) bool {
+	name := c.Prompts.Message
+	if name == "" || c.Type == campaigns.TypeAppointmentReminder {
+		return true
+	}
+	_, err := p.e.prompts().For(name, c.Language)
+	if err == nil {
+		p.noMessage.Store(nil)
+		return true
+	}
+	if last := p.noMessage.Load(); last == nil || *last != name {
+		p.noMessage.Store(&name)
+		p.log.Error("recorded campaign's message missing; not dialing until it is uploaded (POST /api/v1/prompts)",
+			"prompt", name, "err", err)
+	}
+	return false
 }

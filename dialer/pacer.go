@@ -71,6 +71,9 @@ type pacer struct {
 	inCall atomic.Int64
 	calls  sync.WaitGroup
 
+	// noMessage is the recorded message last found missing (logged once).
+	noMessage atomic.Pointer[string]
+
 	// obs collects what the policy learns from: outcomes since the last
 	// decision and the launch times of calls still dialing.
 	obsMu    sync.Mutex
@@ -232,7 +235,7 @@ func (p *pacer) stepLines(ctx context.Context, c *campaigns.Campaign) {
 		lines = campaigns.DefaultLines
 	}
 	free := lines - int(p.inCall.Load())
-	if free <= 0 {
+	if free <= 0 || !p.messageReady(c) {
 		return
 	}
 	q, err := p.e.cfg.Attempts.QueueLen(ctx, c.ID)

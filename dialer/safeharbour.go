@@ -109,7 +109,7 @@ func (a *answered) leaveMessage(ctx, bg context.Context) {
 		a.p.finish(bg, a.log, a.id, campaigns.Result{Outcome: campaigns.OutcomeMachine, SIPCode: 200,
 			Reason: reason, CallID: a.leg.CallID()})
 	}()
-	pm, err := a.prompt(PromptMachine)
+	pm, err := a.machineMessage()
 	if err != nil {
 		reason = "answering machine; message missing: " + err.Error()
 		return

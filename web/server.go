@@ -44,6 +44,9 @@ type ServerConfig struct {
 	// Imports runs large contact uploads as background jobs; nil answers
 	// those with 503 (smaller CSV uploads are imported in the request).
 	Imports ImportJobService
+	// Prompts stores uploaded recorded messages; nil answers those routes
+	// with 503.
+	Prompts PromptService
 	// Waker is told when a campaign starts or an agent turns ready; may be nil.
 	Waker Waker
 	Log   *slog.Logger
@@ -107,6 +110,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/campaigns/{id}/export", reader, s.exportCampaign)
 	s.webhookRoutes()
 	s.dispositionRoutes()
+	s.promptRoutes()
 
 	s.handle("POST /api/v1/agents", writer, s.createAgent)
 	s.handle("GET /api/v1/agents", reader, s.listAgents)

@@ -281,6 +281,11 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		Log:     log.With("component", "agents"),
 		OnReady: func(ids []int64) { eng.WakeAll(ids) },
 	})
+	// Recorded messages uploaded through the API (<data>/prompts/<lang>/<name>.wav).
+	prompts := dialer.NewPromptLibrary(filepath.Join(a.cfg.DataDir, "prompts"), dialer.BuiltinPrompts(), "en")
+	if err := prompts.Prompts().Check(); err != nil {
+		log.Warn("prompts that cannot be played (calls needing them fall back or fail)", "err", err)
+	}
 	eng = dialer.NewEngine(dialer.EngineConfig{
 		Node:      node,
 		Campaigns: a.store,
@@ -305,13 +310,15 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 			return dialer.AbandonRuleFromCap(e.Rules().Abandonment), nil
 		},
 		DNC: comp.dncs,
-		// Predictive pacing overdials only against the campaign's
-		// abandonment ledger for the legal window in force.
 		// Key results of recorded calls (1 confirms, a caller no one could
 		// take is called back) become dispositions.
 		Disposer: a.store,
+		// Uploaded prompts (a notice's message) over the shipped ones.
+		Library: prompts,
 		// Recorded calls of campaigns that record, linked from the attempt.
 		RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"),
+		// Predictive pacing overdials only against the campaign's
+		// abandonment ledger for the legal window in force.
 		Budget: func(ctx context.Context, campaignID int64, at time.Time) (pacing.Budget, error) {
 			w, err := comp.gate.Budget(ctx, campaignID, at)
 			if err != nil {
@@ -325,7 +332,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	// Web.
 	api := web.NewServer(web.ServerConfig{
 		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng, Trunks: a.trunks, SIPAccounts: a.reg,
-		Compliance: comp.service, Imports: imports, Webhooks: a.store, Dispositions: a.store, WrapUp: a.agents, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
+		Compliance: comp.service, Imports: imports, Webhooks: a.store, Dispositions: a.store, WrapUp: a.agents, Prompts: prompts, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
 		Log: log.With("component", "web"),
 	})
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)

@@ -3,14 +3,17 @@
 // scripts/make-prompts.sh), for recorded reminders. English and Russian are
 // built in; other languages fall back to English.
 //
-// Phrasing: English "Tuesday March the twenty third at ten thirty P M";
-// Russian "двадцать третьего марта в десять часов тридцать минут" (the day
-// as an ordinal in the genitive, hours and minutes counted with their
-// plural forms, feminine "одна/две" for minutes).
+// Phrasing: English "This is a reminder of your appointment on Tuesday
+// March twenty third at ten thirty P M"; Russian "Напоминаем о вашей
+// записи, двадцать третьего марта в десять часов тридцать минут" (the day
+// as an ordinal in the genitive, as dates are said; after "в" hours and
+// minutes in the accusative with the noun's plural form for the number,
+// feminine "одну/две" for minutes).
 package speech
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -113,11 +116,44 @@ func Time(lang string, t time.Time) []string {
 	return append(out, "pm")
 }
 
-// Reminder is the whole recorded reminder of an appointment at t: the
-// introduction, the date, the time and the keys on offer.
-func Reminder(lang string, t time.Time) []string {
+// Reminder is the whole recorded reminder of an appointment at the
+// instant at, said in loc (the contact's zone; nil: at's own): the
+// introduction, the date, the time, the place's prompt when place names
+// one ("" skips it) and the keys on offer.
+func Reminder(lang string, at time.Time, loc *time.Location, place string) []string {
+	if loc != nil {
+		at = at.In(loc)
+	}
 	out := []string{"reminder_intro"}
-	out = append(out, Date(lang, t)...)
-	out = append(out, Time(lang, t)...)
+	out = append(out, Date(lang, at)...)
+	out = append(out, Time(lang, at)...)
+	if place != "" {
+		out = append(out, place)
+	}
 	return append(out, "reminder_keys")
+}
+
+// PlacePrompt is the name of the prompt that says an appointment's place:
+// "place_" and the place in lower case with every run of characters other
+// than ASCII letters and digits made one "_" ("Clinic #2, Chilanzar" →
+// "place_clinic_2_chilanzar"). A place with no such characters (written
+// only in Cyrillic, say) has none: "".
+func PlacePrompt(place string) string {
+	var b strings.Builder
+	gap := false
+	for _, r := range strings.ToLower(place) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if gap && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			gap = false
+			b.WriteRune(r)
+			continue
+		}
+		gap = true
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return "place_" + b.String()
 }
