@@ -1,13 +1,19 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/dialer/audio"
 	"github.com/alo-dialer/alo/internal/testenv"
 )
 
@@ -16,7 +22,8 @@ import (
 // appointment reminder says the date and time; the contact who presses 1
 // is done with close reason "confirmed" and the attempt disposed
 // "confirmed"; the one who presses 2 is put through to the agent; a notice
-// campaign delivers its message to every contact, paced by lines.
+// campaign delivers its message (a prompt uploaded through the API) to
+// every contact, paced by lines.
 func TestAgentlessCalls(t *testing.T) {
 	sipp := need(t, "sipp", "ALO_REQUIRE_SIPP", "apt-get install sip-tester")
 	need(t, "redis-server", "ALO_REQUIRE_REDIS", "apt-get install redis-server")
@@ -56,7 +63,19 @@ func TestAgentlessCalls(t *testing.T) {
 	}
 	reminder := create(map[string]any{"name": "reminders", "type": "appointment_reminder",
 		"schedule": map[string]string{"lead_time": "48h", "cut_off": "1h"}})
-	notice := create(map[string]any{"name": "event moved", "type": "notice", "lines": 5})
+	notice := create(map[string]any{"name": "event moved", "type": "notice", "lines": 5,
+		"prompts": map[string]string{"message": "event_moved"}})
+	// The notice's own message: three seconds uploaded as a WAV.
+	var wav bytes.Buffer
+	if err := audio.WriteWAV(&wav, 1, audio.AppendSilence(nil, audio.MillisToSamples(3000))); err != nil {
+		t.Fatal(err)
+	}
+	uploadPrompt(t, api, "en", "event_moved", wav.Bytes())
+	keys, err := audio.NewPrompts(dialer.BuiltinPrompts(), "en").For("notice_keys", "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noticeMs := audio.SamplesToMillis(int64(audio.MillisToSamples(3000) + len(keys.Samples)))
 	var agent struct{ ID int64 }
 	api.do("POST", "/agents", map[string]any{"name": "Nurse desk", "sip_uri": fmt.Sprintf("sip:agent1@127.0.0.1:%d", agentPort),
 		"campaign_ids": []int64{reminder, notice}}, &agent)
@@ -134,7 +153,30 @@ func TestAgentlessCalls(t *testing.T) {
 			t.Errorf("notice to %s: %+v", a.Phone, a)
 		}
 	}
+	if played := serveLog.grep(20, fmt.Sprintf("message_ms=%d", noticeMs)); strings.Count(played, "recorded message") < 5 {
+		t.Errorf("the uploaded notice (%d ms with the keys) was not played to 5 contacts:\n%s", noticeMs, played)
+	}
 	if t.Failed() {
 		t.Logf("alo serve warnings and errors:\n%s", serveLog.grep(60, "level=WARN", "level=ERROR"))
+	}
+}
+
+// uploadPrompt stores a WAV through POST /api/v1/prompts.
+func uploadPrompt(t *testing.T, api *apiClient, lang, name string, wav []byte) {
+	t.Helper()
+	req, err := http.NewRequest("POST", api.base+"/prompts?language="+lang+"&name="+name, bytes.NewReader(wav))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+api.token)
+	req.Header.Set("Content-Type", "audio/wav")
+	res, err := api.http.Do(req)
+	if err != nil {
+		api.fatalf("upload prompt: %v", err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusCreated {
+		api.fatalf("upload prompt: %s\n%s", res.Status, b)
 	}
 }
