@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -73,61 +74,95 @@ func (d delays) stddev() time.Duration {
 	return time.Duration(math.Sqrt(sq / float64(len(d))))
 }
 
-// measurePath sends n RTP packets every gap from src to dst and reads them
-// on recv, returning each one's delay and recv's RFC 3550 jitter estimate.
-// The packet's index travels in its payload, so reordering and loss are
-// seen as such.
-func measurePath(t *testing.T, src, recv *net.UDPConn, dst netip.AddrPort, n int, gap time.Duration) (delays, float64, int) {
+// probePath is one way for the measured packets: where to send them and the
+// socket they arrive on.
+type probePath struct {
+	dst  netip.AddrPort
+	recv *net.UDPConn
+}
+
+// pathResult is one path's per-packet delays (receive time − send time),
+// the receiver's RFC 3550 jitter estimate and the packets that never came.
+type pathResult struct {
+	d      delays
+	jitter float64 // ms
+	lost   int
+}
+
+// measurePaths sends n RTP packets every gap from src down each path in
+// turn, the paths' sends spread evenly over the gap, so that every path
+// sees the same load at the same time. The packet's index travels in its
+// payload, so reordering and loss are seen as such.
+func measurePaths(t *testing.T, src *net.UDPConn, n int, gap time.Duration, paths ...probePath) []pathResult {
 	t.Helper()
-	sent := make([]time.Time, n)
-	got := make([]time.Duration, n)
-	var rx receiveStats
-	done := make(chan int)
-	go func() {
-		buf := make([]byte, rtpMTU)
-		var p rtp.Packet
-		count := 0
-		_ = recv.SetReadDeadline(time.Now().Add(time.Duration(n)*gap + 2*time.Second))
-		for count < n {
-			k, err := recv.Read(buf)
-			if err != nil {
-				break
+	sent := make([][]time.Time, len(paths))
+	got := make([][]time.Duration, len(paths))
+	rx := make([]receiveStats, len(paths))
+	counts := make(chan [2]int, len(paths))
+	for k, p := range paths {
+		sent[k], got[k] = make([]time.Time, n), make([]time.Duration, n)
+		go func() {
+			buf := make([]byte, rtpMTU)
+			var pkt rtp.Packet
+			count := 0
+			_ = p.recv.SetReadDeadline(time.Now().Add(time.Duration(n)*gap + 2*time.Second))
+			for count < n {
+				m, err := p.recv.Read(buf)
+				if err != nil {
+					break
+				}
+				now := time.Now()
+				if pkt.Unmarshal(buf[:m]) != nil || len(pkt.Payload) < 4 {
+					continue
+				}
+				i := int(binary.BigEndian.Uint32(pkt.Payload))
+				if i >= n || got[k][i] != 0 {
+					continue // a duplicate
+				}
+				got[k][i] = now.Sub(sent[k][i])
+				rx[k].update(pkt.SequenceNumber, pkt.Timestamp, pkt.SSRC, now)
+				count++
 			}
-			now := time.Now()
-			if p.Unmarshal(buf[:k]) != nil || len(p.Payload) < 4 {
-				continue
-			}
-			i := int(binary.BigEndian.Uint32(p.Payload))
-			if i >= n || got[i] != 0 {
-				continue // comfort noise or a duplicate
-			}
-			got[i] = now.Sub(sent[i])
-			rx.update(p.SequenceNumber, p.Timestamp, p.SSRC, now)
-			count++
-		}
-		done <- count
-	}()
+			counts <- [2]int{k, count}
+		}()
+	}
 	payload := make([]byte, 160)
-	tick := time.NewTicker(gap)
+	tick := time.NewTicker(gap / time.Duration(len(paths)))
 	defer tick.Stop()
 	for i := range n {
-		<-tick.C
 		binary.BigEndian.PutUint32(payload, uint32(i))
 		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: ptPCMU, SequenceNumber: uint16(i),
 			Timestamp: uint32(i) * uint32(gap/(time.Second/clockRate)), SSRC: 0x7E57}, Payload: payload}).Marshal()
-		sent[i] = time.Now()
-		if _, err := src.WriteToUDPAddrPort(b, dst); err != nil {
-			t.Fatal(err)
+		for k, p := range paths {
+			<-tick.C
+			sent[k][i] = time.Now()
+			if _, err := src.WriteToUDPAddrPort(b, p.dst); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
-	count := <-done
-	var d delays
-	for _, v := range got {
-		if v > 0 {
-			d = append(d, v)
+	out := make([]pathResult, len(paths))
+	for range paths {
+		c := <-counts
+		k := c[0]
+		out[k].lost = n - c[1]
+		for _, v := range got[k] {
+			if v > 0 {
+				out[k].d = append(out[k].d, v)
+			}
 		}
+		out[k].jitter = rx[k].jitter * 1000 / clockRate
 	}
-	return d, rx.jitter * 1000 / clockRate, n - count
+	return out
+}
+
+// processCPU is the CPU time this process has used (user and system).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // envInt reads a positive integer knob of a hand run, else def.
@@ -215,31 +250,33 @@ func TestRelayAddedJitter(t *testing.T) {
 		time.Sleep(time.Second) // let the background settle into its 20 ms rhythm
 	}
 
-	from, to := newPeer(t), newPeer(t)
-	direct, directJit, directLost := measurePath(t, from.conn, to.conn, to.addr(), n, gap)
-	// The measured bridge copies PCMU (the packet's index rides in its
-	// payload; transcoding costs ≈ 0.2 µs a frame, docs/benchmarks.md).
-	sa, _ := newBridge(netip.AddrPort{}, to.addr(), false)
-	relayed, relayJit, relayLost := measurePath(t, from.conn, to.conn,
-		netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(sa.Port())), n, gap)
-	if len(direct) < n/2 || len(relayed) < n/2 {
-		t.Fatalf("too few packets arrived: direct %d, relayed %d of %d", len(direct), len(relayed), n)
+	// The measured packets go straight to one socket and, interleaved,
+	// through a bridge (PCMU both sides: the packet's index rides in its
+	// payload; transcoding costs ≈ 0.2 µs a frame, docs/benchmarks.md) to
+	// another.
+	from, direct, relayed := newPeer(t), newPeer(t), newPeer(t)
+	sa, _ := newBridge(netip.AddrPort{}, relayed.addr(), false)
+	cpu0, wall0 := processCPU(), time.Now()
+	res := measurePaths(t, from.conn, n, gap,
+		probePath{dst: direct.addr(), recv: direct.conn},
+		probePath{dst: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(sa.Port())), recv: relayed.conn})
+	d, r := res[0], res[1]
+	if len(d.d) < n/2 || len(r.d) < n/2 {
+		t.Fatalf("too few packets arrived: direct %d, relayed %d of %d", len(d.d), len(r.d), n)
 	}
-	t.Logf("%d packets every %v, %d background bridges (%d pkt/s relayed)", n, gap, bridges, bridges*100)
-	for _, r := range []struct {
+	t.Logf("%d packets every %v, %d background bridges (%d pkt/s relayed); this process used %.0f %% of one core (generator and relay)",
+		n, gap, bridges, bridges*100, 100*float64(processCPU()-cpu0)/float64(time.Since(wall0)))
+	for _, p := range []struct {
 		name string
-		d    delays
-		jit  float64
-		lost int
-	}{{"direct", direct, directJit, directLost}, {"relayed", relayed, relayJit, relayLost}} {
+		r    pathResult
+	}{{"direct", d}, {"relayed", r}} {
 		t.Logf("%-8s delay p50 %v p99 %v max %v, spread p99−p50 %v, stddev %v, RFC 3550 jitter %.3f ms, lost %d",
-			r.name, r.d.quantile(0.5), r.d.quantile(0.99), r.d.quantile(1), r.d.spread(), r.d.stddev(), r.jit, r.lost)
+			p.name, p.r.d.quantile(0.5), p.r.d.quantile(0.99), p.r.d.quantile(1), p.r.d.spread(), p.r.d.stddev(), p.r.jitter, p.r.lost)
 	}
-	added := relayed.spread() - direct.spread()
 	t.Logf("relay adds: delay p50 %v, spread %v, RFC 3550 jitter %.3f ms",
-		relayed.quantile(0.5)-direct.quantile(0.5), added, relayJit-directJit)
+		r.d.quantile(0.5)-d.d.quantile(0.5), r.d.spread()-d.d.spread(), r.jitter-d.jitter)
 	// A loose bound, for a shared CI machine: a jitter buffer is 40–60 ms.
-	if relayed.spread() > 20*time.Millisecond {
-		t.Errorf("relayed delay spread %v, want well under a jitter buffer", relayed.spread())
+	if r.d.spread() > 20*time.Millisecond {
+		t.Errorf("relayed delay spread %v, want well under a jitter buffer", r.d.spread())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 
@@ -199,7 +200,10 @@ func (s *rtcpSession) sendReport(now time.Time) {
 	} else {
 		pkt = &rtcp.ReceiverReport{SSRC: ssrc, Reports: reports}
 	}
-	b, err := pkt.Marshal()
+	// RFC 3550 6.1: every compound packet carries an SDES CNAME; strict
+	// peers drop reports without one. Ours names the stream, which is the
+	// only one of its SSRC.
+	b, err := rtcp.Marshal([]rtcp.Packet{pkt, rtcp.NewCNAMESourceDescription(ssrc, "alo-"+strconv.FormatUint(uint64(ssrc), 16))})
 	if err != nil {
 		return
 	}

@@ -1,9 +1,11 @@
 package dialer
 
 import (
+	"log/slog"
 	"math"
 	"net"
 	"net/netip"
+	"runtime"
 	"testing"
 	"time"
 
@@ -113,8 +115,11 @@ func TestRTCPRoundTrip(t *testing.T) {
 		t.Fatalf("no report from the stream: %v", err)
 	}
 	pkts, err := rtcp.Unmarshal(buf[:n])
-	if err != nil || len(pkts) != 1 {
+	if err != nil || len(pkts) != 2 {
 		t.Fatalf("report %v %v", pkts, err)
+	}
+	if err := rtcp.CompoundPacket(pkts).Validate(); err != nil {
+		t.Fatalf("not an RFC 3550 compound packet (SR then SDES CNAME): %v", err)
 	}
 	got, ok := pkts[0].(*rtcp.SenderReport)
 	if !ok || got.SSRC != m.ssrcOut() || got.PacketCount != 1 || len(got.Reports) != 1 {
@@ -123,5 +128,102 @@ func TestRTCPRoundTrip(t *testing.T) {
 	rr := got.Reports[0]
 	if rr.SSRC != 0xCAFE || rr.TotalLost != 1 || rr.LastSequenceNumber != 9 || rr.LastSenderReport != uint32(srTime>>16) {
 		t.Fatalf("reception report %+v (SR middle bits %x)", rr, uint32(srTime>>16))
+	}
+}
+
+// BenchmarkRTCPSendReport is one stream's periodic report: its reception
+// report block built from the counts, a sender report marshalled and sent
+// over a real UDP socket. A stream sends one every 5 s.
+func BenchmarkRTCPSendReport(b *testing.B) {
+	pool := newPortPool("127.0.0.1", PortRange{Min: 45000, Max: 45999})
+	sink, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sink.Close()
+	m, err := newStream(pool, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.start(remoteMedia{Addr: sink.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: CodecPCMU, PT: ptPCMU})
+	defer func() { m.close(); m.wait() }()
+	if m.rtcp == nil {
+		b.Skip("RTCP port taken")
+	}
+	m.rtcp.peer = sink.LocalAddr().(*net.UDPAddr).AddrPort()
+	now := time.Now()
+	for i := range 100 {
+		m.rx.update(uint16(i), uint32(160*i), 1, now.Add(time.Duration(i)*frameInterval))
+	}
+	m.packetsOut.Store(100)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.rtcp.sendReport(now)
+	}
+}
+
+// BenchmarkRTCPReadReport is the other half: a peer's sender report with
+// one reception block unmarshalled and taken into the stream's counts.
+func BenchmarkRTCPReadReport(b *testing.B) {
+	var r receiveStats
+	pkt, _ := (&rtcp.SenderReport{SSRC: 1, NTPTime: ntpTime(time.Now()), PacketCount: 250, OctetCount: 40000,
+		Reports: []rtcp.ReceptionReport{{SSRC: 2, FractionLost: 3, TotalLost: 4, LastSequenceNumber: 300, Jitter: 12}}}).Marshal()
+	b.ReportAllocs()
+	for b.Loop() {
+		ps, err := rtcp.Unmarshal(pkt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, p := range ps {
+			r.peerReport(p, 2, time.Now())
+		}
+	}
+}
+
+// BenchmarkRTCPFootprint measures what RTCP adds to each stream: started
+// streams are counted with and without their RTCP sessions (a socket and
+// two goroutines each). Run it once:
+//
+//	go test ./dialer -run '^$' -bench RTCPFootprint -benchtime 1x
+func BenchmarkRTCPFootprint(b *testing.B) {
+	const n = 500
+	pool := newPortPool("127.0.0.1", PortRange{Min: 40000, Max: 40000 + 4*n})
+	sink, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sink.Close()
+	measure := func() (uint64, int) {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapInuse + ms.StackInuse, runtime.NumGoroutine()
+	}
+	for b.Loop() {
+		streams := make([]*Stream, 0, n)
+		for range n {
+			m, err := newStream(pool, slog.New(slog.DiscardHandler))
+			if err != nil {
+				b.Fatal(err)
+			}
+			m.start(remoteMedia{Addr: sink.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: CodecPCMU, PT: ptPCMU})
+			streams = append(streams, m)
+		}
+		with, gWith := measure()
+		sessions := 0
+		for _, m := range streams {
+			if m.rtcp != nil {
+				m.rtcp.close()
+				m.rtcp = nil
+				sessions++
+			}
+		}
+		without, gWithout := measure()
+		b.ReportMetric(float64(int64(with)-int64(without))/float64(max(sessions, 1)), "B/stream")
+		b.ReportMetric(float64(gWith-gWithout)/float64(max(sessions, 1)), "goroutines/stream")
+		for _, m := range streams {
+			m.close()
+			m.wait()
+		}
 	}
 }
