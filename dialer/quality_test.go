@@ -275,8 +275,9 @@ func TestRelayAddedJitter(t *testing.T) {
 	}
 	t.Logf("relay adds: delay p50 %v, spread %v, RFC 3550 jitter %.3f ms",
 		r.d.quantile(0.5)-d.d.quantile(0.5), r.d.spread()-d.d.spread(), r.jitter-d.jitter)
-	// A loose bound, for a shared CI machine: a jitter buffer is 40–60 ms.
-	if r.d.spread() > 20*time.Millisecond {
-		t.Errorf("relayed delay spread %v, want well under a jitter buffer", r.d.spread())
+	// A loose bound, for a shared CI machine (its stalls hit both paths):
+	// a jitter buffer is 40–60 ms.
+	if r.d.spread() > d.d.spread()+20*time.Millisecond {
+		t.Errorf("relayed delay spread %v (direct %v), want well under a jitter buffer", r.d.spread(), d.d.spread())
 	}
 }
