@@ -18,6 +18,14 @@ const rtcpInterval = 5 * time.Second
 // clockRate is G.711's RTP clock.
 const clockRate = 8000
 
+// RFC 3550 A.1's bounds: a jump forward of maxDropout or more is not
+// taken as loss until confirmed; one back of up to maxMisorder is a late
+// packet.
+const (
+	maxDropout  = 3000
+	maxMisorder = 100
+)
+
 // receiveStats are the RFC 3550 (A.1, A.3, A.8) counts of one stream's
 // received RTP: the highest sequence seen with its wrap count, packets
 // received, the interarrival jitter, and what the peer's last sender
@@ -37,7 +45,9 @@ type receiveStats struct {
 	lastSR    uint32    // middle 32 bits of the peer's last SR NTP time
 	lastSRAt  time.Time // when it arrived
 	t0        time.Time // arrival clock origin
-	peerLost  uint32    // what the peer reported about our stream
+	badSeq    uint16    // the sequence that would confirm a jump as a restart
+	badSeqSet bool
+	peerLost  uint32 // what the peer reported about our stream
 	peerFrac  uint8
 	peerJit   uint32
 	peerRepAt time.Time
@@ -50,18 +60,33 @@ func (r *receiveStats) update(seq uint16, ts uint32, ssrc uint32, now time.Time)
 	if !r.started || ssrc != r.ssrc {
 		// A new source: counts start again (RFC 3550 A.1 init_seq).
 		// (The mutex is held: reset field by field, never the struct.)
-		r.started, r.ssrc, r.baseSeq, r.maxSeq, r.cycles, r.t0 = true, ssrc, seq, seq, 0, now
+		r.started, r.ssrc, r.baseSeq, r.maxSeq, r.cycles, r.t0, r.badSeqSet = true, ssrc, seq, seq, 0, now, false
 		r.received, r.jitter, r.expPrior, r.recPrior = 1, 0, 0, 0
 		r.transit = int64(0) - int64(ts)
 		return
 	}
-	r.received++
-	if d := seq - r.maxSeq; d < 0x8000 && d != 0 {
+	switch d := seq - r.maxSeq; {
+	case d < maxDropout:
+		// In order, with a permissible gap.
 		if seq < r.maxSeq {
 			r.cycles += 1 << 16
 		}
 		r.maxSeq = seq
+	case d <= 1<<16-maxMisorder:
+		// A jump too far to be loss: a stray packet, unless the next one
+		// follows it, when the peer restarted its sequence without a new
+		// SSRC and the counts start again there (RFC 3550 A.1).
+		if !r.badSeqSet || seq != r.badSeq {
+			r.badSeq, r.badSeqSet = seq+1, true
+			return
+		}
+		r.baseSeq, r.maxSeq, r.cycles = seq, seq, 0
+		r.received, r.expPrior, r.recPrior = 0, 0, 0
+	default:
+		// A duplicate or a packet from before maxSeq (reordered).
 	}
+	r.badSeqSet = false
+	r.received++
 	arrival := int64(now.Sub(r.t0) * clockRate / time.Second)
 	transit := arrival - int64(ts)
 	d := transit - r.transit

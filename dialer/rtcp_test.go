@@ -52,6 +52,37 @@ func TestLossAcrossWrapAndReorder(t *testing.T) {
 	}
 }
 
+// TestSequenceJumps follows RFC 3550 A.1 for jumps too large to be loss:
+// one stray packet far ahead is not counted (nor the thousands "missing"
+// before it); two in a row mean the peer restarted its sequence without a
+// new SSRC, and the counts start again at the second; a packet behind is a
+// late one, not a wrap.
+func TestSequenceJumps(t *testing.T) {
+	tests := []struct {
+		name               string
+		seqs               []uint16
+		wantLost, wantRecv uint32
+		wantMax            uint32
+	}{
+		{name: "stray packet ahead", seqs: []uint16{10, 11, 12, 20000, 13, 14}, wantLost: 0, wantRecv: 5, wantMax: 14},
+		{name: "restart confirmed", seqs: []uint16{10, 11, 12, 40000, 40001, 40003}, wantLost: 1, wantRecv: 2, wantMax: 40003},
+		{name: "gap under the dropout is loss", seqs: []uint16{10, 11, 2011}, wantLost: 1999, wantRecv: 3, wantMax: 2011},
+		{name: "late packet", seqs: []uint16{500, 501, 503, 502, 504}, wantLost: 0, wantRecv: 5, wantMax: 504},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var r receiveStats
+			now := time.Unix(1000, 0)
+			for _, seq := range tt.seqs {
+				r.update(seq, 0, 1, now)
+			}
+			if r.lost() != tt.wantLost || r.received != tt.wantRecv || r.extendedMax() != tt.wantMax {
+				t.Fatalf("lost %d received %d max %d, want %d %d %d", r.lost(), r.received, r.extendedMax(), tt.wantLost, tt.wantRecv, tt.wantMax)
+			}
+		})
+	}
+}
+
 // TestRTCPRoundTrip on real UDP sockets: a peer sends RTP (with a gap) and
 // a sender report to a stream's ports; the stream's receiver report
 // carries the loss and echoes the SR's time (LSR); the peer's receiver
