@@ -18,8 +18,8 @@ import (
 )
 
 // amdSippParallel bounds the clips played at once (each is a sipp and a UA
-// on these 2 cores).
-const amdSippParallel = 10
+// on these 2 cores, while other packages' tests run too).
+const amdSippParallel = 6
 
 // TestAMDCorpusThroughSipp plays the labelled AMD corpus (the clips
 // dialer/audio/testdata/amd_corpus.sh makes with espeak-ng and sox, 42 of

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -91,8 +92,17 @@ func freeEvenBlock(t *testing.T, n int) int {
 	// Each call starts the search at the next block, so tests running in
 	// parallel do not all probe, and pick, the same free one.
 	first := int(nextBlock.Add(1)) % blocks
+	blocksMu.Lock()
+	defer blocksMu.Unlock()
+	if len(blocksGiven) >= blocks/2 {
+		clear(blocksGiven) // long since released by the tests that took them
+	}
 	for i := range blocks {
-		start := blockBase + 64*((first+i)%blocks)
+		b := (first + i) % blocks
+		if blocksGiven[b] {
+			continue // handed to a test that may not have bound it yet
+		}
+		start := blockBase + 64*b
 		ok := true
 		for p := start; p < start+n && ok; p++ {
 			c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
@@ -103,6 +113,7 @@ func freeEvenBlock(t *testing.T, n int) int {
 			c.Close()
 		}
 		if ok {
+			blocksGiven[b] = true
 			return start
 		}
 	}
@@ -116,7 +127,11 @@ const (
 	blocks    = (60000 - blockBase) / 64
 )
 
-var nextBlock atomic.Int64
+var (
+	nextBlock   atomic.Int64
+	blocksMu    sync.Mutex
+	blocksGiven = map[int]bool{}
+)
 
 // testLogger logs through t.Log (shown on failure or with -v) until the
 // test's cleanups are done; background goroutines that log later are muted.

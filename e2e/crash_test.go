@@ -33,7 +33,7 @@ func TestCrashMidCampaign(t *testing.T) {
 	dataDir := filepath.Join(tmp, "data")
 	token := addAdmin(t, alo, dataDir)
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))
-	rtpBase := 27000 + 200*(os.Getpid()%100)
+	rtpBase := e2eRTPBase()
 	env := []string{
 		"ALO_DATA_DIR=" + dataDir, "ALO_HTTP_ADDR=" + httpAddr,
 		"ALO_SIP_ADDR=" + fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)),

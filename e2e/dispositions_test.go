@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -34,7 +33,7 @@ func TestDispositions(t *testing.T) {
 	dataDir := filepath.Join(tmp, "data")
 	token := addAdmin(t, alo, dataDir)
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))
-	rtpBase := 25000 + 200*(os.Getpid()%100)
+	rtpBase := e2eRTPBase()
 	serveLog := startServe(t, alo, tmp, []string{
 		"ALO_DATA_DIR=" + dataDir, "ALO_HTTP_ADDR=" + httpAddr,
 		"ALO_SIP_ADDR=" + fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)),

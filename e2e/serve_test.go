@@ -80,7 +80,7 @@ func TestServeEndToEnd(t *testing.T) {
 	dataDir := filepath.Join(tmp, "data")
 	token := addAdmin(t, alo, dataDir)
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))
-	rtpBase := 21000 + 200*(os.Getpid()%100) // apart from other test binaries' ranges
+	rtpBase := e2eRTPBase()
 	env := []string{
 		"ALO_DATA_DIR=" + dataDir,
 		"ALO_HTTP_ADDR=" + httpAddr,
@@ -190,6 +190,13 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Logf("alo serve log (tail):\n%s", serveLog.tail(60))
 	}
 }
+
+// e2eRTPBase is the first of the 200 RTP ports an `alo serve` of these
+// tests uses: below 30000, under Linux's ephemeral ports and apart from
+// the dialer tests' ranges, moved by the process id so that two test runs
+// on one machine do not meet. The e2e tests run one after another, so
+// they share it.
+func e2eRTPBase() int { return 20000 + 200*(os.Getpid()%45) }
 
 // need returns the path of a program the test needs, skipping the test when
 // it is missing unless requireEnv=1 makes that a failure.
