@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -268,7 +269,13 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 		defer a.stopRecording(rec, cust, ag)
 	}
 	Connect(cust, ag)
-	if _, err := ag.PlaySamples(callArrivedTone()); err != nil {
+	toAgent := callArrivedTone()
+	if disclosure != nil {
+		// Both sides hear the notice: the agent after the pip, so they
+		// know when the customer can hear them.
+		toAgent = slices.Concat(toAgent, disclosure.Samples)
+	}
+	if _, err := ag.PlaySamples(toAgent); err != nil {
 		a.log.Warn("call-arrived tone", "err", err)
 	}
 	bridged := e.cfg.Clock()
@@ -277,7 +284,7 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 	}
 	if rec != nil {
 		// The customer hears that the call is recorded before the agent's
-		// voice; the agent already hears the customer.
+		// voice.
 		a.playDisclosure(ctx, rec, disclosure)
 	}
 	Connect(ag, cust)

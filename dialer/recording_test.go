@@ -146,6 +146,37 @@ func talkingPhone(t *testing.T, from *peer, to *Stream, hz float64) {
 	}()
 }
 
+// listen collects what a phone hears, decoded from PCMU, until the
+// returned function is called (reading as it comes: a socket buffer holds
+// only a few seconds of small datagrams).
+func listen(t *testing.T, p *peer) func() [][]int16 {
+	t.Helper()
+	var frames [][]int16
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, rtpMTU)
+		var pkt rtp.Packet
+		for {
+			n, err := p.conn.Read(buf)
+			if err != nil {
+				return
+			}
+			if pkt.Unmarshal(buf[:n]) != nil || pkt.PayloadType != ptPCMU {
+				continue
+			}
+			if pcm, err := audio.PCMU.Decode(nil, pkt.Payload); err == nil {
+				frames = append(frames, pcm)
+			}
+		}
+	}()
+	return func() [][]int16 {
+		_ = p.conn.SetReadDeadline(time.Now())
+		<-done
+		return frames
+	}
+}
+
 // TestRecordingBridgedCall: a customer (sipp streaming a 440 Hz tone) is
 // bridged to an agent whose phone sends 1 kHz. Recording on: the WAV in
 // <dir>/<campaign>/<attempt>.wav has the customer's tone on the left and
@@ -201,6 +232,7 @@ func TestRecordingBridgedCall(t *testing.T) {
 			}
 			agentLeg := <-legs
 			<-ready // the nailed-up leg is up and the agent reservable
+			heard := listen(t, phone)
 			if tt.agentTone > 0 {
 				talkingPhone(t, phone, agentLeg, tt.agentTone)
 			}
@@ -266,6 +298,21 @@ func TestRecordingBridgedCall(t *testing.T) {
 				}
 				if l := left[4000 : end-2000]; audio.TonePower(l, 440) < 10*audio.TonePower(l, 1000) {
 					t.Errorf("left channel lacks the customer's tone")
+				}
+				// The agent hears the notice too, then the customer.
+				var speech, customer int
+				for _, f := range heard() {
+					switch {
+					case rms(f) < 300:
+					case audio.TonePower(f, 440) > 0.5*float64(len(f))*rms(f)*rms(f):
+						customer++ // most of the frame's energy is the customer's tone
+					default:
+						speech++
+					}
+				}
+				t.Logf("the agent heard %d frames of notice, %d of the customer", speech, customer)
+				if speech < int(notice*50/2) || customer < 10 || float64(customer) > (secs-notice+0.5)*50 {
+					t.Errorf("the agent heard %d frames of speech and %d of the customer; want the %.2f s notice, then the customer", speech, customer, notice)
 				}
 				return
 			}
