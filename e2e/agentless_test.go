@@ -5,15 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alo-dialer/alo/dialer"
 	"github.com/alo-dialer/alo/dialer/audio"
-	"github.com/alo-dialer/alo/internal/testenv"
 )
 
 // TestAgentlessCalls: recorded calls in `alo serve` with sipp as the
@@ -24,32 +21,8 @@ import (
 // campaign delivers its message (a prompt uploaded through the API) to
 // every contact, paced by lines.
 func TestAgentlessCalls(t *testing.T) {
-	sipp := need(t, "sipp", "ALO_REQUIRE_SIPP", "apt-get install sip-tester")
-	need(t, "redis-server", "ALO_REQUIRE_REDIS", "apt-get install redis-server")
-	root := repoRoot(t)
-	tmp := t.TempDir()
-	alo := buildAlo(t, root, tmp)
-	scenarios := filepath.Join(root, "dialer", "testdata", "sipp")
-	agentMedia := newPacketCounter(t)
-	agentPort := freeUDPPort(t)
-	startSipp(t, sipp, tmp, "agent", agentPort, "-sf", filepath.Join(scenarios, "agent_answer.xml"),
-		"-key", "rtp_port", strconv.Itoa(agentMedia.port()))
-	carrierPort := freeUDPPort(t)
-	startSipp(t, sipp, tmp, "customers", carrierPort, "-sf", filepath.Join(scenarios, "uas_keys.xml"),
-		"-mi", "127.0.0.1", "-mp", strconv.Itoa(freeEvenUDPPortPair(t)))
-	dataDir := filepath.Join(tmp, "data")
-	token := addAdmin(t, alo, dataDir)
-	httpAddr := fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))
-	rtpBase := e2eRTPBase()
-	serveLog := startServe(t, alo, tmp, []string{
-		"ALO_DATA_DIR=" + dataDir, "ALO_HTTP_ADDR=" + httpAddr,
-		"ALO_SIP_ADDR=" + fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)),
-		"ALO_TRUNK_URI=" + fmt.Sprintf("sip:127.0.0.1:%d", carrierPort),
-		"ALO_RTP_PORTS=" + fmt.Sprintf("%d-%d", rtpBase, rtpBase+199), "ALO_NODE=e2e-ivr",
-		"REDIS_URL=" + testenv.RedisURL(t), "DATABASE_URL=", "ALO_TRUNK_USER=", "ALO_TRUNK_PASSWORD=",
-	})
-	api := &apiClient{t: t, base: "http://" + httpAddr + "/api/v1", token: token, log: serveLog}
-	api.awaitHealth(30 * time.Second)
+	st := startStack(t, "uas_keys.xml", "e2e-ivr")
+	api, serveLog := st.api, st.serve.log
 
 	var client struct{ ID int64 }
 	api.do("POST", "/clients", map[string]any{"name": "clinic"}, &client)
@@ -76,7 +49,7 @@ func TestAgentlessCalls(t *testing.T) {
 	}
 	noticeMs := audio.SamplesToMillis(int64(audio.MillisToSamples(3000) + len(keys.Samples)))
 	var agent struct{ ID int64 }
-	api.do("POST", "/agents", map[string]any{"name": "Nurse desk", "sip_uri": fmt.Sprintf("sip:agent1@127.0.0.1:%d", agentPort),
+	api.do("POST", "/agents", map[string]any{"name": "Nurse desk", "sip_uri": st.agentURI(1),
 		"campaign_ids": []int64{reminder, notice}}, &agent)
 	api.do("POST", fmt.Sprintf("/agents/%d/ready", agent.ID), nil, nil)
 

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/alo-dialer/alo/internal/testenv"
 )
 
 // TestCampaignTypes drives campaign types through their life in `alo
@@ -19,32 +17,8 @@ import (
 // dialed; a list that completes; a reminder whose appointment is inside
 // the cut-off never called while one in time is.
 func TestCampaignTypes(t *testing.T) {
-	sipp := need(t, "sipp", "ALO_REQUIRE_SIPP", "apt-get install sip-tester")
-	need(t, "redis-server", "ALO_REQUIRE_REDIS", "apt-get install redis-server")
-	root := repoRoot(t)
-	tmp := t.TempDir()
-	alo := buildAlo(t, root, tmp)
-	scenarios := filepath.Join(root, "dialer", "testdata", "sipp")
-	agentMedia := newPacketCounter(t)
-	agentPort := freeUDPPort(t)
-	startSipp(t, sipp, tmp, "agent", agentPort, "-sf", filepath.Join(scenarios, "agent_answer.xml"),
-		"-key", "rtp_port", strconv.Itoa(agentMedia.port()))
-	carrierPort := freeUDPPort(t)
-	startSipp(t, sipp, tmp, "carrier", carrierPort, "-sf", filepath.Join(scenarios, "uas_carrier.xml"),
-		"-mi", "127.0.0.1", "-mp", strconv.Itoa(freeEvenUDPPortPair(t)))
-	dataDir := filepath.Join(tmp, "data")
-	token := addAdmin(t, alo, dataDir)
-	httpAddr := fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))
-	rtpBase := e2eRTPBase()
-	serveLog := startServe(t, alo, tmp, []string{
-		"ALO_DATA_DIR=" + dataDir, "ALO_HTTP_ADDR=" + httpAddr,
-		"ALO_SIP_ADDR=" + fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)),
-		"ALO_TRUNK_URI=" + fmt.Sprintf("sip:127.0.0.1:%d", carrierPort),
-		"ALO_RTP_PORTS=" + fmt.Sprintf("%d-%d", rtpBase, rtpBase+199), "ALO_NODE=e2e-types",
-		"REDIS_URL=" + testenv.RedisURL(t), "DATABASE_URL=", "ALO_TRUNK_USER=", "ALO_TRUNK_PASSWORD=",
-	})
-	api := &apiClient{t: t, base: "http://" + httpAddr + "/api/v1", token: token, log: serveLog}
-	api.awaitHealth(30 * time.Second)
+	st := startStack(t, "uas_carrier.xml", "e2e-types")
+	api, serveLog, dataDir := st.api, st.serve.log, st.dataDir
 
 	var client struct{ ID int64 }
 	api.do("POST", "/clients", map[string]any{"name": "e2e bank"}, &client)
@@ -105,7 +79,7 @@ func TestCampaignTypes(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		var agent struct{ ID int64 }
 		api.do("POST", "/agents", map[string]any{"name": fmt.Sprintf("Agent %d", i),
-			"sip_uri": fmt.Sprintf("sip:agent%d@127.0.0.1:%d", i, agentPort), "campaign_ids": ids}, &agent)
+			"sip_uri": st.agentURI(i), "campaign_ids": ids}, &agent)
 		api.do("POST", fmt.Sprintf("/agents/%d/ready", agent.ID), nil, nil)
 	}
 

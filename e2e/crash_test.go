@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,35 +16,10 @@ import (
 // carrier — sipp — saw at most one INVITE per attempt alo recorded), and the
 // calls cut by the crash end as unknown and are retried as new attempts.
 func TestCrashMidCampaign(t *testing.T) {
-	sipp := need(t, "sipp", "ALO_REQUIRE_SIPP", "apt-get install sip-tester")
-	need(t, "redis-server", "ALO_REQUIRE_REDIS", "apt-get install redis-server")
-	root := repoRoot(t)
-	tmp := t.TempDir()
-	alo := buildAlo(t, root, tmp)
-	scenarios := filepath.Join(root, "dialer", "testdata", "sipp")
-	agentMedia := newPacketCounter(t)
-	agentPort := freeUDPPort(t)
-	startSipp(t, sipp, tmp, "agent", agentPort, "-sf", filepath.Join(scenarios, "agent_answer.xml"),
-		"-key", "rtp_port", strconv.Itoa(agentMedia.port()))
-	carrierPort := freeUDPPort(t)
-	startSipp(t, sipp, tmp, "carrier", carrierPort, "-sf", filepath.Join(scenarios, "uas_carrier.xml"),
-		"-mi", "127.0.0.1", "-mp", strconv.Itoa(freeEvenUDPPortPair(t)))
-	dataDir := filepath.Join(tmp, "data")
-	token := addAdmin(t, alo, dataDir)
-	httpAddr := fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))
-	rtpBase := e2eRTPBase()
-	env := []string{
-		"ALO_DATA_DIR=" + dataDir, "ALO_HTTP_ADDR=" + httpAddr,
-		"ALO_SIP_ADDR=" + fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)),
-		"ALO_TRUNK_URI=" + fmt.Sprintf("sip:127.0.0.1:%d", carrierPort),
-		"ALO_RTP_PORTS=" + fmt.Sprintf("%d-%d", rtpBase, rtpBase+199), "ALO_NODE=crash",
-		// No REDIS_URL: the private redis-server child, AOF in the data dir,
-		// which dies with alo and is found again from its AOF.
-		"REDIS_URL=", "DATABASE_URL=", "ALO_TRUNK_USER=", "ALO_TRUNK_PASSWORD=",
-	}
-	first := runServe(t, alo, tmp, "serve1.log", env)
-	api := &apiClient{t: t, base: "http://" + httpAddr + "/api/v1", token: token, log: first.log}
-	api.awaitHealth(30 * time.Second)
+	// No REDIS_URL: alo's private redis-server child, AOF in the data dir,
+	// which dies with alo and is found again from its AOF.
+	st := startStack(t, "uas_carrier.xml", "crash", "REDIS_URL=")
+	first, api := st.serve, st.api
 
 	const n = 30
 	const base = 998901235000
@@ -62,7 +36,7 @@ func TestCrashMidCampaign(t *testing.T) {
 	for i := 1; i <= 4; i++ {
 		var agent struct{ ID int64 }
 		api.do("POST", "/agents", map[string]any{"name": fmt.Sprintf("Agent %d", i),
-			"sip_uri": fmt.Sprintf("sip:agent%d@127.0.0.1:%d", i, agentPort), "campaign_ids": []int64{camp.ID}}, &agent)
+			"sip_uri": st.agentURI(i), "campaign_ids": []int64{camp.ID}}, &agent)
 		api.do("POST", fmt.Sprintf("/agents/%d/ready", agent.ID), nil, nil)
 	}
 	api.do("POST", fmt.Sprintf("/campaigns/%d/start", camp.ID), nil, nil)
@@ -100,7 +74,7 @@ func TestCrashMidCampaign(t *testing.T) {
 	}
 	first.kill()
 
-	second := runServe(t, alo, tmp, "serve2.log", env)
+	second := runServe(t, st.alo, st.tmp, "serve2.log", st.env)
 	api.log = second.log
 	api.awaitHealth(30 * time.Second)
 
@@ -154,7 +128,7 @@ func TestCrashMidCampaign(t *testing.T) {
 			unknown[a.Phone]++
 		}
 	}
-	invites := carrierInvites(t, filepath.Join(tmp, "carrier_messages.log"))
+	invites := carrierInvites(t, filepath.Join(st.tmp, "carrier_messages.log"))
 	if len(invites) < len(perPhone)-len(unknown) {
 		t.Fatalf("the carrier's trace shows INVITEs to %d numbers, alo dialed %d: trace not read", len(invites), len(perPhone))
 	}

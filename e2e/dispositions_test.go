@@ -2,12 +2,8 @@ package e2e
 
 import (
 	"fmt"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
-
-	"github.com/alo-dialer/alo/internal/testenv"
 )
 
 // TestDispositions: in `alo serve` with sipp as carrier and agent phone, a
@@ -17,32 +13,8 @@ import (
 // "do_not_call" puts the number on the DNC list, and a later campaign's
 // attempt to it is blocked.
 func TestDispositions(t *testing.T) {
-	sipp := need(t, "sipp", "ALO_REQUIRE_SIPP", "apt-get install sip-tester")
-	need(t, "redis-server", "ALO_REQUIRE_REDIS", "apt-get install redis-server")
-	root := repoRoot(t)
-	tmp := t.TempDir()
-	alo := buildAlo(t, root, tmp)
-	scenarios := filepath.Join(root, "dialer", "testdata", "sipp")
-	agentMedia := newPacketCounter(t)
-	agentPort := freeUDPPort(t)
-	startSipp(t, sipp, tmp, "agent", agentPort, "-sf", filepath.Join(scenarios, "agent_answer.xml"),
-		"-key", "rtp_port", strconv.Itoa(agentMedia.port()))
-	carrierPort := freeUDPPort(t)
-	startSipp(t, sipp, tmp, "carrier", carrierPort, "-sf", filepath.Join(scenarios, "uas_carrier.xml"),
-		"-mi", "127.0.0.1", "-mp", strconv.Itoa(freeEvenUDPPortPair(t)))
-	dataDir := filepath.Join(tmp, "data")
-	token := addAdmin(t, alo, dataDir)
-	httpAddr := fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))
-	rtpBase := e2eRTPBase()
-	serveLog := startServe(t, alo, tmp, []string{
-		"ALO_DATA_DIR=" + dataDir, "ALO_HTTP_ADDR=" + httpAddr,
-		"ALO_SIP_ADDR=" + fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)),
-		"ALO_TRUNK_URI=" + fmt.Sprintf("sip:127.0.0.1:%d", carrierPort),
-		"ALO_RTP_PORTS=" + fmt.Sprintf("%d-%d", rtpBase, rtpBase+199), "ALO_NODE=e2e-disp",
-		"REDIS_URL=" + testenv.RedisURL(t), "DATABASE_URL=", "ALO_TRUNK_USER=", "ALO_TRUNK_PASSWORD=",
-	})
-	api := &apiClient{t: t, base: "http://" + httpAddr + "/api/v1", token: token, log: serveLog}
-	api.awaitHealth(30 * time.Second)
+	st := startStack(t, "uas_carrier.xml", "e2e-disp")
+	api, serveLog := st.api, st.serve.log
 
 	var client struct{ ID int64 }
 	api.do("POST", "/clients", map[string]any{"name": "e2e bank"}, &client)
@@ -55,7 +27,7 @@ func TestDispositions(t *testing.T) {
 	camp := newCampaign("list")
 	later := newCampaign("later list")
 	var agent struct{ ID int64 }
-	api.do("POST", "/agents", map[string]any{"name": "Dilnoza", "sip_uri": fmt.Sprintf("sip:agent1@127.0.0.1:%d", agentPort),
+	api.do("POST", "/agents", map[string]any{"name": "Dilnoza", "sip_uri": st.agentURI(1),
 		"campaign_ids": []int64{camp, later}}, &agent)
 	api.do("POST", fmt.Sprintf("/agents/%d/ready", agent.ID), nil, nil)
 	api.do("POST", fmt.Sprintf("/campaigns/%d/contacts", camp), []map[string]string{{"phone": "+998901230050"}}, nil)

@@ -51,51 +51,8 @@ func wantOutcome(phone string) string {
 }
 
 func TestServeEndToEnd(t *testing.T) {
-	sipp := need(t, "sipp", "ALO_REQUIRE_SIPP", "apt-get install sip-tester")
-	need(t, "redis-server", "ALO_REQUIRE_REDIS", "apt-get install redis-server")
-	root := repoRoot(t)
-	tmp := t.TempDir()
-	alo := buildAlo(t, root, tmp)
-	if err := exec.Command(alo, "serve", "--help").Run(); err != nil {
-		t.Skipf("this alo binary has no working `serve` command yet (alo serve --help: %v)", err)
-	}
-	redisURL := testenv.RedisURL(t)
-	scenarios := filepath.Join(root, "dialer", "testdata", "sipp")
-
-	// The agents' phones: one sipp UAS answers every agent URI and points
-	// their media at a socket here that counts what alo relays to agents.
-	agentMedia := newPacketCounter(t)
-	agentPort := freeUDPPort(t)
-	startSipp(t, sipp, tmp, "agent", agentPort,
-		"-sf", filepath.Join(scenarios, "agent_answer.xml"),
-		"-key", "rtp_port", strconv.Itoa(agentMedia.port()))
-
-	// The carrier.
-	carrierPort := freeUDPPort(t)
-	startSipp(t, sipp, tmp, "carrier", carrierPort,
-		"-sf", filepath.Join(scenarios, "uas_carrier.xml"),
-		"-mi", "127.0.0.1", "-mp", strconv.Itoa(freeEvenUDPPortPair(t)))
-
-	// alo itself.
-	dataDir := filepath.Join(tmp, "data")
-	token := addAdmin(t, alo, dataDir)
-	httpAddr := fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))
-	rtpBase := e2eRTPBase()
-	env := []string{
-		"ALO_DATA_DIR=" + dataDir,
-		"ALO_HTTP_ADDR=" + httpAddr,
-		"ALO_SIP_ADDR=" + fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)),
-		"ALO_TRUNK_URI=" + fmt.Sprintf("sip:127.0.0.1:%d", carrierPort),
-		"ALO_RTP_PORTS=" + fmt.Sprintf("%d-%d", rtpBase, rtpBase+199),
-		"ALO_NODE=e2e",
-		"REDIS_URL=" + redisURL,
-		// SQLite in the data dir, as `alo user add` used; and no trunk
-		// credentials from the caller's environment (the later value wins).
-		"DATABASE_URL=", "ALO_TRUNK_USER=", "ALO_TRUNK_PASSWORD=",
-	}
-	serveLog := startServe(t, alo, tmp, env)
-	api := &apiClient{t: t, base: "http://" + httpAddr + "/api/v1", token: token, log: serveLog}
-	api.awaitHealth(30 * time.Second)
+	st := startStack(t, "uas_carrier.xml", "e2e")
+	api, serveLog, agentMedia := st.api, st.serve.log, st.agentMedia
 
 	// The campaign, its contacts and agents.
 	var client struct{ ID int64 }
@@ -121,7 +78,7 @@ func TestServeEndToEnd(t *testing.T) {
 	for i := 1; i <= agentCount; i++ {
 		var agent struct{ ID int64 }
 		api.do("POST", "/agents", map[string]any{
-			"name": fmt.Sprintf("Agent %d", i), "sip_uri": fmt.Sprintf("sip:agent%d@127.0.0.1:%d", i, agentPort),
+			"name": fmt.Sprintf("Agent %d", i), "sip_uri": st.agentURI(i),
 			"campaign_ids": []int64{camp.ID},
 		}, &agent)
 		api.do("POST", fmt.Sprintf("/agents/%d/ready", agent.ID), nil, nil)
