@@ -1,39 +1,19 @@
 package web
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
-	"github.com/alo-dialer/alo/internal/testenv"
-	"github.com/alo-dialer/alo/sqldb"
 )
 
 // TestCampaignTypesAPI: a welcome call and a reminder created with their
 // settings over the real store, bad settings named, and the life steps
 // (start, pause, stop with a reason, no restart) answered.
 func TestCampaignTypesAPI(t *testing.T) {
-	ctx := context.Background()
-	db := testenv.SQLite(t)
-	if err := sqldb.Migrate(ctx, db, "web", Migrations); err != nil {
-		t.Fatal(err)
-	}
-	if err := sqldb.Migrate(ctx, db, "campaigns", campaigns.Migrations); err != nil {
-		t.Fatal(err)
-	}
-	clock := func() time.Time { return testTime }
-	users := NewUsers(db, clock)
-	_, tok, err := users.Add(ctx, "admin", RoleAdmin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &testAPI{t: t, tokens: map[Role]string{RoleAdmin: tok}, waker: &fakeWaker{}}
-	a.h = NewServer(ServerConfig{Campaigns: campaigns.NewStore(db, clock), Agents: newFakeAgents(), Users: users,
-		Waker: a.waker, Log: slog.New(slog.DiscardHandler)}).Handler()
+	e := newStoreEnv(t, RoleAdmin)
+	a := e.api(t, ServerConfig{})
 	a.admin("POST", "/api/v1/clients", `{"name":"Halyk"}`).expect(t, http.StatusCreated, "")
 
 	r := a.admin("POST", "/api/v1/campaigns", `{"name":"New cards","client_id":1,"type":"welcome_call",

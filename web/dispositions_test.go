@@ -2,17 +2,13 @@ package web
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
-	"github.com/alo-dialer/alo/internal/testenv"
-	"github.com/alo-dialer/alo/sqldb"
 )
 
 type fakeWrapUp struct {
@@ -33,36 +29,12 @@ func (f *fakeWrapUp) EndWrapUp(id int64) bool {
 // a campaign's own codes are set and listed.
 func TestDispositionsAPI(t *testing.T) {
 	ctx := context.Background()
-	db := testenv.SQLite(t)
-	for _, m := range []struct {
-		name string
-		fs   func() error
-	}{
-		{"web", func() error { return sqldb.Migrate(ctx, db, "web", Migrations) }},
-		{"campaigns", func() error { return sqldb.Migrate(ctx, db, "campaigns", campaigns.Migrations) }},
-		{"compliance", func() error { return sqldb.Migrate(ctx, db, "compliance", compliance.Migrations) }},
-	} {
-		if err := m.fs(); err != nil {
-			t.Fatalf("migrate %s: %v", m.name, err)
-		}
-	}
+	e := newStoreEnv(t, RoleAdmin, RoleAgent, RoleMarketer)
 	now := testTime
-	clock := func() time.Time { return now }
-	users := NewUsers(db, clock)
-	tokens := map[Role]string{}
-	for _, role := range []Role{RoleAdmin, RoleAgent, RoleMarketer} {
-		_, tok, err := users.Add(ctx, string(role), role)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tokens[role] = tok
-	}
-	store := campaigns.NewStore(db, clock)
-	dnc := compliance.NewDNCList(db.DB, clock)
+	store := e.store
+	dnc := compliance.NewDNCList(e.db.DB, e.clock)
 	wrap := &fakeWrapUp{}
-	a := &testAPI{t: t, tokens: tokens, waker: &fakeWaker{}}
-	a.h = NewServer(ServerConfig{Campaigns: store, Agents: newFakeAgents(), Users: users, DNC: dnc, Dispositions: store,
-		WrapUp: wrap, Log: slog.New(slog.DiscardHandler)}).Handler()
+	a := e.api(t, ServerConfig{DNC: dnc, Dispositions: store, WrapUp: wrap})
 
 	cl, _ := store.CreateClient(ctx, "Bank")
 	camp, _ := store.CreateCampaign(ctx, campaigns.Campaign{ClientID: cl.ID, Name: "welcome"})

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -13,29 +12,15 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/internal/testenv"
-	"github.com/alo-dialer/alo/sqldb"
 )
 
 // TestImportsThroughAPI: a Windows-1251 upload read with a saved column
 // map, and a background import on a real redis-server and asynq server,
 // polled through GET /api/v1/imports/{id} until its report arrives.
 func TestImportsThroughAPI(t *testing.T) {
-	ctx := context.Background()
-	db := testenv.SQLite(t)
-	if err := sqldb.Migrate(ctx, db, "web", Migrations); err != nil {
-		t.Fatal(err)
-	}
-	if err := sqldb.Migrate(ctx, db, "campaigns", campaigns.Migrations); err != nil {
-		t.Fatal(err)
-	}
-	clock := func() time.Time { return testTime }
-	users := NewUsers(db, clock)
-	_, tok, err := users.Add(ctx, "marketer", RoleMarketer)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newStoreEnv(t, RoleMarketer)
+	clock, store := e.clock, e.store
 	rdb := testenv.Redis(t)
-	store := campaigns.NewStore(db, clock)
 	log := slog.New(slog.DiscardHandler)
 	jobs := campaigns.NewImportJobs(store, t.TempDir(), "node-a", asynq.NewClientFromRedisClient(rdb), clock, log)
 	mux := asynq.NewServeMux()
@@ -46,8 +31,7 @@ func TestImportsThroughAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Shutdown)
-	a := &testAPI{t: t, tokens: map[Role]string{RoleMarketer: tok}, waker: &fakeWaker{}}
-	a.h = NewServer(ServerConfig{Campaigns: store, Agents: newFakeAgents(), Users: users, Imports: jobs, Log: log}).Handler()
+	a := e.api(t, ServerConfig{Imports: jobs})
 
 	a.call("POST", "/api/v1/clients", RoleMarketer, "application/json", `{"name":"Kaspi"}`).expect(t, http.StatusCreated, "")
 	a.call("POST", "/api/v1/campaigns", RoleMarketer, "application/json", `{"name":"welcome","client_id":1,"default_region":"KZ"}`).

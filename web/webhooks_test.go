@@ -1,44 +1,17 @@
 package web
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/alo-dialer/alo/campaigns"
-	"github.com/alo-dialer/alo/internal/testenv"
-	"github.com/alo-dialer/alo/sqldb"
 )
 
 // TestWebhookRoutes: only an admin sets a client's webhook, the secret is
 // never returned, bad input names the field, and the delivery log filters
 // by status.
 func TestWebhookRoutes(t *testing.T) {
-	ctx := context.Background()
-	db := testenv.SQLite(t)
-	if err := sqldb.Migrate(ctx, db, "web", Migrations); err != nil {
-		t.Fatal(err)
-	}
-	if err := sqldb.Migrate(ctx, db, "campaigns", campaigns.Migrations); err != nil {
-		t.Fatal(err)
-	}
-	clock := func() time.Time { return testTime }
-	users := NewUsers(db, clock)
-	tokens := map[Role]string{}
-	for _, role := range []Role{RoleAdmin, RoleMarketer} {
-		_, tok, err := users.Add(ctx, string(role), role)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tokens[role] = tok
-	}
-	store := campaigns.NewStore(db, clock)
-	a := &testAPI{t: t, tokens: tokens, waker: &fakeWaker{}}
-	a.h = NewServer(ServerConfig{Campaigns: store, Agents: newFakeAgents(), Users: users, Webhooks: store,
-		Log: slog.New(slog.DiscardHandler)}).Handler()
+	e := newStoreEnv(t, RoleAdmin, RoleMarketer)
+	a := e.api(t, ServerConfig{Webhooks: e.store})
 	a.call("POST", "/api/v1/clients", RoleAdmin, "application/json", `{"name":"Kaspi"}`).expect(t, http.StatusCreated, "")
 
 	body := `{"url":"https://crm.example.kz/alo","secret":"0123456789abcdef-secret"}`
