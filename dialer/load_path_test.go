@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/dialer/audio"
 	"github.com/alo-dialer/alo/compliance"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/sqldb"
@@ -276,13 +277,18 @@ func TestLoadHeldCalls(t *testing.T) {
 	started := time.Now()
 	clock := func() time.Time { return base.Add(time.Since(started)) }
 
-	// The customers play recorded speech; the phones echo what alo relays
-	// to them (one sipp thread, where a replay per call is a thread each).
-	carrier := startSipp(t, renderScenario(t, "uas_load_answer.xml", "media",
-		`<nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>`),
-		"-timeout", "900s", "-buff_size", "4194304")
-	phones := startSipp(t, renderScenario(t, "uas_load_answer.xml", "media", ""),
-		"-timeout", "900s", "-buff_size", "4194304", "-rtp_echo")
+	// The customers stream audio (sipp's rtp_stream: a pool of threads for
+	// all calls); the phones echo what alo relays to them (-rtp_echo: one
+	// sipp thread), or, with ALO_LOAD_PHONES=stream, stream their own.
+	audioFile := loadAudioFile(t)
+	streamAction := `<action><exec rtp_stream="` + audioFile + `,-1,8"/></action>`
+	carrier := startSipp(t, renderScenario(t, "uas_load_stream.xml", "media", streamAction),
+		"-timeout", "900s", "-buff_size", "4194304", "-rtp_threadtasks", "64")
+	phoneArgs, phoneMedia := []string{"-timeout", "900s", "-buff_size", "4194304", "-rtp_echo"}, ""
+	if os.Getenv("ALO_LOAD_PHONES") == "stream" {
+		phoneArgs, phoneMedia = []string{"-timeout", "900s", "-buff_size", "4194304", "-rtp_threadtasks", "64"}, streamAction
+	}
+	phones := startSipp(t, renderScenario(t, "uas_load_stream.xml", "media", phoneMedia), phoneArgs...)
 	db := migratedDB(t, testenv.SQLite)
 	lc := newLoadCampaign(t, db, clock, n)
 
@@ -405,6 +411,25 @@ func TestLoadHeldCalls(t *testing.T) {
 	if to1 == to0 || from1 == from0 {
 		t.Errorf("no RTP relayed one way: to agents %d, from agents %d", to1-to0, from1-from0)
 	}
+}
+
+// loadAudioFile writes 10 s of raw A-law (two tones with a slow swell, so
+// the stream is not constant) for sipp's rtp_stream to loop.
+func loadAudioFile(t *testing.T) string {
+	t.Helper()
+	var samples []int16
+	for i := range 50 {
+		samples = audio.AppendTone(samples, audio.MillisToSamples(200), float64(1000+100*(i%10)), 440, 620)
+	}
+	raw := make([]byte, len(samples))
+	for i, v := range samples {
+		raw[i] = audio.LinearToALaw(v)
+	}
+	path := filepath.Join(t.TempDir(), "load.alaw")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // rssBytes is this process's resident set size.
