@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
-	"github.com/alo-dialer/alo/dialer/audio"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer/audio"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/sqldb"
 )
