@@ -71,18 +71,29 @@ const keyGrace = 3 * time.Second
 // answered is one live answer on its way to an agent, a message or a
 // hang-up.
 type answered struct {
-	p       *pacer
-	log     *slog.Logger
-	cl      campaigns.Claimed
-	id      int64 // attempt id
-	leg     *Leg
-	w       *answerWatch
-	at      time.Time // the answer
+	p   *pacer
+	log *slog.Logger
+	cl  campaigns.Claimed
+	id  int64 // attempt id
+	leg *Leg
+	w   *answerWatch
+	at  time.Time // the answer
+	// start is when answer-to-bridged latency starts (DESIGN.md): the 2xx's
+	// arrival, or with AMD on the verdict; monotonic.
+	start   time.Time
 	media   campaigns.AttemptMedia
 	greetAt *time.Time
 	// agentQuality is the agent leg's media quality over the bridge (the
 	// leg lives on from call to call: this call's share of its counts).
 	agentQuality *StreamQuality
+	// answerRecorded is closed once the answer is in SQL.
+	answerRecorded chan struct{}
+}
+
+// finish records the attempt's outcome after its answer.
+func (a *answered) finish(bg context.Context, r campaigns.Result) {
+	<-a.answerRecorded
+	a.p.finish(bg, a.log, a.id, r)
 }
 
 // connect takes a live answer to its end. The customer's audio is watched
@@ -96,10 +107,20 @@ type answered struct {
 func (p *pacer) connect(ctx context.Context, log *slog.Logger, cl campaigns.Claimed, attemptID int64, leg *Leg, res *Reservation) {
 	e := p.e
 	bg := context.WithoutCancel(ctx)
-	a := &answered{p: p, log: log, cl: cl, id: attemptID, leg: leg, at: e.cfg.Clock()}
-	if err := e.cfg.Marker.MarkAnswered(bg, attemptID, a.at); err != nil {
-		log.Error("record answer", "err", err)
+	a := &answered{p: p, log: log, cl: cl, id: attemptID, leg: leg, at: e.cfg.Clock(), start: leg.answerMono}
+	if a.start.IsZero() {
+		a.start = time.Now()
 	}
+	// The answer is written while the call goes on: a SQL write queued
+	// behind a burst of others must not stand between the customer and
+	// the agent. Later writes about the attempt wait for it (a.finish).
+	a.answerRecorded = make(chan struct{})
+	go func() {
+		defer close(a.answerRecorded)
+		if err := e.cfg.Marker.MarkAnswered(bg, attemptID, a.at); err != nil {
+			log.Error("record answer", "err", err)
+		}
+	}()
 	var amd *audio.AMD
 	if cl.Campaign.AMD.Enabled {
 		var err error
@@ -115,6 +136,7 @@ func (p *pacer) connect(ctx context.Context, log *slog.Logger, cl campaigns.Clai
 
 	if amd != nil {
 		d, ok := a.awaitVerdict(ctx)
+		a.start = time.Now()
 		if !ok {
 			a.endedEarly(bg, campaigns.OutcomeHuman, "customer hung up during machine detection")
 			return
@@ -128,7 +150,7 @@ func (p *pacer) connect(ctx context.Context, log *slog.Logger, cl campaigns.Clai
 				return
 			default:
 				a.hangup(bg)
-				p.finish(bg, log, attemptID, campaigns.Result{Outcome: campaigns.OutcomeMachine, SIPCode: 200,
+				a.finish(bg, campaigns.Result{Outcome: campaigns.OutcomeMachine, SIPCode: 200,
 					Reason: "answering machine (" + string(d.Cause) + "): hung up", CallID: leg.CallID()})
 				return
 			}
@@ -255,7 +277,7 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 	if ag == nil {
 		a.log.Error("agent leg has no media stream; cannot bridge")
 		a.hangup(bg)
-		a.p.finish(bg, a.log, a.id, campaigns.Result{Outcome: campaigns.OutcomeAbandoned, SIPCode: 200,
+		a.finish(bg, campaigns.Result{Outcome: campaigns.OutcomeAbandoned, SIPCode: 200,
 			Reason: "agent leg has no media stream", CallID: a.leg.CallID()})
 		return
 	}
@@ -268,17 +290,34 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 	if rec != nil {
 		defer a.stopRecording(rec, cust, ag)
 	}
+	ag.OnNewSource(func(at time.Time) {
+		d := at.Sub(a.start)
+		e.audioLatency.observe(d)
+		if fi := cust.FirstIn(); !fi.IsZero() {
+			e.customerStart.observe(fi.Sub(a.leg.answerMono))
+		}
+		a.log.Debug("customer audio reaches the agent", "answer_to_audio", d)
+	})
+	defer ag.OnNewSource(nil)
 	Connect(cust, ag)
-	toAgent := callArrivedTone()
+	e.bridgeLatency.observe(time.Since(a.start))
 	if disclosure != nil {
 		// Both sides hear the notice: the agent after the pip, so they
-		// know when the customer can hear them.
-		toAgent = slices.Concat(toAgent, disclosure.Samples)
-	}
-	if _, err := ag.PlaySamples(toAgent); err != nil {
-		a.log.Warn("call-arrived tone", "err", err)
+		// know when the customer can hear them. The customer's audio
+		// waits for it.
+		if _, err := ag.PlaySamples(slices.Concat(callArrivedTone(), disclosure.Samples)); err != nil {
+			a.log.Warn("call-arrived tone", "err", err)
+		}
+	} else {
+		// The pip is laid over the customer's first words rather than
+		// played before them: the agent hears the customer at once.
+		ag.Overlay(callArrivedTone())
 	}
 	bridged := e.cfg.Clock()
+	if disclosure == nil {
+		Connect(ag, cust) // both ways before any SQL write
+	}
+	<-a.answerRecorded
 	if err := e.cfg.Marker.MarkBridged(bg, a.id, agent.AgentID, bridged); err != nil {
 		a.log.Error("record bridge", "err", err)
 	}
@@ -287,7 +326,7 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 		// voice.
 		a.playDisclosure(ctx, rec, disclosure)
 	}
-	Connect(ag, cust)
+	Connect(ag, cust) // (again, when it already was: the store is idempotent)
 	defer func() { a.p.observe(pacing.Event{Kind: pacing.Handled, Handle: e.cfg.Clock().Sub(bridged)}) }()
 	a.log.Info("bridged", "answer_to_bridge", bridged.Sub(a.at).Round(time.Millisecond))
 	select {
@@ -302,7 +341,7 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 	a.agentQuality = &aq
 	a.hangup(bg)
 	relayed := int64(ag.Stats().PacketsOut - before)
-	a.p.finish(bg, a.log, a.id, campaigns.Result{Outcome: campaigns.OutcomeHuman, SIPCode: 200,
+	a.finish(bg, campaigns.Result{Outcome: campaigns.OutcomeHuman, SIPCode: 200,
 		Reason: "ended by " + a.leg.EndedBy(), CallID: a.leg.CallID(), MediaToAgent: relayed})
 }
 
@@ -387,7 +426,7 @@ func (a *answered) endedEarly(bg context.Context, o campaigns.Outcome, reason st
 	if a.media.AMDVerdict == audio.Machine.String() {
 		o = campaigns.OutcomeMachine
 	}
-	a.p.finish(bg, a.log, a.id, campaigns.Result{Outcome: o, SIPCode: 200, Reason: reason, CallID: a.leg.CallID()})
+	a.finish(bg, campaigns.Result{Outcome: o, SIPCode: 200, Reason: reason, CallID: a.leg.CallID()})
 }
 
 // recordMedia stores what the audio told us, once the call is over.
@@ -399,6 +438,7 @@ func (a *answered) recordMedia(bg context.Context) {
 		default:
 		}
 	}
+	<-a.answerRecorded
 	q := map[string]StreamQuality{"customer": a.leg.Media().Quality()}
 	if a.agentQuality != nil {
 		q["agent"] = *a.agentQuality

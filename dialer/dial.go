@@ -65,6 +65,8 @@ type DialResult struct {
 	// response at all): the callee cannot have been reached, so another
 	// trunk may be tried within the same attempt (DESIGN.md).
 	early bool
+	// answerMono is when the 2xx arrived, on the monotonic clock.
+	answerMono time.Time
 }
 
 // ErrInvalidInput marks a number, caller ID or URI refused before any
@@ -282,6 +284,7 @@ func (s *SIP) dial(ctx context.Context, spec dialSpec, o DialOptions) (*Leg, Dia
 				if r.IsSuccess() {
 					evMu.Lock()
 					ev.AnswerAt = s.clock()
+					res.answerMono = time.Now() // on arrival: the start of answer-to-bridged
 					evMu.Unlock()
 				}
 				return nil
@@ -448,16 +451,17 @@ func (s *SIP) established(ctx context.Context, kind string, dialog *sipgo.Dialog
 		// Register the leg before the ACK leaves: the peer may send a
 		// re-INVITE or BYE the moment it has the ACK.
 		leg = &Leg{
-			s:        s,
-			kind:     kind,
-			callID:   res.CallID,
-			dialogID: dialog.ID,
-			dialog:   dialog,
-			media:    stream,
-			sessID:   sessID,
-			done:     make(chan struct{}),
-			answerAt: s.clock(),
-			evidence: make(chan int64, 1),
+			s:          s,
+			kind:       kind,
+			callID:     res.CallID,
+			dialogID:   dialog.ID,
+			dialog:     dialog,
+			media:      stream,
+			sessID:     sessID,
+			done:       make(chan struct{}),
+			answerAt:   s.clock(),
+			answerMono: res.answerMono,
+			evidence:   make(chan int64, 1),
 		}
 		leg.sdpVersion.Store(1)
 		leg.log = s.log.With("leg", kind, "call_id", res.CallID)

@@ -73,6 +73,10 @@ type Engine struct {
 	mu     sync.Mutex
 	pacers map[int64]*pacerRun
 	wake   chan struct{}
+
+	bridgeLatency *latencyRecorder // answer to the customer's audio switched to the agent
+	audioLatency  *latencyRecorder // answer to the first customer packet sent to the agent
+	customerStart *latencyRecorder // answer to the customer's first packet (the far end's part)
 }
 
 type pacerRun struct {
@@ -80,6 +84,24 @@ type pacerRun struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 }
+
+// AnswerToBridged summarises this node's recent answer-to-bridged
+// latencies: from the 200 OK's arrival (AMD off) or the AMD verdict until
+// the customer's stream is switched to the agent, so that the next packet
+// the customer sends goes straight on. This is alo's own time.
+func (e *Engine) AnswerToBridged() LatencySummary { return e.bridgeLatency.summary() }
+
+// AnswerToAgentAudio summarises the recent latencies from the same start to
+// the first packet of the customer's audio actually sent to the agent
+// (DESIGN.md's literal measure). It also holds the wait for the customer's
+// first packet: a phone or carrier that starts its stream 30 ms after its
+// 200 OK adds those 30 ms.
+func (e *Engine) AnswerToAgentAudio() LatencySummary { return e.audioLatency.summary() }
+
+// AnswerToCustomerAudio summarises, for the same calls, when the customer's
+// first RTP packet arrived after the 200 OK: the far end's share of
+// AnswerToAgentAudio.
+func (e *Engine) AnswerToCustomerAudio() LatencySummary { return e.customerStart.summary() }
 
 // NewEngine returns an engine; Run starts it.
 func NewEngine(cfg EngineConfig) *Engine {
@@ -95,7 +117,8 @@ func NewEngine(cfg EngineConfig) *Engine {
 	if cfg.Prompts == nil {
 		cfg.Prompts = audio.NewPrompts(BuiltinPrompts(), "en")
 	}
-	return &Engine{cfg: cfg, pacers: map[int64]*pacerRun{}, wake: make(chan struct{}, 1)}
+	return &Engine{cfg: cfg, pacers: map[int64]*pacerRun{}, wake: make(chan struct{}, 1), bridgeLatency: newLatencyRecorder(), audioLatency: newLatencyRecorder(),
+		customerStart: newLatencyRecorder()}
 }
 
 // prompts is the engine's message set.

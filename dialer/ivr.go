@@ -43,7 +43,7 @@ func (a *answered) agentless(ctx, bg context.Context) {
 		}
 		finished = true
 		a.hangup(bg)
-		a.p.finish(bg, a.log, a.id, campaigns.Result{Outcome: campaigns.OutcomeHuman, SIPCode: 200, Reason: reason, CallID: a.leg.CallID()})
+		a.finish(bg, campaigns.Result{Outcome: campaigns.OutcomeHuman, SIPCode: 200, Reason: reason, CallID: a.leg.CallID()})
 	}
 	defer finish("recorded message delivered; no key")
 	msg, keys, err := a.agentlessMessage(true)

@@ -32,10 +32,11 @@ type Leg struct {
 	endReason atomic.Value // string
 	done      chan struct{}
 
-	answerAt time.Time
-	held     atomic.Bool // the peer put the call on hold: no RTP expected
-	onEnd    func()      // releases the trunk's call slot
-	evidence chan int64  // the call_legs row id, once stored
+	answerAt   time.Time
+	answerMono time.Time   // the 2xx's arrival, for answer-to-bridged latency
+	held       atomic.Bool // the peer put the call on hold: no RTP expected
+	onEnd      func()      // releases the trunk's call slot
+	evidence   chan int64  // the call_legs row id, once stored
 }
 
 // Reasons a leg ended, beyond a plain BYE (Leg.EndReason).

@@ -282,18 +282,26 @@ func TestLoadHeldCalls(t *testing.T) {
 	// sipp thread), or, with ALO_LOAD_PHONES=stream, stream their own.
 	audioFile := loadAudioFile(t)
 	streamAction := `<action><exec rtp_stream="` + audioFile + `,-1,8"/></action>`
-	carrier := startSipp(t, renderScenario(t, "uas_load_stream.xml", "media", streamAction),
+	// With ALO_LOAD_CHURN_SECONDS the customers hang up after 10 to 30 s
+	// and more contacts wait, so calls end and new ones are bridged while
+	// about n are up: the answer-to-bridged latency under that load.
+	churn, _ := strconv.Atoi(os.Getenv("ALO_LOAD_CHURN_SECONDS"))
+	contacts, carrierInvite, carrierEnd := n, "", heldEnd
+	if churn > 0 {
+		contacts, carrierInvite, carrierEnd = n+n*churn*3/40+100, churnInvite, churnEnd
+	}
+	carrier := startSipp(t, renderScenario(t, "uas_load_stream.xml", "media", streamAction, "invite", carrierInvite, "end", carrierEnd),
 		"-timeout", "900s", "-buff_size", "4194304", "-rtp_threadtasks", "64")
 	phoneArgs, phoneMedia := []string{"-timeout", "900s", "-buff_size", "4194304", "-rtp_echo"}, ""
 	if os.Getenv("ALO_LOAD_PHONES") == "stream" {
 		phoneArgs, phoneMedia = []string{"-timeout", "900s", "-buff_size", "4194304", "-rtp_threadtasks", "64"}, streamAction
 	}
-	phones := startSipp(t, renderScenario(t, "uas_load_stream.xml", "media", phoneMedia), phoneArgs...)
+	phones := startSipp(t, renderScenario(t, "uas_load_stream.xml", "media", phoneMedia, "invite", "", "end", heldEnd), phoneArgs...)
 	db := migratedDB(t, testenv.SQLite)
-	lc := newLoadCampaign(t, db, clock, n)
+	lc := newLoadCampaign(t, db, clock, contacts)
 
-	min := freeEvenBlock(t, 4*n+100)
-	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: min, Max: min + 4*n + 99}, UserAgent: "alo-load",
+	lo := freeEvenBlock(t, 4*n+100)
+	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: lo, Max: lo + 4*n + 99}, UserAgent: "alo-load",
 		Trunk: Trunk{URI: carrier.uri("")}, Legs: NewCallLegs(db), Clock: clock}, discardLogger())
 	if err != nil {
 		t.Fatal(err)
@@ -338,7 +346,7 @@ func TestLoadHeldCalls(t *testing.T) {
 	waitForLong(t, 120*time.Second, func() bool { return agents.ReadyFor(lc.camp.ID) == n })
 	t.Logf("%d agent phones nailed up in %v", n, time.Since(started).Round(time.Millisecond))
 
-	lc.fill(t, clock, n)
+	lc.fill(t, clock, contacts)
 	e = NewEngine(EngineConfig{Node: "load", Campaigns: lc.store, Attempts: lc.disp, Marker: lc.store, Gate: lc.gate, Agents: agents, SIP: s,
 		Clock: clock, Log: discardLogger(), Tick: 50 * time.Millisecond})
 	if err := lc.store.SetStatus(ctx, lc.camp.ID, campaigns.StatusRunning); err != nil {
@@ -365,8 +373,14 @@ func TestLoadHeldCalls(t *testing.T) {
 			held, grew = b, time.Now()
 		}
 	}
-	t.Logf("%d of %d calls bridged in %v", held, n, grew.Sub(rampStart).Round(time.Millisecond))
+	t.Logf("%d of %d calls bridged in %v; answer to bridged: %s; answer to the first customer packet at the agent: %s; "+
+		"answer to the customer's first packet at alo: %s", held, n, grew.Sub(rampStart).Round(time.Millisecond),
+		latencyLine(e.AnswerToBridged()), latencyLine(e.AnswerToAgentAudio()), latencyLine(e.AnswerToCustomerAudio()))
 	logOutcomes(t, db)
+	// From here on: bridges made while about n calls are up.
+	e.bridgeLatency.reset()
+	e.audioLatency.reset()
+	e.customerStart.reset()
 
 	// Relayed RTP, from the agents' legs: PacketsOut is what alo sent the
 	// phone (the customer's audio), PacketsIn what the phone sent (relayed
@@ -387,8 +401,17 @@ func TestLoadHeldCalls(t *testing.T) {
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	to0, from0 := rtp()
 	w0 := time.Now()
-	time.Sleep(time.Duration(hold) * time.Second) // holding the calls is the measurement
-	window := time.Since(w0)
+	window := time.Duration(hold) * time.Second
+	if churn > 0 {
+		window = time.Duration(churn) * time.Second
+	}
+	upMin, upSum, upN := n, 0, 0
+	for time.Since(w0) < window { // holding the calls is the measurement; count them each second
+		time.Sleep(time.Second)
+		b := bridged()
+		upMin, upSum, upN = min(upMin, b), upSum+b, upN+1
+	}
+	window = time.Since(w0)
 	to1, from1 := rtp()
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
 	still := bridged()
@@ -405,12 +428,61 @@ func TestLoadHeldCalls(t *testing.T) {
 		100*cpu.Seconds()/window.Seconds(), 1000*cpu.Seconds()/window.Seconds()/float64(held),
 		float64(int64(ms.HeapInuse)-int64(runtime0.HeapInuse))/1024/float64(held), float64(rss-rss0)/1024/float64(held))
 	logOutcomes(t, db)
+	if churn > 0 {
+		lat := e.AnswerToBridged()
+		t.Logf("churn: calls up min %d, mean %.0f; %d bridged during the window; answer to bridged: %s; answer to the first customer packet at the agent: %s; "+
+			"answer to the customer's first packet at alo: %s", upMin, float64(upSum)/float64(max(upN, 1)), lat.Count, latencyLine(lat),
+			latencyLine(e.AnswerToAgentAudio()), latencyLine(e.AnswerToCustomerAudio()))
+		if held != n || lat.Count == 0 {
+			t.Errorf("%d of %d bridged before the window, %d bridged during it", held, n, lat.Count)
+		}
+		return
+	}
 	if held != n || still != n {
 		t.Errorf("%d of %d calls bridged, %d still up after %v", held, n, still, window)
 	}
 	if to1 == to0 || from1 == from0 {
 		t.Errorf("no RTP relayed one way: to agents %d, from agents %d", to1-to0, from1-from0)
 	}
+}
+
+// heldEnd holds a call until alo's BYE.
+const heldEnd = `<recv request="BYE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+    ]]>
+  </send>`
+
+// churnInvite keeps the caller's From for churnEnd's BYE.
+const churnInvite = `<action><ereg regexp="[^ ].*" search_in="hdr" header="From:" assign_to="caller_from"/></action>`
+
+// churnEnd has the customer hang up 10 to 30 s after the answer.
+const churnEnd = `<pause distribution="uniform" min="10000" max="30000"/>
+  <send retrans="500">
+    <![CDATA[
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:load@[local_ip]:[local_port]>;tag=[pid]SIPpTag[call_number]
+      To: [$caller_from]
+      Call-ID: [call_id]
+      CSeq: 2 BYE
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv response="200" timeout="10000"/>`
+
+// latencyLine formats a latency summary for the log.
+func latencyLine(s LatencySummary) string {
+	return fmt.Sprintf("n %d, p50 %v, p90 %v, p99 %v, max %v", s.Window, s.P50.Round(10*time.Microsecond),
+		s.P90.Round(10*time.Microsecond), s.P99.Round(10*time.Microsecond), s.Max.Round(10*time.Microsecond))
 }
 
 // loadAudioFile writes 10 s of raw A-law (two tones with a slow swell, so

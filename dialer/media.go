@@ -68,11 +68,13 @@ type portPool struct {
 	mu    sync.Mutex
 	next  int
 	inUse map[int]bool
+	// frames paces the own audio of every stream bound from this pool.
+	frames *frameClock
 }
 
 // newPortPool returns a pool for the even ports of r, bound on host.
 func newPortPool(host string, r PortRange) *portPool {
-	return &portPool{host: host, rng: r, next: r.Min, inUse: map[int]bool{}}
+	return &portPool{host: host, rng: r, next: r.Min, inUse: map[int]bool{}, frames: newFrameClock()}
 }
 
 // open binds the next free even port. Ports that another process holds are
@@ -149,7 +151,8 @@ type Stream struct {
 	packetsIn, packetsOut atomic.Uint64
 	bytesIn, bytesOut     atomic.Uint64
 	dropped               atomic.Uint64
-	lastIn                atomic.Int64 // unix nanoseconds
+	lastIn                atomic.Int64              // unix nanoseconds
+	firstIn               atomic.Pointer[time.Time] // the first packet's arrival (monotonic)
 
 	wmu      sync.Mutex // guards the outgoing state below (one writer at a time)
 	ssrc     uint32
@@ -160,6 +163,8 @@ type Stream struct {
 	srcSSRC  uint32 // SSRC of lastSrc's current stream; a change is a new source too
 	tsOffset uint32 // added to the source's timestamps while lastSrc is current
 	ownLast  bool   // the last packet sent was alo's own audio (playback.go)
+
+	onNewSource atomic.Pointer[func(time.Time)] // OnNewSource's one-shot hook
 
 	started  atomic.Bool
 	readDone chan struct{}
@@ -203,6 +208,14 @@ func (m *Stream) Remote() netip.AddrPort {
 		return *p
 	}
 	return netip.AddrPort{}
+}
+
+// FirstIn is when the first packet arrived, zero before any did.
+func (m *Stream) FirstIn() time.Time {
+	if p := m.firstIn.Load(); p != nil {
+		return *p
+	}
+	return time.Time{}
 }
 
 // Stats returns the stream's counters.

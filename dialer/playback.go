@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
@@ -56,24 +57,38 @@ const comfortGap = 3 * frameInterval
 // ErrStreamClosed says the stream ended before its playback did.
 var ErrStreamClosed = errors.New("stream closed")
 
-// player sends alo's own audio into a stream at 20 ms: queued prompt or
-// tone frames, and, on a nailed-up agent leg, comfort silence whenever
-// nothing else has been sent for a while (an agent's phone that hears
-// nothing may decide the call is dead, and the agent hears the line is up).
+// player sends alo's own audio into a stream at 20 ms, driven by the port
+// pool's frameClock: queued prompt or tone frames, an overlay mixed into
+// relayed audio (the call-arrived pip), and, on a nailed-up agent leg,
+// comfort silence whenever nothing else has been sent for a while (an
+// agent's phone that hears nothing may decide the call is dead, and the
+// agent hears the line is up).
 type player struct {
 	mu      sync.Mutex
 	queue   [][]byte
+	overlay []int16    // linear audio laid over relayed packets as they pass (relay.go)
 	done    chan error // receives the playback's end, then is dropped
-	running bool
+	running bool       // on the frame clock
 	comfort bool
 	silence []byte
+	// active mirrors len(queue) > 0 || len(overlay) > 0 for the relay's
+	// hot path, which then takes mu only while alo has audio to add.
+	active atomic.Bool
 }
 
-// busy reports whether queued frames are playing.
-func (p *player) busy() bool {
+// setActive refreshes active. Call with mu held.
+func (p *player) setActive() { p.active.Store(len(p.queue) > 0 || len(p.overlay) > 0) }
+
+// stopIfIdle takes the player off the clock when it has nothing left to
+// send (or its stream closed) and reports whether it did.
+func (p *player) stopIfIdle(closed bool) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.queue) > 0
+	if closed || (len(p.queue) == 0 && len(p.overlay) == 0 && !p.comfort) {
+		p.running = false
+		return true
+	}
+	return false
 }
 
 // Codec returns the stream's G.711 law for audio.Prompt.Frames.
@@ -101,10 +116,30 @@ func (m *Stream) PlaySamples(samples []int16) (<-chan error, error) {
 	return m.Play(audio.NewPrompt("samples", "", samples))
 }
 
+// Overlay lays linear 8 kHz audio over what the stream relays, without
+// holding the relayed audio back: each relayed packet carries the next
+// stretch of it, mixed in. While nothing is relayed it goes out alone at
+// 20 ms. A later Overlay replaces what is left of an earlier one.
+func (m *Stream) Overlay(samples []int16) {
+	if m.closed.Load() || len(samples) == 0 {
+		return
+	}
+	m.play.mu.Lock()
+	m.play.overlay = samples
+	m.play.setActive()
+	start := !m.play.running
+	m.play.running = true
+	m.play.mu.Unlock()
+	if start {
+		m.pool.frames.add(m)
+	}
+}
+
 // StopPlayback drops whatever is queued; its channel receives nil.
 func (m *Stream) StopPlayback() {
 	m.play.mu.Lock()
 	m.play.queue = nil
+	m.play.setActive()
 	m.play.finish(nil)
 	m.play.mu.Unlock()
 }
@@ -123,7 +158,7 @@ func (m *Stream) SetComfortSilence(on bool) {
 	}
 	m.play.mu.Unlock()
 	if start {
-		go m.playLoop()
+		m.pool.frames.add(m)
 	}
 }
 
@@ -148,67 +183,83 @@ func (m *Stream) playFrames(frames [][]byte) <-chan error {
 	if len(frames) == 0 {
 		m.play.finish(nil)
 	}
+	m.play.setActive()
 	start := !m.play.running && len(frames) > 0
 	if start {
 		m.play.running = true
 	}
 	m.play.mu.Unlock()
 	if start {
-		go m.playLoop()
+		m.pool.frames.add(m)
 	}
 	return done
 }
 
-// playLoop sends one frame per 20 ms tick while frames are queued or
-// comfort silence is on; it ends when neither holds or the stream closes.
-// The ticker keeps an absolute schedule, so a late wake-up does not drift
-// the stream.
-func (m *Stream) playLoop() {
-	t := time.NewTicker(frameInterval)
-	defer t.Stop()
-	var frame []byte
-	for range t.C {
-		p := &m.play
-		p.mu.Lock()
-		if m.closed.Load() {
-			p.queue = nil
-			p.finish(ErrStreamClosed)
-			p.running = false
-			p.mu.Unlock()
-			return
-		}
-		frame = nil
-		switch {
-		case len(p.queue) > 0:
-			frame = p.queue[0]
-			p.queue = p.queue[1:]
-		case p.comfort:
-			if m.sinceLastSent() >= comfortGap {
-				if p.silence[0] != m.audioCodec().Silence() {
-					for i := range p.silence {
-						p.silence[i] = m.audioCodec().Silence()
-					}
-				}
-				frame = p.silence
-			}
-		default:
-			p.running = false
-			p.mu.Unlock()
-			return
-		}
-		drained := frame != nil && len(p.queue) == 0 && p.done != nil
+// overlayGap is how long relayed audio may pause before the overlay goes
+// out on its own: a frame and a half, so relayed packets arriving with
+// ordinary jitter still carry it.
+const overlayGap = frameInterval * 3 / 2
+
+// playTick sends the stream's next frame of its own audio, if any is due,
+// on one tick of the frame clock. It reports false when the player has
+// nothing left to do (or the stream closed), so the clock can drop it.
+func (m *Stream) playTick() bool {
+	p := &m.play
+	p.mu.Lock()
+	if m.closed.Load() {
+		p.queue, p.overlay = nil, nil
+		p.setActive()
+		p.finish(ErrStreamClosed)
 		p.mu.Unlock()
-		if frame != nil {
-			m.sendOwn(frame)
-		}
-		if drained {
-			p.mu.Lock()
-			if len(p.queue) == 0 {
-				p.finish(nil)
-			}
-			p.mu.Unlock()
-		}
+		return false
 	}
+	var frame []byte
+	fromQueue := false
+	switch {
+	case len(p.queue) > 0:
+		frame, fromQueue = p.queue[0], true
+		p.queue = p.queue[1:]
+	case len(p.overlay) > 0:
+		if m.relayIdle(overlayGap) {
+			n := min(len(p.overlay), audio.FrameSamples)
+			frame, _ = m.audioCodec().Encode(make([]byte, 0, n), p.overlay[:n])
+			p.overlay = p.overlay[n:]
+		}
+	case p.comfort:
+		if m.sinceLastSent() >= comfortGap {
+			if p.silence[0] != m.audioCodec().Silence() {
+				for i := range p.silence {
+					p.silence[i] = m.audioCodec().Silence()
+				}
+			}
+			frame = p.silence
+		}
+	default:
+		p.mu.Unlock()
+		return false
+	}
+	p.setActive()
+	drained := fromQueue && len(p.queue) == 0 && p.done != nil
+	p.mu.Unlock()
+	if frame != nil {
+		m.sendOwn(frame)
+	}
+	if drained {
+		p.mu.Lock()
+		if len(p.queue) == 0 {
+			p.finish(nil)
+		}
+		p.mu.Unlock()
+	}
+	return true
+}
+
+// relayIdle says no relayed packet has gone out for gap: the last packet
+// was alo's own, or there was none, or it is that old.
+func (m *Stream) relayIdle(gap time.Duration) bool {
+	m.wmu.Lock()
+	defer m.wmu.Unlock()
+	return m.ownLast || m.lastSent.IsZero() || time.Since(m.lastSent) >= gap
 }
 
 // sinceLastSent is the time since the stream last sent a packet (forever

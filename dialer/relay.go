@@ -25,6 +25,18 @@ func Connect(from, to *Stream) {
 	from.fwd.Store(to)
 }
 
+// OnNewSource has f called, once, with the time the first packet from a
+// source other than the current one goes out on m (once it is sent; a send that fails drops the hook). nil removes it.: the
+// moment the agent starts hearing a newly bridged customer, which is what
+// answer-to-bridged latency is measured to.
+func (m *Stream) OnNewSource(f func(at time.Time)) {
+	if f == nil {
+		m.onNewSource.Store(nil)
+		return
+	}
+	m.onNewSource.Store(&f)
+}
+
 // Disconnect stops forwarding packets received on from. Unbridging two legs
 // is Disconnect(a) and Disconnect(b).
 func Disconnect(from *Stream) {
@@ -49,6 +61,7 @@ func (m *Stream) readLoop() {
 	in := make([]byte, rtpMTU)
 	out := make([]byte, rtpMTU)
 	var h rtp.Header
+	first := true
 	for {
 		n, src, err := m.conn.ReadFromUDPAddrPort(in)
 		if err != nil {
@@ -58,9 +71,14 @@ func (m *Stream) readLoop() {
 			m.log.Debug("rtp read", "port", m.port, "error", err)
 			continue
 		}
+		now := time.Now()
+		if first {
+			first = false
+			m.firstIn.Store(&now)
+		}
 		m.packetsIn.Add(1)
 		m.bytesIn.Add(uint64(n))
-		m.lastIn.Store(time.Now().UnixNano())
+		m.lastIn.Store(now.UnixNano())
 		m.latch(src)
 
 		hl, err := h.Unmarshal(in[:n])
@@ -71,7 +89,7 @@ func (m *Stream) readLoop() {
 		if h.PayloadType == m.pt {
 			// Loss and jitter are of the audio stream; telephone events
 			// carry their own timestamps.
-			m.rx.update(h.SequenceNumber, h.Timestamp, h.SSRC, time.Now())
+			m.rx.update(h.SequenceNumber, h.Timestamp, h.SSRC, now)
 		}
 		to := m.fwd.Load()
 		if to != nil && to.closed.Load() {
@@ -134,13 +152,29 @@ func (m *Stream) relayFrom(src *Stream, h *rtp.Header, payload []byte, out []byt
 		return false
 	}
 
-	if m.play.busy() {
-		return false // a prompt or tone is playing into this leg; it has the floor
+	var over []int16
+	if m.play.active.Load() {
+		p := &m.play
+		p.mu.Lock()
+		if len(p.queue) > 0 {
+			p.mu.Unlock()
+			return false // a prompt is playing into this leg; it has the floor
+		}
+		if len(p.overlay) > 0 && pt == m.pt {
+			n := min(len(p.overlay), len(payload))
+			over, p.overlay = p.overlay[:n], p.overlay[n:]
+			p.setActive()
+		}
+		p.mu.Unlock()
 	}
+	var first *func(time.Time)
 	m.wmu.Lock()
 	now := time.Now()
 	marker := h.Marker
 	if m.lastSrc != src || m.srcSSRC != h.SSRC || m.ownLast {
+		if m.lastSrc != src {
+			first = m.onNewSource.Swap(nil)
+		}
 		// A new source: keep our own timeline running, advanced by the
 		// time since our last packet (at least one frame), and tell the
 		// peer with the marker bit.
@@ -172,6 +206,9 @@ func (m *Stream) relayFrom(src *Stream, h *rtp.Header, payload []byte, out []byt
 	default:
 		audio.TranscodeALawToULaw(body, payload)
 	}
+	if over != nil {
+		m.audioCodec().Mix(body, over)
+	}
 	dst := m.remote.Load()
 	if dst == nil {
 		return false
@@ -182,5 +219,8 @@ func (m *Stream) relayFrom(src *Stream, h *rtp.Header, payload []byte, out []byt
 	}
 	m.packetsOut.Add(1)
 	m.bytesOut.Add(uint64(n))
+	if first != nil {
+		(*first)(now)
+	}
 	return true
 }

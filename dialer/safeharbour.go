@@ -24,7 +24,7 @@ func (a *answered) safeHarbour(ctx, bg context.Context) {
 	reason := "no agent within the abandonment threshold: safe-harbour message"
 	defer func() {
 		a.hangup(bg)
-		a.p.finish(bg, a.log, a.id, campaigns.Result{Outcome: campaigns.OutcomeAbandoned, SIPCode: 200,
+		a.finish(bg, campaigns.Result{Outcome: campaigns.OutcomeAbandoned, SIPCode: 200,
 			Reason: reason, CallID: a.leg.CallID()})
 	}()
 	pm, err := a.prompt(PromptAbandon)
@@ -106,7 +106,7 @@ func (a *answered) leaveMessage(ctx, bg context.Context) {
 	reason := "answering machine: message left"
 	defer func() {
 		a.hangup(bg)
-		a.p.finish(bg, a.log, a.id, campaigns.Result{Outcome: campaigns.OutcomeMachine, SIPCode: 200,
+		a.finish(bg, campaigns.Result{Outcome: campaigns.OutcomeMachine, SIPCode: 200,
 			Reason: reason, CallID: a.leg.CallID()})
 	}()
 	pm, err := a.machineMessage()

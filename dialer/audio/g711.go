@@ -196,3 +196,24 @@ func (c Codec) Decode(dst []int16, payload []byte) ([]int16, error) {
 	}
 	return dst, nil
 }
+
+// Mix adds pcm to the G.711 payload in place, sample by sample, clipped to
+// the 16-bit range: a tone laid over relayed speech without holding the
+// speech back. Samples beyond the shorter of the two are left alone.
+func (c Codec) Mix(payload []byte, pcm []int16) {
+	n := min(len(payload), len(pcm))
+	for i := range n {
+		var v int32
+		if c == PCMA {
+			v = int32(ALawToLinear(payload[i]))
+		} else {
+			v = int32(ULawToLinear(payload[i]))
+		}
+		v = min(max(v+int32(pcm[i]), -32768), 32767)
+		if c == PCMA {
+			payload[i] = LinearToALaw(int16(v))
+		} else {
+			payload[i] = LinearToULaw(int16(v))
+		}
+	}
+}

@@ -213,3 +213,37 @@ func abs(x int) int {
 	}
 	return x
 }
+
+func TestCodecMix(t *testing.T) {
+	tests := []struct {
+		name       string
+		codec      Codec
+		speech, ov int16
+		want       int16 // linear value of the mixed sample, within the law's step
+	}{
+		{"pcmu adds", PCMU, 1000, 2000, 3000},
+		{"pcma adds", PCMA, -1000, 500, -500},
+		{"pcmu clips high", PCMU, 30000, 30000, 32124},
+		{"pcma clips low", PCMA, -30000, -30000, -32256},
+		{"silence plus tone", PCMA, 0, 6000, 6000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			payload, err := tt.codec.Encode(nil, []int16{tt.speech, tt.speech})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.codec.Mix(payload, []int16{tt.ov}) // one sample: the second is left alone
+			got, _ := tt.codec.Decode(nil, payload)
+			if d := int(got[0]) - int(tt.want); d < -400 || d > 400 {
+				t.Errorf("mixed sample %d, want about %d", got[0], tt.want)
+			}
+			orig, _ := tt.codec.Decode(nil, payload[1:])
+			back, _ := tt.codec.Encode(nil, []int16{tt.speech})
+			want, _ := tt.codec.Decode(nil, back)
+			if orig[0] != want[0] {
+				t.Errorf("sample past the tone changed: %d, want %d", orig[0], want[0])
+			}
+		})
+	}
+}
