@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -399,6 +400,7 @@ func TestLoadHeldCalls(t *testing.T) {
 	}
 	var ru0, ru1 syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	aloDrops0, allDrops0 := udpDrops(t, lo, lo+4*n+99)
 	to0, from0 := rtp()
 	w0 := time.Now()
 	window := time.Duration(hold) * time.Second
@@ -414,6 +416,9 @@ func TestLoadHeldCalls(t *testing.T) {
 	window = time.Since(w0)
 	to1, from1 := rtp()
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	aloDrops1, allDrops1 := udpDrops(t, lo, lo+4*n+99)
+	t.Logf("UDP datagrams the kernel dropped in the window (socket buffers full): %d on alo's RTP sockets, %d on all sockets (sipp's included)",
+		aloDrops1-aloDrops0, allDrops1-allDrops0)
 	still := bridged()
 	var ms runtime.MemStats
 	runtime.GC()
@@ -502,6 +507,35 @@ func loadAudioFile(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// udpDrops sums the drop counters of the IPv4 UDP sockets in
+// /proc/net/udp: those bound to ports lo..hi (alo's RTP) and all of them.
+// A closed socket's drops leave the sum, so compare over a window in which
+// few sockets close.
+func udpDrops(t *testing.T, lo, hi int) (inRange, all uint64) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/net/udp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 13 {
+			continue
+		}
+		_, portHex, _ := strings.Cut(f[1], ":")
+		port, err1 := strconv.ParseUint(portHex, 16, 32)
+		drops, err2 := strconv.ParseUint(f[len(f)-1], 10, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		all += drops
+		if int(port) >= lo && int(port) <= hi {
+			inRange += drops
+		}
+	}
+	return inRange, all
 }
 
 // rssBytes is this process's resident set size.
