@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -417,6 +418,24 @@ func TestLoadHeldCalls(t *testing.T) {
 	to1, from1 := rtp()
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
 	aloDrops1, allDrops1 := udpDrops(t, lo, lo+4*n+99)
+	// RFC 3550 interarrival jitter as alo receives each stream: the
+	// customers' (sipp's stream, straight in) and the agents' (the same
+	// audio relayed by alo, echoed by sipp, back in). The difference bounds
+	// what alo's relay adds (sipp's echo adds its own).
+	var custJ, agJ []float64
+	s.legs.Range(func(_, v any) bool {
+		if leg, ok := v.(*Leg); ok && leg.Media() != nil {
+			if q := leg.Media().Quality(); q.PacketsIn > 0 {
+				if leg.kind == "agent" {
+					agJ = append(agJ, q.JitterMs)
+				} else {
+					custJ = append(custJ, q.JitterMs)
+				}
+			}
+		}
+		return true
+	})
+	t.Logf("RTP jitter as received by alo (ms): customers' streams %s; agents' echo of the relayed audio %s", spread(custJ), spread(agJ))
 	t.Logf("UDP datagrams the kernel dropped in the window (socket buffers full): %d on alo's RTP sockets, %d on all sockets (sipp's included)",
 		aloDrops1-aloDrops0, allDrops1-allDrops0)
 	still := bridged()
@@ -507,6 +526,16 @@ func loadAudioFile(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// spread formats the median, 99th percentile and maximum of xs.
+func spread(xs []float64) string {
+	if len(xs) == 0 {
+		return "none"
+	}
+	slices.Sort(xs)
+	at := func(p float64) float64 { return xs[min(int(p*float64(len(xs))), len(xs)-1)] }
+	return fmt.Sprintf("n %d, p50 %.2f, p99 %.2f, max %.2f", len(xs), at(0.5), at(0.99), xs[len(xs)-1])
 }
 
 // udpDrops sums the drop counters of the IPv4 UDP sockets in
