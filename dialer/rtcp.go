@@ -167,10 +167,14 @@ func startRTCP(m *Stream, host netip.Addr) *rtcpSession {
 	return s
 }
 
+// close ends the session with a last report and a BYE (RFC 3550 6.6): the
+// peer gets the final counts of a call shorter than one report interval,
+// and learns at once that our source has left.
 func (s *rtcpSession) close() {
 	close(s.stop)
-	_ = s.conn.Close()
 	<-s.done
+	s.sendReport(time.Now(), true)
+	_ = s.conn.Close()
 }
 
 // dest is where reports go: the peer's RTCP source once seen, else its RTP
@@ -199,13 +203,13 @@ func (s *rtcpSession) send() {
 			return
 		case <-t.C:
 		}
-		s.sendReport(time.Now())
+		s.sendReport(time.Now(), false)
 	}
 }
 
 // sendReport sends one SR (when we sent RTP) or RR with the reception
-// report of the peer's stream.
-func (s *rtcpSession) sendReport(now time.Time) {
+// report of the peer's stream, and a BYE after it when bye is set.
+func (s *rtcpSession) sendReport(now time.Time, bye bool) {
 	to, ok := s.dest()
 	if !ok {
 		return
@@ -228,7 +232,11 @@ func (s *rtcpSession) sendReport(now time.Time) {
 	// RFC 3550 6.1: every compound packet carries an SDES CNAME; strict
 	// peers drop reports without one. Ours names the stream, which is the
 	// only one of its SSRC.
-	b, err := rtcp.Marshal([]rtcp.Packet{pkt, rtcp.NewCNAMESourceDescription(ssrc, "alo-"+strconv.FormatUint(uint64(ssrc), 16))})
+	compound := []rtcp.Packet{pkt, rtcp.NewCNAMESourceDescription(ssrc, "alo-"+strconv.FormatUint(uint64(ssrc), 16))}
+	if bye {
+		compound = append(compound, &rtcp.Goodbye{Sources: []uint32{ssrc}})
+	}
+	b, err := rtcp.Marshal(compound)
 	if err != nil {
 		return
 	}

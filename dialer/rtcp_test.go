@@ -138,7 +138,7 @@ func TestRTCPRoundTrip(t *testing.T) {
 	if q.Lost != 1 || q.PeerLost != 3 || q.PeerFractionLost != 0.25 || q.PeerJitterMs != 10 {
 		t.Fatalf("quality %+v", q)
 	}
-	m.rtcp.sendReport(time.Now())
+	m.rtcp.sendReport(time.Now(), false)
 	buf := make([]byte, 1500)
 	_ = peerRTCP.SetReadDeadline(time.Now().Add(3 * time.Second))
 	n, _, err := peerRTCP.ReadFromUDP(buf)
@@ -159,6 +159,28 @@ func TestRTCPRoundTrip(t *testing.T) {
 	rr := got.Reports[0]
 	if rr.SSRC != 0xCAFE || rr.TotalLost != 1 || rr.LastSequenceNumber != 9 || rr.LastSenderReport != uint32(srTime>>16) {
 		t.Fatalf("reception report %+v (SR middle bits %x)", rr, uint32(srTime>>16))
+	}
+
+	// Closing the stream sends the final counts and a BYE (RFC 3550 6.6),
+	// so a call shorter than one report interval still reports.
+	m.close()
+	_ = peerRTCP.SetReadDeadline(time.Now().Add(3 * time.Second))
+	n, _, err = peerRTCP.ReadFromUDP(buf)
+	if err != nil {
+		t.Fatalf("no report at close: %v", err)
+	}
+	pkts, err = rtcp.Unmarshal(buf[:n])
+	if err != nil || len(pkts) != 3 {
+		t.Fatalf("report at close %v %v", pkts, err)
+	}
+	if err := rtcp.CompoundPacket(pkts).Validate(); err != nil {
+		t.Fatalf("report at close not a compound packet: %v", err)
+	}
+	if bye, ok := pkts[2].(*rtcp.Goodbye); !ok || len(bye.Sources) != 1 || bye.Sources[0] != m.ssrcOut() {
+		t.Fatalf("last packet at close %+v, want a BYE of our SSRC", pkts[2])
+	}
+	if sr, ok := pkts[0].(*rtcp.SenderReport); !ok || sr.PacketCount != 1 {
+		t.Fatalf("first packet at close %+v, want our SR", pkts[0])
 	}
 }
 
@@ -189,7 +211,7 @@ func BenchmarkRTCPSendReport(b *testing.B) {
 	m.packetsOut.Store(100)
 	b.ReportAllocs()
 	for b.Loop() {
-		m.rtcp.sendReport(now)
+		m.rtcp.sendReport(now, false)
 	}
 }
 
