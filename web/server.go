@@ -47,6 +47,10 @@ type ServerConfig struct {
 	// Prompts stores uploaded recorded messages; nil answers those routes
 	// with 503.
 	Prompts PromptService
+	// Attempts and RecordingsDir serve recorded calls; either unset
+	// answers that route with 503.
+	Attempts      AttemptReader
+	RecordingsDir string
 	// Waker is told when a campaign starts or an agent turns ready; may be nil.
 	Waker Waker
 	Log   *slog.Logger
@@ -111,6 +115,7 @@ func (s *Server) routes() {
 	s.webhookRoutes()
 	s.dispositionRoutes()
 	s.promptRoutes()
+	s.recordingRoutes()
 
 	s.handle("POST /api/v1/agents", writer, s.createAgent)
 	s.handle("GET /api/v1/agents", reader, s.listAgents)

@@ -333,6 +333,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	api := web.NewServer(web.ServerConfig{
 		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng, Trunks: a.trunks, SIPAccounts: a.reg,
 		Compliance: comp.service, Imports: imports, Webhooks: a.store, Dispositions: a.store, WrapUp: a.agents, Prompts: prompts, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
+		Attempts: a.store, RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"),
 		Log: log.With("component", "web"),
 	})
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
