@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -173,17 +174,35 @@ func TestCampaignTypes(t *testing.T) {
 	}
 	// Each answered call keeps its legs' media quality.
 	var la []struct {
+		ID         int64
 		Outcome    string
+		Recording  string
 		MediaStats map[string]struct {
 			PacketsIn uint64 `json:"packets_in"`
 			Lost      uint32 `json:"lost"`
 		} `json:"media_stats"`
 	}
 	api.do("GET", fmt.Sprintf("/campaigns/%d/attempts", list.ID), nil, &la)
+	fetched := 0
 	for _, a := range la {
 		if _, agent := a.MediaStats["agent"]; a.Outcome == "human" && (a.MediaStats["customer"].PacketsIn == 0 || !agent) {
 			t.Errorf("answered call without media stats: %+v", a)
 		}
+		if a.Recording == "" {
+			continue
+		}
+		// Compliance staff fetch the recording through the API: the
+		// same bytes as on disk.
+		var got []byte
+		api.do("GET", fmt.Sprintf("/campaigns/%d/attempts/%d/recording", list.ID, a.ID), nil, &got)
+		want, err := os.ReadFile(filepath.Join(dataDir, "recordings", a.Recording))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("recording of attempt %d through the API: %d bytes, on disk %d (%v)", a.ID, len(got), len(want), err)
+		}
+		fetched++
+	}
+	if fetched != 2 {
+		t.Errorf("%d recordings fetched through the API, want 2", fetched)
 	}
 	// Reminder: the appointment inside the cut-off is never called.
 	ra := attempts(reminder)

@@ -437,6 +437,10 @@ func (c *apiClient) do(method, path string, body, out any) {
 	if res.StatusCode/100 != 2 {
 		c.fatalf("%s %s: %s\n%s", method, path, res.Status, b)
 	}
+	if raw, ok := out.(*[]byte); ok {
+		*raw = b // a file, not JSON
+		return
+	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
 			c.fatalf("%s %s: decode %T: %v\n%s", method, path, out, err, b)
