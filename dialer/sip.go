@@ -2,6 +2,7 @@ package dialer
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -43,6 +44,10 @@ type SIPConfig struct {
 	// MaxCallDuration ends a customer leg this long after its answer
 	// (default 2 h; negative disables). Agent legs are exempt.
 	MaxCallDuration time.Duration
+	// TLS is the client configuration for trunks over TLS (LoadTLSConfig):
+	// the CAs that vouch for carriers and alo's own certificate. nil
+	// verifies carriers against the system roots and presents none.
+	TLS *tls.Config
 }
 
 // sipSocket is one local SIP address alo sends from, with the client and
@@ -75,7 +80,8 @@ type SIP struct {
 	mu       sync.RWMutex // guards the fields set by Serve
 	main     *sipSocket
 	pinned   map[int]*sipSocket // local port → socket of trunks that pin one
-	stream   *sipSocket         // TCP/TLS requests (ephemeral local ports)
+	stream   *sipSocket         // TCP requests (ephemeral local ports)
+	tls      *sipSocket         // TLS requests (ephemeral local ports)
 	tcp      net.Listener       // phones registering over TCP
 	serveCtx context.Context
 	served   []chan error
@@ -146,6 +152,10 @@ func NewSIP(cfg SIPConfig, log *slog.Logger) (*SIP, error) {
 	s.ports = newPortPool(listenIP.String(), cfg.RTPPorts)
 
 	sipLog := log.With("component", "sip")
+	tlsConf := cfg.TLS
+	if tlsConf == nil {
+		tlsConf = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
 	s.ua, err = sipgo.NewUA(
 		sipgo.WithUserAgent(cfg.UserAgent),
 		sipgo.WithUserAgentHostname(advertise),
@@ -154,6 +164,9 @@ func NewSIP(cfg SIPConfig, log *slog.Logger) (*SIP, error) {
 			sip.WithTransactionLayerUnhandledResponseHandler(s.onUnhandledResponse),
 		),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
+		// The carrier's certificate is checked against the trunk's host
+		// name (or IP); there is no fallback to plain TCP.
+		sipgo.WithUserAgenTLSConfig(tlsConf),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("sip user agent: %w", err)
@@ -231,13 +244,18 @@ func (s *SIP) serve(ctx context.Context) error {
 		_ = conn.Close()
 		return err
 	}
-	stream, err := s.newStreamSocket()
+	stream, err := s.newStreamSocket(TransportTCP)
+	if err != nil {
+		_ = conn.Close()
+		return err
+	}
+	tlsSock, err := s.newStreamSocket(TransportTLS)
 	if err != nil {
 		_ = conn.Close()
 		return err
 	}
 	s.mu.Lock()
-	s.main, s.stream, s.serveCtx = sock, stream, ctx
+	s.main, s.stream, s.tls, s.serveCtx = sock, stream, tlsSock, ctx
 	s.mu.Unlock()
 
 	served := make(chan error, 1)
@@ -318,10 +336,11 @@ func (s *SIP) newUDPSocket(conn net.PacketConn) (*sipSocket, error) {
 	}, nil
 }
 
-// newStreamSocket builds the client for TCP and TLS trunks: the transport
-// layer opens (and reuses) one connection per carrier, and the carrier's
-// in-dialog requests come back on it.
-func (s *SIP) newStreamSocket() (*sipSocket, error) {
+// newStreamSocket builds the client for TCP or TLS trunks (transport): the
+// transport layer opens (and reuses) one connection per carrier, and the
+// carrier's in-dialog requests come back on it. The Contact names the
+// transport, so a carrier that opens its own connection uses the same one.
+func (s *SIP) newStreamSocket(transport string) (*sipSocket, error) {
 	client, err := sipgo.NewClient(s.ua,
 		sipgo.WithClientHostname(s.advertise),
 		sipgo.WithClientLogger(s.log.With("component", "sip")),
@@ -331,7 +350,7 @@ func (s *SIP) newStreamSocket() (*sipSocket, error) {
 	}
 	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "alo", Host: s.advertise}}
 	contact.Address.UriParams = sip.NewParams()
-	contact.Address.UriParams.Add("transport", "tcp")
+	contact.Address.UriParams.Add("transport", transport)
 	return &sipSocket{client: client, dialogUA: &sipgo.DialogUA{Client: client, ContactHDR: contact, RewriteContact: true}}, nil
 }
 
@@ -346,8 +365,11 @@ func (s *SIP) socketFor(ctx context.Context, t Trunk) (*sipSocket, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if t.Transport == TransportTCP || t.Transport == TransportTLS {
+	switch t.Transport {
+	case TransportTCP:
 		return s.stream, nil
+	case TransportTLS:
+		return s.tls, nil
 	}
 	if t.LocalPort == 0 || t.LocalPort == int(s.main.local.Port()) {
 		return s.main, nil

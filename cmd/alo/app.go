@@ -110,7 +110,12 @@ func newApp(ctx context.Context, cfg ServeConfig, redisURL string, log *slog.Log
 	if err := a.trunks.Reload(ctx); err != nil {
 		return nil, err
 	}
+	sipTLS, err := cfg.sipTLS()
+	if err != nil {
+		return nil, err
+	}
 	a.sip, err = dialer.NewSIP(dialer.SIPConfig{
+		TLS:        sipTLS,
 		ListenAddr: cfg.SIPAddr,
 		RTPPorts:   rtp,
 		Trunks:     a.trunks,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/alo-dialer/alo/dialer"
 	"github.com/alo-dialer/alo/sqldb"
 )
 
@@ -46,6 +48,10 @@ type ServeConfig struct {
 	// Node names this process in Redis claims, so a claim whose owner died
 	// can be told from a live one.
 	Node string
+	// SIPTLSCA, SIPTLSCert and SIPTLSKey configure trunks over TLS: the
+	// PEM CAs that vouch for carriers (system roots when empty) and alo's
+	// own certificate and key for carriers that demand mutual TLS.
+	SIPTLSCA, SIPTLSCert, SIPTLSKey string
 }
 
 // serveOption describes one flag of `alo serve`: its environment variable,
@@ -80,6 +86,12 @@ func serveOptions(defaultNode string) []serveOption {
 			field: func(c *ServeConfig) *string { return &c.DataDir }},
 		{flag: "node", env: "ALO_NODE", def: defaultNode, usage: "this node's name in Redis claims (default: the host name)",
 			field: func(c *ServeConfig) *string { return &c.Node }},
+		{flag: "sip-tls-ca", env: "ALO_SIP_TLS_CA", usage: "PEM file of the CAs that vouch for carriers on TLS trunks (default: the system roots)",
+			field: func(c *ServeConfig) *string { return &c.SIPTLSCA }},
+		{flag: "sip-tls-cert", env: "ALO_SIP_TLS_CERT", usage: "PEM certificate alo presents on TLS trunks (mutual TLS); with --sip-tls-key",
+			field: func(c *ServeConfig) *string { return &c.SIPTLSCert }},
+		{flag: "sip-tls-key", env: "ALO_SIP_TLS_KEY", usage: "PEM private key of --sip-tls-cert",
+			field: func(c *ServeConfig) *string { return &c.SIPTLSKey }},
 	}
 }
 
@@ -158,7 +170,23 @@ func (c ServeConfig) validate(opts []serveOption) error {
 	if (c.TrunkUser != "" || c.TrunkPassword != "") && c.TrunkURI == "" {
 		errs = append(errs, errors.New("ALO_TRUNK_USER (--trunk-user) is set: want ALO_TRUNK_URI (--trunk-uri) too"))
 	}
+	if _, err := c.sipTLS(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// sipTLS loads the TLS configuration for TLS trunks; nil when none of its
+// variables is set. Its errors name the variables.
+func (c ServeConfig) sipTLS() (*tls.Config, error) {
+	if c.SIPTLSCA == "" && c.SIPTLSCert == "" && c.SIPTLSKey == "" {
+		return nil, nil
+	}
+	conf, err := dialer.LoadTLSConfig(c.SIPTLSCA, c.SIPTLSCert, c.SIPTLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("ALO_SIP_TLS_CA / ALO_SIP_TLS_CERT / ALO_SIP_TLS_KEY (--sip-tls-ca, --sip-tls-cert, --sip-tls-key): %w", err)
+	}
+	return conf, nil
 }
 
 // badValue formats one bad value as `ENV (--flag) "value": reason`, with

@@ -111,6 +111,8 @@ func TestParseServeConfigBadValues(t *testing.T) {
 		{"database password in query", map[string]string{"DATABASE_URL": "postgres://u@h:notaport/db?password=dbpw5"}, `DATABASE_URL (--database-url) "postgres://u@h:notaport/db?password=xxxxx": `, "dbpw5"},
 		{"empty data dir", map[string]string{}, `ALO_DATA_DIR (--data-dir) "": want a non-empty value`, ""},
 		{"node with spaces", map[string]string{"ALO_NODE": "node a"}, `ALO_NODE (--node) "node a": want only letters`, ""},
+		{"tls ca missing", map[string]string{"ALO_SIP_TLS_CA": "/nonexistent/carriers.pem"}, `ALO_SIP_TLS_CA / ALO_SIP_TLS_CERT / ALO_SIP_TLS_KEY (--sip-tls-ca, --sip-tls-cert, --sip-tls-key): sip tls: CA file: open /nonexistent/carriers.pem`, ""},
+		{"tls cert without key", map[string]string{"ALO_SIP_TLS_CERT": "/etc/alo/alo.pem"}, `ALO_SIP_TLS_CA / ALO_SIP_TLS_CERT / ALO_SIP_TLS_KEY (--sip-tls-ca, --sip-tls-cert, --sip-tls-key): sip tls: certificate /etc/alo/alo.pem given without its key file`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
