@@ -433,6 +433,8 @@ func (s *SIP) inviteRequest(spec dialSpec, o DialOptions, offer []byte) (*sip.Re
 	}
 	req.AppendHeader(sip.NewHeader("User-Agent", s.cfg.UserAgent))
 	req.AppendHeader(sip.NewHeader("Allow", allowMethods))
+	// We refresh sessions (RFC 4028) when the answer asks us to.
+	req.AppendHeader(sip.NewHeader("Supported", "timer"))
 	if o.AutoAnswer {
 		req.AppendHeader(sip.NewHeader("Call-Info", "<sip:"+s.advertise+">;answer-after=0"))
 		req.AppendHeader(sip.NewHeader("Alert-Info", "<http://127.0.0.1>;info=alert-autoanswer"))
@@ -462,6 +464,7 @@ func (s *SIP) established(ctx context.Context, kind string, dialog *sipgo.Dialog
 			answerAt:   s.clock(),
 			answerMono: res.answerMono,
 			evidence:   make(chan int64, 1),
+			refreshed:  make(chan struct{}, 1),
 		}
 		leg.sdpVersion.Store(1)
 		leg.log = s.log.With("leg", kind, "call_id", res.CallID)
@@ -498,6 +501,7 @@ func (s *SIP) established(ctx context.Context, kind string, dialog *sipgo.Dialog
 	}
 	res.Answered = true
 	leg.recordStart(*ev)
+	leg.startSessionTimer(dialog.InviteResponse)
 	if kind == "customer" {
 		s.bg.Go(leg.watch)
 	}

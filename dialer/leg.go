@@ -33,11 +33,17 @@ type Leg struct {
 	done      chan struct{}
 
 	answerAt   time.Time
-	answerMono time.Time   // the 2xx's arrival, for answer-to-bridged latency
-	held       atomic.Bool // the peer put the call on hold: no RTP expected
-	onEnd      func()      // releases the trunk's call slot
-	evidence   chan int64  // the call_legs row id, once stored
+	answerMono time.Time     // the 2xx's arrival, for answer-to-bridged latency
+	held       atomic.Bool   // the peer put the call on hold: no RTP expected
+	onEnd      func()        // releases the trunk's call slot
+	evidence   chan int64    // the call_legs row id, once stored
+	refreshed  chan struct{} // the peer refreshed the session (re-INVITE, UPDATE)
+	refreshes  atomic.Int64  // session refreshes alo made that the peer accepted
 }
+
+// Refreshes counts the session refreshes (RFC 4028) alo sent on this leg
+// and the peer accepted.
+func (l *Leg) Refreshes() int { return int(l.refreshes.Load()) }
 
 // Reasons a leg ended, beyond a plain BYE (Leg.EndReason).
 const (
@@ -238,6 +244,10 @@ func (l *Leg) answerRefresh(req *sip.Request, tx sip.ServerTransaction) {
 	if err := l.dialog.ReadRequest(req, tx); err != nil {
 		l.s.respond(req, tx, 500, "Server Internal Error")
 		return
+	}
+	select {
+	case l.refreshed <- struct{}{}:
+	default: // one pending signal is enough
 	}
 	var body []byte
 	switch {

@@ -1,0 +1,149 @@
+package dialer
+
+import (
+	"strconv"
+	"testing"
+	"time"
+)
+
+// refreshAnswered is one refresh sipp takes and answers 200, echoing the
+// interval with the refresher it was given.
+func refreshAnswered(method string) string {
+	body := ""
+	if method == "INVITE" {
+		body = `Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=carrier 1 2 IN IP4 [media_ip]
+      s=-
+      c=IN IP4 [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000`
+	} else {
+		body = "Content-Length: 0"
+	}
+	s := `<recv request="` + method + `">
+    <action><ereg regexp="refresher=uac" search_in="hdr" header="Session-Expires:" check_it="true" assign_to="dummy"/></action>
+  </recv>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:carrier@[local_ip]:[local_port];transport=[transport]>
+      Session-Expires: 4;refresher=uac
+      Require: timer
+      ` + body + `
+    ]]>
+  </send>`
+	if method == "INVITE" {
+		s += `
+  <recv request="ACK"/>`
+	}
+	return s
+}
+
+// refreshRefused answers a refresh with code: the dialog is gone.
+func refreshRefused(method string, code int) string {
+	return `<recv request="` + method + `"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 ` + strconv.Itoa(code) + ` Call Leg/Transaction Does Not Exist
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+    ]]>
+  </send>`
+}
+
+// TestSessionTimer: against sipp as a carrier that asks for session timers
+// (RFC 4028) in its 200 OK. With refresher=uac alo refreshes every half
+// interval, by UPDATE when the carrier allows it, else by re-INVITE with
+// its SDP (and the ACK); a refresh answered 481 ends the call at once;
+// with refresher=uas and no refresh from the carrier, alo ends the call
+// when the session expires.
+func TestSessionTimer(t *testing.T) {
+	tests := []struct {
+		name       string
+		se, allow  string
+		refreshes  string
+		wantDone   int    // refreshes alo completes before the test hangs up
+		wantReason string // alo ends the call itself, with this reason
+	}{
+		{name: "refreshed by UPDATE", se: "4;refresher=uac", allow: "INVITE, ACK, BYE, CANCEL, UPDATE",
+			refreshes: refreshAnswered("UPDATE") + "\n  " + refreshAnswered("UPDATE"), wantDone: 2},
+		{name: "refreshed by re-INVITE when UPDATE is not allowed", se: "4;refresher=uac", allow: "INVITE, ACK, BYE, CANCEL",
+			refreshes: refreshAnswered("INVITE") + "\n  " + refreshAnswered("INVITE"), wantDone: 2},
+		{name: "refresh answered 481 ends the call", se: "4;refresher=uac", allow: "INVITE, ACK, BYE, CANCEL, UPDATE",
+			refreshes: refreshRefused("UPDATE", 481), wantReason: EndRefreshFailed},
+		{name: "the carrier refreshes and does not: expired", se: "3;refresher=uas", allow: "INVITE, ACK, BYE, CANCEL, UPDATE",
+			wantReason: EndSessionExpired},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sipp := startSipp(t, renderScenario(t, "uas_session_timer.xml", "SE", tt.se, "ALLOW", tt.allow, "REFRESHES", tt.refreshes), "-m", "1")
+			s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.uri("")}, MediaTimeout: -1})
+			leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
+			if err != nil || !res.Answered {
+				t.Fatalf("DialCustomer: %+v, %v", res, err)
+			}
+			if tt.wantReason != "" {
+				select {
+				case <-leg.Done():
+				case <-time.After(10 * time.Second):
+					t.Fatal("alo did not end the call")
+				}
+				if leg.EndReason() != tt.wantReason || leg.EndedBy() != "local" {
+					t.Fatalf("ended by %q, reason %q; want local, %q", leg.EndedBy(), leg.EndReason(), tt.wantReason)
+				}
+				sipp.wait(t)
+				return
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for leg.Refreshes() < tt.wantDone {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d refreshes after 10 s, want %d", leg.Refreshes(), tt.wantDone)
+				}
+				time.Sleep(50 * time.Millisecond) // the refreshes come on their own timer
+			}
+			if err := leg.Hangup(dialCtx(t)); err != nil {
+				t.Fatal(err)
+			}
+			sipp.wait(t)
+		})
+	}
+}
+
+func TestParseSessionExpires(t *testing.T) {
+	tests := []struct {
+		in        string
+		ok        bool
+		secs      int
+		refresher string
+	}{
+		{"1800;refresher=uac", true, 1800, "uac"},
+		{"90; refresher = UAS", true, 90, "uas"},
+		{"600", true, 600, ""},
+		{"abc", false, 0, ""},
+		{"0;refresher=uac", false, 0, ""},
+		{"1800;refresher=both", false, 0, ""},
+		{"99999999", false, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			se, ok := parseSessionExpires(tt.in)
+			if ok != tt.ok || (ok && (se.interval != time.Duration(tt.secs)*time.Second || se.refresher != tt.refresher)) {
+				t.Fatalf("parse %q = %+v, %v", tt.in, se, ok)
+			}
+		})
+	}
+}
