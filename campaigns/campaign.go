@@ -66,12 +66,22 @@ type RecordingSettings struct {
 	// shipped "recording_notice", "none" plays nothing (consent obtained
 	// otherwise).
 	Disclosure string `json:"disclosure,omitempty"`
+	// RetentionDays deletes a recording this many days after it was made
+	// (data protection rules cap how long a customer's voice is kept); 0
+	// keeps recordings until deleted by hand.
+	RetentionDays int `json:"retention_days,omitempty"`
 }
+
+// MaxRetentionDays bounds RecordingSettings.RetentionDays (ten years).
+const MaxRetentionDays = 3650
 
 // validate checks that the disclosure could name a prompt file (letters,
 // digits, '-' and '_', as dialer/prompts are named): a name that can never
 // be found would leave every call of the campaign unrecorded.
 func (r RecordingSettings) validate() error {
+	if r.RetentionDays < 0 || r.RetentionDays > MaxRetentionDays {
+		return fmt.Errorf("recording.retention_days: %w: %d is not within 0-%d", ErrInvalid, r.RetentionDays, MaxRetentionDays)
+	}
 	for _, c := range r.Disclosure {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
 			return fmt.Errorf("recording.disclosure: %w: %q is not a prompt name (letters, digits, '-', '_') or \"none\"", ErrInvalid, r.Disclosure)

@@ -23,6 +23,9 @@ func TestCampaignRecordingSettings(t *testing.T) {
 			{name: "on without a notice", rec: RecordingSettings{Enabled: true, Disclosure: "none"}},
 			{name: "path refused", rec: RecordingSettings{Enabled: true, Disclosure: "../abandon"}, wantErr: true},
 			{name: "spaces refused", rec: RecordingSettings{Enabled: true, Disclosure: "call recorded"}, wantErr: true},
+			{name: "kept 90 days", rec: RecordingSettings{Enabled: true, RetentionDays: 90}},
+			{name: "negative retention refused", rec: RecordingSettings{Enabled: true, RetentionDays: -1}, wantErr: true},
+			{name: "retention over ten years refused", rec: RecordingSettings{Enabled: true, RetentionDays: MaxRetentionDays + 1}, wantErr: true},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

@@ -361,6 +361,10 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	}
 	// OPTIONS keep-alive of every trunk, for as long as SIP runs.
 	go a.trunks.KeepAlive(sipCtx, a.sip)
+	// Recorded calls past their campaign's retention, on this node's disk.
+	sweeper := &dialer.RecordingSweeper{Dir: filepath.Join(a.cfg.DataDir, "recordings"), Campaigns: a.store,
+		Clock: clockNow, Log: log.With("component", "recordings")}
+	go sweeper.Run(sipCtx, time.Hour)
 	if err := srv.Start(mux); err != nil {
 		return fmt.Errorf("asynq server: %w", err)
 	}
