@@ -249,13 +249,6 @@ func (l *logFile) tail(n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// startServe runs `alo serve` with env and stops it (SIGTERM, then SIGKILL)
-// when the test ends.
-func startServe(t *testing.T, alo, dir string, env []string) *logFile {
-	t.Helper()
-	return runServe(t, alo, dir, "serve.log", env).log
-}
-
 // serveProc is a running `alo serve`.
 type serveProc struct {
 	cmd    *exec.Cmd

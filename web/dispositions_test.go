@@ -42,7 +42,6 @@ func TestDispositionsAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	due, _ := store.QueueDue(ctx, camp.ID, now, 0)
-	var ids []int64
 	for _, d := range due {
 		at, err := store.BeginDialing(ctx, d.Key, campaigns.DialingInfo{AgentID: 4})
 		if err != nil {
@@ -52,7 +51,6 @@ func TestDispositionsAPI(t *testing.T) {
 		if err := store.Finish(ctx, at.ID, campaigns.Result{Outcome: campaigns.OutcomeHuman}); err != nil {
 			t.Fatal(err)
 		}
-		ids = append(ids, at.ID)
 	}
 
 	a.call("POST", "/api/v1/attempts/1/disposition", RoleMarketer, "application/json", `{"code":"completed"}`).expect(t, http.StatusForbidden, "")

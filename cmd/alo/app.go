@@ -56,8 +56,6 @@ type app struct {
 
 	agents *dialer.Agents
 	closer []func()
-
-	httpLn net.Listener
 }
 
 // newApp opens the databases and builds every component, but starts nothing

@@ -171,9 +171,6 @@ func startRTP(conn *net.UDPConn, remote *net.UDPAddr, audio cadence, ssrc uint32
 // setRemote redirects the stream (a re-INVITE moved the peer's media).
 func (s *rtpStream) setRemote(a *net.UDPAddr) { s.remote.Store(a) }
 
-// port is the local RTP port.
-func (s *rtpStream) port() int { return s.conn.LocalAddr().(*net.UDPAddr).Port }
-
 // stop ends both directions and frees the port.
 func (s *rtpStream) stop() {
 	s.cancel()
