@@ -294,7 +294,8 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 		d := at.Sub(a.start)
 		e.audioLatency.observe(d)
 		if fi := cust.FirstIn(); !fi.IsZero() {
-			e.customerStart.observe(fi.Sub(a.leg.answerMono))
+			// Early media counts as audio there at the answer.
+			e.customerStart.observe(max(0, fi.Sub(a.leg.answerMono)))
 		}
 		a.log.Debug("customer audio reaches the agent", "answer_to_audio", d)
 	})

@@ -274,7 +274,7 @@ func (s *SIP) dial(ctx context.Context, spec dialSpec, o DialOptions) (*Leg, Dia
 	if spec.trunk != nil {
 		user, password = trunk.User, trunk.Password
 	}
-	var rang, provisional bool
+	var rang, provisional, earlyMedia bool
 	err = dialog.WaitAnswer(ringCtx, sipgo.AnswerOptions{
 		Username: user,
 		Password: password,
@@ -294,6 +294,17 @@ func (s *SIP) dial(ctx context.Context, spec dialSpec, o DialOptions) (*Leg, Dia
 				ev.ProvisionalAt, ev.ProvisionalCode = s.clock(), r.StatusCode
 			}
 			evMu.Unlock()
+			if len(r.Body()) > 0 && !earlyMedia {
+				// Early media (ringback, an operator announcement): read
+				// and drop it from now on, so that none of it is still
+				// queued in the socket when the answer's analysis starts
+				// (a greeting detector fed seconds of ringback would hear
+				// a long greeting, i.e. a machine).
+				if rm, err := parseAnswer(r.Body()); err == nil {
+					earlyMedia = true
+					stream.start(rm)
+				}
+			}
 			provisional = true
 			if r.StatusCode >= 180 && !rang {
 				rang = true

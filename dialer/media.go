@@ -241,7 +241,22 @@ func (m *Stream) ssrcOut() uint32 {
 }
 
 // start sets the peer's media and begins reading the socket.
+//
+// A stream already started by early media (a 183 with SDP) only takes the
+// answer's address: RFC 3261 §13.2.1 makes the 2xx repeat the answer the
+// 18x gave, and the reader goroutine already uses its payload types.
 func (m *Stream) start(rm remoteMedia) {
+	if m.started.Load() {
+		if rm.Codec != m.codec || rm.PT != m.pt {
+			m.log.Warn("answer's SDP differs from the early media's; keeping the early codec",
+				"early", m.codec, "answer", rm.Codec)
+		}
+		if rm.Addr.IsValid() && rm.Addr.Port() != 0 {
+			a := rm.Addr
+			m.remote.Store(&a)
+		}
+		return
+	}
 	m.codec, m.pt, m.dtmfPT = rm.Codec, rm.PT, rm.DTMFPT
 	if rm.Addr.IsValid() && rm.Addr.Port() != 0 {
 		a := rm.Addr

@@ -111,7 +111,9 @@ func TestResponseTableAgainstSipp(t *testing.T) {
 	}
 }
 
-// 183 with SDP (early media), then 200: answered once, on the 200.
+// 183 with SDP (early media), then 200: answered once, on the 200. The
+// early audio is read (and dropped) as it comes, not left queued for the
+// answer's analysis.
 func TestEarlyMediaThenAnswer(t *testing.T) {
 	sipp := startSipp(t, "uas_early_media.xml", "-m", "1")
 	s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.uri("")}})
@@ -123,6 +125,9 @@ func TestEarlyMediaThenAnswer(t *testing.T) {
 	}
 	if len(prov) != 1 || prov[0] != 183 || leg.Media().Codec() != CodecPCMU {
 		t.Fatalf("provisional %v codec %s", prov, leg.Media().Codec())
+	}
+	if fi := leg.Media().FirstIn(); fi.IsZero() || !fi.Before(leg.answerMono) {
+		t.Fatalf("early media first read at %v, the answer at %v: not read before the answer", fi, leg.answerMono)
 	}
 	if err := leg.Hangup(dialCtx(t)); err != nil {
 		t.Fatal(err)
