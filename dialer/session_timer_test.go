@@ -2,6 +2,7 @@ package dialer
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -64,6 +65,69 @@ func refreshRefused(method string, code int) string {
   </send>`
 }
 
+// refreshTooSmall answers alo's first UPDATE 422 with Min-SE: 6, then
+// takes the retry, which must ask for 6 s.
+const refreshTooSmall = `<recv request="UPDATE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 422 Session Interval Too Small
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Min-SE: 6
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv request="UPDATE">
+    <action><ereg regexp="^ *6;refresher=uac" search_in="hdr" header="Session-Expires:" check_it="true" assign_to="dummy"/></action>
+  </recv>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Session-Expires: 6;refresher=uac
+      Require: timer
+      X-Checked: [$dummy]
+      Content-Length: 0
+    ]]>
+  </send>`
+
+// carrierRefreshes has the carrier (the refresher) send an UPDATE every
+// second, n times.
+func carrierRefreshes(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(`<pause milliseconds="1000"/>
+  <send retrans="500">
+    <![CDATA[
+      UPDATE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:carrier@[local_ip]:[local_port]>;tag=[pid]SIPpTag[call_number]
+      To: [$caller_from]
+      Call-ID: [call_id]
+      CSeq: ` + strconv.Itoa(10+i) + ` UPDATE
+      Contact: <sip:carrier@[local_ip]:[local_port];transport=[transport]>
+      Session-Expires: 3;refresher=uas
+      Supported: timer
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv response="200"/>
+  `)
+	}
+	return b.String()
+}
+
+// keepFrom keeps the caller's From for the carrier's own requests.
+const keepFrom = `<action><ereg regexp="[^ ].*" search_in="hdr" header="From:" assign_to="caller_from"/></action>`
+
 // TestSessionTimer: against sipp as a carrier that asks for session timers
 // (RFC 4028) in its 200 OK. With refresher=uac alo refreshes every half
 // interval, by UPDATE when the carrier allows it, else by re-INVITE with
@@ -74,10 +138,16 @@ func TestSessionTimer(t *testing.T) {
 	tests := []struct {
 		name       string
 		se, allow  string
+		invite     string
 		refreshes  string
-		wantDone   int    // refreshes alo completes before the test hangs up
-		wantReason string // alo ends the call itself, with this reason
+		wantDone   int           // refreshes alo completes before the test hangs up
+		wantReason string        // alo ends the call itself, with this reason
+		stillUp    time.Duration // the call must still be up this long after the answer
 	}{
+		{name: "422 retried with the carrier's Min-SE", se: "4;refresher=uac", allow: "INVITE, ACK, BYE, CANCEL, UPDATE",
+			refreshes: refreshTooSmall, wantDone: 1},
+		{name: "the carrier refreshes every second: the 3 s session lives on", se: "3;refresher=uas", allow: "INVITE, ACK, BYE, CANCEL, UPDATE",
+			invite: keepFrom, refreshes: carrierRefreshes(4), stillUp: 4500 * time.Millisecond},
 		{name: "refreshed by UPDATE", se: "4;refresher=uac", allow: "INVITE, ACK, BYE, CANCEL, UPDATE",
 			refreshes: refreshAnswered("UPDATE") + "\n  " + refreshAnswered("UPDATE"), wantDone: 2},
 		{name: "refreshed by re-INVITE when UPDATE is not allowed", se: "4;refresher=uac", allow: "INVITE, ACK, BYE, CANCEL",
@@ -90,7 +160,7 @@ func TestSessionTimer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			sipp := startSipp(t, renderScenario(t, "uas_session_timer.xml", "SE", tt.se, "ALLOW", tt.allow, "REFRESHES", tt.refreshes), "-m", "1")
+			sipp := startSipp(t, renderScenario(t, "uas_session_timer.xml", "SE", tt.se, "ALLOW", tt.allow, "INVITE", tt.invite, "REFRESHES", tt.refreshes), "-m", "1")
 			s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.uri("")}, MediaTimeout: -1})
 			leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
 			if err != nil || !res.Answered {
@@ -107,6 +177,15 @@ func TestSessionTimer(t *testing.T) {
 				}
 				sipp.wait(t)
 				return
+			}
+			if tt.stillUp > 0 {
+				// Nothing must happen for a while: the carrier's refreshes
+				// keep restarting a session that would expire after 2 s.
+				select {
+				case <-leg.Done():
+					t.Fatalf("call ended (%s) although the carrier refreshed it", leg.EndReason())
+				case <-time.After(tt.stillUp):
+				}
 			}
 			deadline := time.Now().Add(10 * time.Second)
 			for leg.Refreshes() < tt.wantDone {
