@@ -106,11 +106,11 @@ func (s *SIP) DialCustomer(ctx context.Context, number string, o DialOptions) (*
 		legs := res.Legs
 		uri := *lt.uri.Clone()
 		uri.User = number
-		leg, r, err := s.dial(ctx, dialSpec{kind: "customer", uri: uri, trunk: lt}, o)
+		// The leg releases the trunk's slot when it ends; set before the
+		// leg's own goroutines (media and session timers) can end it.
+		leg, r, err := s.dial(ctx, dialSpec{kind: "customer", uri: uri, trunk: lt, onEnd: release}, o)
 		r.Legs = legs + 1
-		if leg != nil {
-			leg.onEnd = release
-		} else {
+		if leg == nil {
 			release()
 		}
 		if err == nil && (r.Code != 0 || r.early) {
@@ -173,6 +173,8 @@ type dialSpec struct {
 	// reached at the address its REGISTER came from).
 	dest      string
 	transport string
+	// onEnd runs when an established leg ends (a trunk's call slot).
+	onEnd func()
 }
 
 // validE164 accepts "+" and 8 to 15 digits, the first not 0 (ITU-T E.164).
@@ -334,7 +336,7 @@ func (s *SIP) dial(ctx context.Context, spec dialSpec, o DialOptions) (*Leg, Dia
 	evMu.Unlock()
 
 	if err == nil {
-		return s.established(ctx, kind, dialog, stream, sessID, res, &ev, log)
+		return s.established(ctx, kind, dialog, stream, sessID, res, &ev, spec.onEnd, log)
 	}
 	stream.close()
 	defer dialog.Close()
@@ -457,7 +459,7 @@ func (s *SIP) inviteRequest(spec dialSpec, o DialOptions, offer []byte) (*sip.Re
 
 // established finishes an answered call: parse the answer, start media,
 // ACK, and register the leg for in-dialog requests.
-func (s *SIP) established(ctx context.Context, kind string, dialog *sipgo.DialogClientSession, stream *Stream, sessID uint64, res DialResult, ev *CallLeg, log *slog.Logger) (*Leg, DialResult, error) {
+func (s *SIP) established(ctx context.Context, kind string, dialog *sipgo.DialogClientSession, stream *Stream, sessID uint64, res DialResult, ev *CallLeg, onEnd func(), log *slog.Logger) (*Leg, DialResult, error) {
 	rm, perr := parseAnswer(dialog.InviteResponse.Body())
 	var leg *Leg
 	if perr == nil {
@@ -476,6 +478,7 @@ func (s *SIP) established(ctx context.Context, kind string, dialog *sipgo.Dialog
 			answerMono: res.answerMono,
 			evidence:   make(chan int64, 1),
 			refreshed:  make(chan struct{}, 1),
+			onEnd:      onEnd,
 		}
 		leg.sdpVersion.Store(1)
 		leg.log = s.log.With("leg", kind, "call_id", res.CallID)

@@ -95,12 +95,14 @@ type pathResult struct {
 // payload, so reordering and loss are seen as such.
 func measurePaths(t *testing.T, src *net.UDPConn, n int, gap time.Duration, paths ...probePath) []pathResult {
 	t.Helper()
+	// The receivers note arrivals only; delays are worked out once they
+	// are done (the send times are the sender's until then).
 	sent := make([][]time.Time, len(paths))
-	got := make([][]time.Duration, len(paths))
+	arrived := make([][]time.Time, len(paths))
 	rx := make([]receiveStats, len(paths))
 	counts := make(chan [2]int, len(paths))
 	for k, p := range paths {
-		sent[k], got[k] = make([]time.Time, n), make([]time.Duration, n)
+		sent[k], arrived[k] = make([]time.Time, n), make([]time.Time, n)
 		go func() {
 			buf := make([]byte, rtpMTU)
 			var pkt rtp.Packet
@@ -116,10 +118,10 @@ func measurePaths(t *testing.T, src *net.UDPConn, n int, gap time.Duration, path
 					continue
 				}
 				i := int(binary.BigEndian.Uint32(pkt.Payload))
-				if i >= n || got[k][i] != 0 {
+				if i >= n || !arrived[k][i].IsZero() {
 					continue // a duplicate
 				}
-				got[k][i] = now.Sub(sent[k][i])
+				arrived[k][i] = now
 				rx[k].update(pkt.SequenceNumber, pkt.Timestamp, pkt.SSRC, now)
 				count++
 			}
@@ -146,9 +148,9 @@ func measurePaths(t *testing.T, src *net.UDPConn, n int, gap time.Duration, path
 		c := <-counts
 		k := c[0]
 		out[k].lost = n - c[1]
-		for _, v := range got[k] {
-			if v > 0 {
-				out[k].d = append(out[k].d, v)
+		for i, at := range arrived[k] {
+			if !at.IsZero() {
+				out[k].d = append(out[k].d, at.Sub(sent[k][i]))
 			}
 		}
 		out[k].jitter = rx[k].jitter * 1000 / clockRate
