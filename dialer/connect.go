@@ -115,9 +115,10 @@ func (p *pacer) connect(ctx context.Context, log *slog.Logger, cl campaigns.Clai
 	// behind a burst of others must not stand between the customer and
 	// the agent. Later writes about the attempt wait for it (a.finish).
 	a.answerRecorded = make(chan struct{})
+	answerAt := a.at // a.at moves on if an agentless caller asks for a person
 	go func() {
 		defer close(a.answerRecorded)
-		if err := e.cfg.Marker.MarkAnswered(bg, attemptID, a.at); err != nil {
+		if err := e.cfg.Marker.MarkAnswered(bg, attemptID, answerAt); err != nil {
 			log.Error("record answer", "err", err)
 		}
 	}()
