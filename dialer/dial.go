@@ -446,8 +446,10 @@ func (s *SIP) inviteRequest(spec dialSpec, o DialOptions, offer []byte) (*sip.Re
 	}
 	req.AppendHeader(sip.NewHeader("User-Agent", s.cfg.UserAgent))
 	req.AppendHeader(sip.NewHeader("Allow", allowMethods))
-	// We refresh sessions (RFC 4028) when the answer asks us to.
+	// We refresh sessions (RFC 4028) when the answer asks us to, and offer
+	// the RFC's recommended half hour; the carrier picks the refresher.
 	req.AppendHeader(sip.NewHeader("Supported", "timer"))
+	req.AppendHeader(sip.NewHeader("Session-Expires", "1800"))
 	if o.AutoAnswer {
 		req.AppendHeader(sip.NewHeader("Call-Info", "<sip:"+s.advertise+">;answer-after=0"))
 		req.AppendHeader(sip.NewHeader("Alert-Info", "<http://127.0.0.1>;info=alert-autoanswer"))
