@@ -471,18 +471,8 @@ func TestLoadHeldCalls(t *testing.T) {
 }
 
 // heldEnd holds a call until alo's BYE.
-const heldEnd = `<recv request="BYE"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>`
+var heldEnd = `<recv request="BYE"/>
+  ` + sippReply("200 OK")
 
 // churnInvite keeps the caller's From for churnEnd's BYE.
 const churnInvite = `<action><ereg regexp="[^ ].*" search_in="hdr" header="From:" assign_to="caller_from"/></action>`

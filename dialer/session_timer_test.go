@@ -7,41 +7,20 @@ import (
 	"time"
 )
 
-// refreshAnswered is one refresh sipp takes and answers 200, echoing the
-// interval with the refresher it was given.
+// refreshAnswered is one refresh sipp takes, checking alo asks to be the
+// refresher, and answers 200 echoing the interval.
 func refreshAnswered(method string) string {
-	body := ""
+	lines := []string{"Contact: <sip:carrier@[local_ip]:[local_port];transport=[transport]>",
+		"Session-Expires: 4;refresher=uac", "Require: timer"}
 	if method == "INVITE" {
-		body = `Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=carrier 1 2 IN IP4 [media_ip]
-      s=-
-      c=IN IP4 [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0
-      a=rtpmap:0 PCMU/8000`
-	} else {
-		body = "Content-Length: 0"
+		lines = append(lines, "Content-Type: application/sdp", "Content-Length: [len]", "",
+			"v=0", "o=carrier 1 2 IN IP4 [media_ip]", "s=-", "c=IN IP4 [media_ip]", "t=0 0",
+			"m=audio [media_port] RTP/AVP 0", "a=rtpmap:0 PCMU/8000")
 	}
 	s := `<recv request="` + method + `">
     <action><ereg regexp="refresher=uac" search_in="hdr" header="Session-Expires:" check_it="true" assign_to="dummy"/></action>
   </recv>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:carrier@[local_ip]:[local_port];transport=[transport]>
-      Session-Expires: 4;refresher=uac
-      Require: timer
-      ` + body + `
-    ]]>
-  </send>`
+  ` + sippReply("200 OK", lines...)
 	if method == "INVITE" {
 		s += `
   <recv request="ACK"/>`
@@ -52,51 +31,17 @@ func refreshAnswered(method string) string {
 // refreshRefused answers a refresh with code: the dialog is gone.
 func refreshRefused(method string, code int) string {
 	return `<recv request="` + method + `"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 ` + strconv.Itoa(code) + ` Call Leg/Transaction Does Not Exist
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>`
+  ` + sippReply(strconv.Itoa(code)+" Call Leg/Transaction Does Not Exist")
 }
 
 // refreshTooSmall answers alo's first UPDATE 422 with Min-SE: 6, then
 // takes the retry, which must ask for 6 s.
-const refreshTooSmall = `<recv request="UPDATE"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 422 Session Interval Too Small
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Min-SE: 6
-      Content-Length: 0
-    ]]>
-  </send>
+var refreshTooSmall = `<recv request="UPDATE"/>
+  ` + sippReply("422 Session Interval Too Small", "Min-SE: 6") + `
   <recv request="UPDATE">
     <action><ereg regexp="^ *6;refresher=uac" search_in="hdr" header="Session-Expires:" check_it="true" assign_to="dummy"/></action>
   </recv>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Session-Expires: 6;refresher=uac
-      Require: timer
-      X-Checked: [$dummy]
-      Content-Length: 0
-    ]]>
-  </send>`
+  ` + sippReply("200 OK", "Session-Expires: 6;refresher=uac", "Require: timer", "X-Checked: [$dummy]")
 
 // carrierRefreshes has the carrier (the refresher) send an UPDATE every
 // second, n times.

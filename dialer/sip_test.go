@@ -518,3 +518,15 @@ Content-Length: 0
 	}
 	_ = netip.AddrPort{}
 }
+
+// sippReply is a sipp <send> of a response to the request just received:
+// the status line, the request's dialog headers echoed, then lines (extra
+// headers, and a body after a blank line). Without a Content-Length among
+// lines it ends with Content-Length: 0.
+func sippReply(status string, lines ...string) string {
+	if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "Content-Length:") }) {
+		lines = append(lines, "Content-Length: 0")
+	}
+	all := append([]string{"SIP/2.0 " + status, "[last_Via:]", "[last_From:]", "[last_To:]", "[last_Call-ID:]", "[last_CSeq:]"}, lines...)
+	return "<send>\n    <![CDATA[\n      " + strings.Join(all, "\n      ") + "\n    ]]>\n  </send>"
+}
