@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/internal/sipptest"
 	"github.com/alo-dialer/alo/pacing"
 )
 
@@ -28,7 +29,7 @@ const amdSippParallel = 6
 // 85 %. The confusion matrix and decision times are logged
 // (go test -v -run TestAMDCorpusThroughSipp ./dialer) for docs/benchmarks.md.
 func TestAMDCorpusThroughSipp(t *testing.T) {
-	requireSipp(t)
+	sipptest.Require(t)
 	for _, tool := range []string{"espeak-ng", "sox"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			if os.Getenv("ALO_REQUIRE_AUDIO") == "1" {
@@ -69,9 +70,9 @@ func TestAMDCorpusThroughSipp(t *testing.T) {
 				if out, err := exec.Command("sox", filepath.Join(dir, file), "-r", "8000", "-c", "1", "-e", "a-law", "-t", "raw", raw).CombinedOutput(); err != nil {
 					t.Fatalf("sox: %v\n%s", err, out)
 				}
-				sf := renderScenario(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "5000")
-				carrier := startSipp(t, sf, "-m", "1")
-				s := newTestSIP(t, Trunk{URI: carrier.uri("")})
+				sf := sipptest.Render(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "5000")
+				carrier := sipptest.Start(t, sf, "-m", "1")
+				s := newTestSIP(t, Trunk{URI: carrier.URI("")})
 				agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: discardLogger()})
 				t.Cleanup(agents.Close)
 				src := &fakeAttempts{done: make(chan struct{}, 8)}
@@ -86,7 +87,7 @@ func TestAMDCorpusThroughSipp(t *testing.T) {
 					t.Fatalf("DialCustomer: %+v, %v", res, err)
 				}
 				p.connect(dialCtx(t), p.log, cl, 42, leg, nil)
-				carrier.wait(t)
+				carrier.Wait(t)
 				m := marker.media
 				got := result{file: file, class: class, verdict: m.AMDVerdict, cause: m.AMDCause}
 				if m.AMDDecidedAt != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
 	"github.com/alo-dialer/alo/dialer/audio"
+	"github.com/alo-dialer/alo/internal/sipptest"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/pacing"
 	"github.com/alo-dialer/alo/sqldb"
@@ -63,15 +64,15 @@ func testDNC(t *testing.T) (*compliance.DNCStore, *compliance.DNCIndex) {
 // 4733 from sipp), the number goes on the client's DNC list, alo hangs up
 // and the attempt is abandoned.
 func TestSafeHarbourStopKey(t *testing.T) {
-	carrier := startSipp(t, "uas_safe_harbour.xml", "-m", "1")
-	s := newTestSIP(t, Trunk{URI: carrier.uri("")})
-	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testLogger(t)}) // nobody logged in
+	carrier := sipptest.Start(t, "uas_safe_harbour.xml", "-m", "1")
+	s := newTestSIP(t, Trunk{URI: carrier.URI("")})
+	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t)}) // nobody logged in
 	t.Cleanup(agents.Close)
 	dnc, idx := testDNC(t)
 	src := &fakeAttempts{done: make(chan struct{}, 8)}
 	marker := &fakeMarker{}
 	e := NewEngine(EngineConfig{Attempts: src, Marker: marker, Agents: agents, SIP: s, Clock: time.Now,
-		Log: testLogger(t), DNC: dnc})
+		Log: testenv.Logger(t), DNC: dnc})
 	camp := campaigns.Campaign{ID: 1, ClientID: 3, Language: "ru"}
 	cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 1, ContactID: 7, Number: 1}, Campaign: camp,
 		Contact: campaigns.Contact{ID: 7, CampaignID: 1, Phone: "+998901234567", Language: "en"}}
@@ -82,7 +83,7 @@ func TestSafeHarbourStopKey(t *testing.T) {
 		t.Fatalf("DialCustomer: %+v, %v", res, err)
 	}
 	p.connect(dialCtx(t), p.log, cl, 42, leg, nil)
-	carrier.wait(t) // sipp got alo's BYE
+	carrier.Wait(t) // sipp got alo's BYE
 
 	if len(src.finished) != 1 || src.finished[0].Outcome != campaigns.OutcomeAbandoned {
 		t.Fatalf("finished = %+v, want one abandoned", src.finished)
@@ -155,14 +156,14 @@ func TestAMDThroughSipp(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			raw := speech(t, tt.text, 400, 3000, tt.beep)
-			sf := renderScenario(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "4500")
-			carrier := startSipp(t, sf, "-m", "1")
-			s := newTestSIP(t, Trunk{URI: carrier.uri("")})
-			agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testLogger(t)})
+			sf := sipptest.Render(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "4500")
+			carrier := sipptest.Start(t, sf, "-m", "1")
+			s := newTestSIP(t, Trunk{URI: carrier.URI("")})
+			agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t)})
 			t.Cleanup(agents.Close)
 			src := &fakeAttempts{done: make(chan struct{}, 8)}
 			marker := &fakeMarker{}
-			e := NewEngine(EngineConfig{Attempts: src, Marker: marker, Agents: agents, SIP: s, Clock: time.Now, Log: testLogger(t)})
+			e := NewEngine(EngineConfig{Attempts: src, Marker: marker, Agents: agents, SIP: s, Clock: time.Now, Log: testenv.Logger(t)})
 			camp := campaigns.Campaign{ID: 1, ClientID: 3, AMD: campaigns.AMDSettings{Enabled: true, MachineAction: campaigns.MachineHangup}}
 			cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 1, ContactID: 7, Number: 1}, Campaign: camp,
 				Contact: campaigns.Contact{ID: 7, CampaignID: 1, Phone: "+998901234567"}}
@@ -172,7 +173,7 @@ func TestAMDThroughSipp(t *testing.T) {
 				t.Fatalf("DialCustomer: %+v, %v", res, err)
 			}
 			p.connect(dialCtx(t), p.log, cl, 42, leg, nil)
-			carrier.wait(t)
+			carrier.Wait(t)
 			m := marker.media
 			if m.AMDVerdict != tt.wantVerdict || m.AMDDecidedAt == nil {
 				t.Fatalf("media = %+v, want verdict %s", m, tt.wantVerdict)
@@ -203,15 +204,15 @@ func TestSafeHarbourInbandKey(t *testing.T) {
 	if err := os.WriteFile(raw, alaw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sf := renderScenario(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "10000")
-	carrier := startSipp(t, sf, "-m", "1")
-	s := newTestSIP(t, Trunk{URI: carrier.uri("")})
-	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testLogger(t)})
+	sf := sipptest.Render(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "10000")
+	carrier := sipptest.Start(t, sf, "-m", "1")
+	s := newTestSIP(t, Trunk{URI: carrier.URI("")})
+	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t)})
 	t.Cleanup(agents.Close)
 	dnc, idx := testDNC(t)
 	src := &fakeAttempts{done: make(chan struct{}, 8)}
 	marker := &fakeMarker{}
-	e := NewEngine(EngineConfig{Attempts: src, Marker: marker, Agents: agents, SIP: s, Clock: time.Now, Log: testLogger(t), DNC: dnc})
+	e := NewEngine(EngineConfig{Attempts: src, Marker: marker, Agents: agents, SIP: s, Clock: time.Now, Log: testenv.Logger(t), DNC: dnc})
 	camp := campaigns.Campaign{ID: 1, ClientID: 3}
 	cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 1, ContactID: 7, Number: 1}, Campaign: camp,
 		Contact: campaigns.Contact{ID: 7, CampaignID: 1, Phone: "+998901234567"}}
@@ -224,7 +225,7 @@ func TestSafeHarbourInbandKey(t *testing.T) {
 		t.Fatal("the trunk negotiated telephone-event; this test needs it absent")
 	}
 	p.connect(dialCtx(t), p.log, cl, 42, leg, nil)
-	carrier.wait(t)
+	carrier.Wait(t)
 	if len(src.finished) != 1 || src.finished[0].Outcome != campaigns.OutcomeAbandoned || marker.media.Key != "9" {
 		t.Fatalf("finished = %+v, media %+v", src.finished, marker.media)
 	}
@@ -248,13 +249,13 @@ func (l *streamPhoneLeg) Media() *Stream { return l.s }
 // hears the call-arrived tone, then the customer.
 func TestConnectTakesAgentFreedInTime(t *testing.T) {
 	raw := speech(t, "Hello?", 400, 3000, false)
-	sf := renderScenario(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "3000")
-	carrier := startSipp(t, sf, "-m", "1")
-	s := newTestSIP(t, Trunk{URI: carrier.uri("")})
+	sf := sipptest.Render(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "3000")
+	carrier := sipptest.Start(t, sf, "-m", "1")
+	s := newTestSIP(t, Trunk{URI: carrier.URI("")})
 	phone := newPeer(t)
 	pool := newPortPool("127.0.0.1", PortRange{Min: 44000, Max: 44999})
 	up := make(chan struct{}, 1)
-	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testLogger(t),
+	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t),
 		Dial: func(context.Context, string) (PhoneLeg, error) {
 			return &streamPhoneLeg{fakePhoneLeg: fakePhoneLeg{done: make(chan struct{})},
 				s: testStream(t, pool, CodecPCMU, phone.addr())}, nil
@@ -272,7 +273,7 @@ func TestConnectTakesAgentFreedInTime(t *testing.T) {
 	}
 	src := &fakeAttempts{done: make(chan struct{}, 8)}
 	marker := &fakeMarker{}
-	e := NewEngine(EngineConfig{Attempts: src, Marker: marker, Agents: agents, SIP: s, Clock: time.Now, Log: testLogger(t)})
+	e := NewEngine(EngineConfig{Attempts: src, Marker: marker, Agents: agents, SIP: s, Clock: time.Now, Log: testenv.Logger(t)})
 	camp := campaigns.Campaign{ID: 1, ClientID: 3}
 	cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 1, ContactID: 7, Number: 1}, Campaign: camp,
 		Contact: campaigns.Contact{ID: 7, CampaignID: 1, Phone: "+998901234567"}}
@@ -283,7 +284,7 @@ func TestConnectTakesAgentFreedInTime(t *testing.T) {
 	}
 	time.AfterFunc(500*time.Millisecond, func() { _, _ = agents.SetReady(context.Background(), ag.ID) })
 	p.connect(dialCtx(t), p.log, cl, 42, leg, nil)
-	carrier.wait(t)
+	carrier.Wait(t)
 	<-up
 	if len(src.finished) != 1 || src.finished[0].Outcome != campaigns.OutcomeHuman || src.finished[0].MediaToAgent == 0 {
 		t.Fatalf("finished = %+v, want human with media relayed", src.finished)

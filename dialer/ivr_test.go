@@ -13,6 +13,8 @@ import (
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/dialer/audio"
 	spoken "github.com/alo-dialer/alo/dialer/speech"
+	"github.com/alo-dialer/alo/internal/sipptest"
+	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/pacing"
 )
 
@@ -99,14 +101,14 @@ func TestAgentlessCall(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			carrier := startSipp(t, tt.scenario(t), "-m", "1")
-			s := newTestSIP(t, Trunk{URI: carrier.uri("")})
-			agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testLogger(t)}) // nobody logged in
+			carrier := sipptest.Start(t, tt.scenario(t), "-m", "1")
+			s := newTestSIP(t, Trunk{URI: carrier.URI("")})
+			agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t)}) // nobody logged in
 			t.Cleanup(agents.Close)
 			src := &fakeAttempts{done: make(chan struct{}, 8)}
 			marker, disposer := &fakeMarker{}, &fakeDisposer{}
 			e := NewEngine(EngineConfig{Attempts: src, Marker: marker, Agents: agents, SIP: s, Clock: time.Now,
-				Log: testLogger(t), Disposer: disposer})
+				Log: testenv.Logger(t), Disposer: disposer})
 			cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 1, ContactID: 7, Number: 1}, Campaign: tt.camp,
 				Contact: campaigns.Contact{ID: 7, CampaignID: 1, Phone: tt.phone, AppointmentAt: &appt}}
 			p := newPacer(context.Background(), e, tt.camp, pacing.Progressive{})
@@ -116,7 +118,7 @@ func TestAgentlessCall(t *testing.T) {
 			}
 			start := time.Now()
 			p.connect(dialCtx(t), p.log, cl, 42, leg, nil)
-			carrier.wait(t)
+			carrier.Wait(t)
 			if len(src.finished) != 1 || src.finished[0].Outcome != tt.wantOutcome {
 				t.Fatalf("finished = %+v, want %s", src.finished, tt.wantOutcome)
 			}
@@ -169,7 +171,7 @@ func inbandKey(key rune) func(*testing.T) string {
 		if err := os.WriteFile(raw, alaw, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return renderScenario(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "10000")
+		return sipptest.Render(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "10000")
 	}
 }
 
@@ -178,7 +180,7 @@ func voicemail(t *testing.T) string {
 	t.Helper()
 	raw := speech(t, "Hi, you have reached the voicemail of John Smith. I cannot take your call right now, please leave your name and number after the tone.",
 		400, 500, true)
-	return renderScenario(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "20000")
+	return sipptest.Render(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "20000")
 }
 
 // heldCustomers holds every call ringing until released, then reports no
@@ -211,11 +213,11 @@ func TestAgentlessPacingByLines(t *testing.T) {
 		}
 		return q
 	}
-	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testLogger(t)}) // nobody logged in
+	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t)}) // nobody logged in
 	t.Cleanup(agents.Close)
 	newEngine := func(src *fakeAttempts, cust CustomerDialer) *Engine {
 		return NewEngine(EngineConfig{Node: "n1", Attempts: src, Gate: fakeGate{allow: true}, Agents: agents,
-			SIP: cust, Clock: time.Now, Log: testLogger(t)})
+			SIP: cust, Clock: time.Now, Log: testenv.Logger(t)})
 	}
 
 	t.Run("lines bound the calls", func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
 	"github.com/alo-dialer/alo/dialer/audio"
+	"github.com/alo-dialer/alo/internal/sipptest"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/sqldb"
 )
@@ -54,7 +55,7 @@ func TestLoadWholePath(t *testing.T) {
 	started := time.Now()
 	clock := func() time.Time { return base.Add(time.Since(started)) }
 
-	carrier := startSipp(t, renderScenario(t, "uas_load.xml", "code", code, "reason", "Final"),
+	carrier := sipptest.Start(t, sipptest.Render(t, "uas_load.xml", "code", code, "reason", "Final"),
 		"-timeout", "600s", "-buff_size", "4194304")
 	db := migratedDB(t, testenv.SQLite)
 	lc := newLoadCampaign(t, db, clock, total)
@@ -73,9 +74,9 @@ func TestLoadWholePath(t *testing.T) {
 	}
 	waitForLong(t, 10*time.Second, func() bool { return agents.ReadyFor(camp.ID) == nAgents })
 
-	min := freeEvenBlock(t, 2000)
+	min := testenv.EvenPorts(t, 2000)
 	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: min, Max: min + 1999}, UserAgent: "alo-load",
-		Trunk: Trunk{URI: carrier.uri("")}, Legs: NewCallLegs(db), Clock: clock}, discardLogger())
+		Trunk: Trunk{URI: carrier.URI("")}, Legs: NewCallLegs(db), Clock: clock}, discardLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func TestLoadWholePath(t *testing.T) {
 	// sipp's own capacity in the same run: sipp as the caller doing the
 	// same set-up against the same carrier, as many at once as alo had
 	// agents, as fast as it can.
-	sippRate := sippCapacity(t, renderScenario(t, "uac_load.xml", "code", code), carrier, total, nAgents)
+	sippRate := sippCapacity(t, sipptest.Render(t, "uac_load.xml", "code", code), carrier, total, nAgents)
 	t.Logf("sipp UAC -> sipp UAS, same carrier: %.0f set-ups/s; alo's whole path reaches %.2f of it",
 		sippRate, float64(finished)/elapsed.Seconds()/sippRate)
 	rows, err := db.QueryContext(ctx, `SELECT outcome, sip_code, reason, COUNT(*) FROM attempts WHERE outcome <> $1 GROUP BY outcome, sip_code, reason`, string(want))
@@ -237,20 +238,20 @@ func (lc loadCampaign) fill(t *testing.T, clock func() time.Time, total int) {
 // sippCapacity runs sipp as the caller (scenario) against carrier for total
 // calls, at most concurrent at once and unthrottled, and returns the
 // set-ups per second it completed.
-func sippCapacity(t *testing.T, scenario string, carrier *sippProc, total, concurrent int) float64 {
+func sippCapacity(t *testing.T, scenario string, carrier *sipptest.Proc, total, concurrent int) float64 {
 	t.Helper()
 	dir := t.TempDir()
-	cmd := exec.Command(requireSipp(t), "-sf", scenario, "-i", "127.0.0.1", "-p", strconv.Itoa(freeUDPPort(t)),
+	cmd := exec.Command(sipptest.Require(t), "-sf", scenario, "-i", "127.0.0.1", "-p", strconv.Itoa(sipptest.FreeUDPPort(t)),
 		"-m", strconv.Itoa(total), "-l", strconv.Itoa(concurrent), "-r", "100000", "-rp", "1000",
 		"-buff_size", "4194304", "-nostdin", "-timeout", "300s", "-timeout_error",
-		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"), fmt.Sprintf("127.0.0.1:%d", carrier.port))
+		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"), fmt.Sprintf("127.0.0.1:%d", carrier.Port))
 	cmd.Dir = dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	elapsed := time.Since(start)
 	if err != nil {
-		t.Fatalf("sipp UAC: %v\n%s", err, tail(string(out), 2000))
+		t.Fatalf("sipp UAC: %v\n%s", err, sipptest.Tail(string(out), 2000))
 	}
 	return float64(total) / elapsed.Seconds()
 }
@@ -292,19 +293,19 @@ func TestLoadHeldCalls(t *testing.T) {
 	if churn > 0 {
 		contacts, carrierInvite, carrierEnd = n+n*churn*3/40+100, churnInvite, churnEnd
 	}
-	carrier := startSipp(t, renderScenario(t, "uas_load_stream.xml", "media", streamAction, "invite", carrierInvite, "end", carrierEnd),
+	carrier := sipptest.Start(t, sipptest.Render(t, "uas_load_stream.xml", "media", streamAction, "invite", carrierInvite, "end", carrierEnd),
 		"-timeout", "900s", "-buff_size", "4194304", "-rtp_threadtasks", "64")
 	phoneArgs, phoneMedia := []string{"-timeout", "900s", "-buff_size", "4194304", "-rtp_echo"}, ""
 	if os.Getenv("ALO_LOAD_PHONES") == "stream" {
 		phoneArgs, phoneMedia = []string{"-timeout", "900s", "-buff_size", "4194304", "-rtp_threadtasks", "64"}, streamAction
 	}
-	phones := startSipp(t, renderScenario(t, "uas_load_stream.xml", "media", phoneMedia, "invite", "", "end", heldEnd), phoneArgs...)
+	phones := sipptest.Start(t, sipptest.Render(t, "uas_load_stream.xml", "media", phoneMedia, "invite", "", "end", heldEnd), phoneArgs...)
 	db := migratedDB(t, testenv.SQLite)
 	lc := newLoadCampaign(t, db, clock, contacts)
 
-	lo := freeEvenBlock(t, 4*n+100)
+	lo := testenv.EvenPorts(t, 4*n+100)
 	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: lo, Max: lo + 4*n + 99}, UserAgent: "alo-load",
-		Trunk: Trunk{URI: carrier.uri("")}, Legs: NewCallLegs(db), Clock: clock}, discardLogger())
+		Trunk: Trunk{URI: carrier.URI("")}, Legs: NewCallLegs(db), Clock: clock}, discardLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +338,7 @@ func TestLoadHeldCalls(t *testing.T) {
 	runtime.ReadMemStats(&runtime0)
 	rss0 := rssBytes(t)
 	for i := range n {
-		ag, err := agents.CreateAgent(ctx, NewAgent{Name: fmt.Sprintf("a%d", i), SIPURI: phones.uri(fmt.Sprintf("agent%d", i)), CampaignIDs: []int64{lc.camp.ID}})
+		ag, err := agents.CreateAgent(ctx, NewAgent{Name: fmt.Sprintf("a%d", i), SIPURI: phones.URI(fmt.Sprintf("agent%d", i)), CampaignIDs: []int64{lc.camp.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -472,7 +473,7 @@ func TestLoadHeldCalls(t *testing.T) {
 
 // heldEnd holds a call until alo's BYE.
 var heldEnd = `<recv request="BYE"/>
-  ` + sippReply("200 OK")
+  ` + sipptest.Reply("200 OK")
 
 // churnInvite keeps the caller's From for churnEnd's BYE.
 const churnInvite = `<action><ereg regexp="[^ ].*" search_in="hdr" header="From:" assign_to="caller_from"/></action>`

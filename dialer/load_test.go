@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alo-dialer/alo/internal/sipptest"
 	"github.com/alo-dialer/alo/internal/testenv"
 )
 
@@ -28,11 +29,11 @@ func TestLoadSetups(t *testing.T) {
 	if secs <= 0 {
 		secs = 10
 	}
-	carrier := startSipp(t, renderScenario(t, "uas_code.xml", "code", "486", "reason", "Busy Here", "ring", "180"))
+	carrier := sipptest.Start(t, sipptest.Render(t, "uas_code.xml", "code", "486", "reason", "Busy Here", "ring", "180"))
 	db := migratedDB(t, testenv.SQLite)
-	min := freeEvenBlock(t, 2000)
+	min := testenv.EvenPorts(t, 2000)
 	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: min, Max: min + 1999}, UserAgent: "alo-load",
-		Trunk: Trunk{URI: carrier.uri("")}, Legs: NewCallLegs(db)}, discardLogger())
+		Trunk: Trunk{URI: carrier.URI("")}, Legs: NewCallLegs(db)}, discardLogger())
 	if err != nil {
 		t.Fatal(err)
 	}

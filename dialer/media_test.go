@@ -2,12 +2,11 @@ package dialer
 
 import (
 	"errors"
-	"log/slog"
 	"net"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
+
+	"github.com/alo-dialer/alo/internal/testenv"
 )
 
 func TestParsePortRange(t *testing.T) {
@@ -47,7 +46,7 @@ func TestParsePortRange(t *testing.T) {
 // The pool hands out even ports only, skips ports held elsewhere, reports
 // exhaustion, and takes ports back.
 func TestPortPool(t *testing.T) {
-	base := freeEvenBlock(t, 6)
+	base := testenv.EvenPorts(t, 6)
 	// Someone else holds the second even port.
 	other, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: base + 2})
 	if err != nil {
@@ -83,73 +82,4 @@ func TestPortPool(t *testing.T) {
 	}
 	c.Close()
 	conns[1].Close()
-}
-
-// freeEvenBlock finds n consecutive free UDP ports on 127.0.0.1 starting at
-// an even port in a high range.
-func freeEvenBlock(t *testing.T, n int) int {
-	t.Helper()
-	// Each call starts the search at the next block, so tests running in
-	// parallel do not all probe, and pick, the same free one.
-	first := int(nextBlock.Add(1)) % blocks
-	blocksMu.Lock()
-	defer blocksMu.Unlock()
-	if len(blocksGiven) >= blocks/2 {
-		clear(blocksGiven) // long since released by the tests that took them
-	}
-	for i := range blocks {
-		b := (first + i) % blocks
-		if blocksGiven[b] {
-			continue // handed to a test that may not have bound it yet
-		}
-		start := blockBase + 64*b
-		ok := true
-		for p := start; p < start+n && ok; p++ {
-			c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
-			if err != nil {
-				ok = false
-				continue
-			}
-			c.Close()
-		}
-		if ok {
-			blocksGiven[b] = true
-			return start
-		}
-	}
-	t.Fatal("no free port block")
-	return 0
-}
-
-// The port blocks freeEvenBlock hands out: 64 ports each from blockBase.
-const (
-	blockBase = 42000
-	blocks    = (60000 - blockBase) / 64
-)
-
-var (
-	nextBlock   atomic.Int64
-	blocksMu    sync.Mutex
-	blocksGiven = map[int]bool{}
-)
-
-// testLogger logs through t.Log (shown on failure or with -v) until the
-// test's cleanups are done; background goroutines that log later are muted.
-func testLogger(t *testing.T) *slog.Logger {
-	t.Helper()
-	w := &testWriter{t: t}
-	t.Cleanup(func() { w.done.Store(true) }) // first registered, runs last
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type testWriter struct {
-	t    *testing.T
-	done atomic.Bool
-}
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	if !w.done.Load() {
-		w.t.Log(strings.TrimRight(string(p), "\n"))
-	}
-	return len(p), nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
 	"github.com/alo-dialer/alo/dialer/sipsim"
+	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/pacing"
 )
 
@@ -85,7 +86,7 @@ func knownDist(width, lo, hi time.Duration) *pacing.DurationDist {
 // the safe-harbour message: none is left silent.
 func TestPredictiveOverdialsThroughSIP(t *testing.T) {
 	const nAgents, nContacts = 4, 30
-	log := testLogger(t)
+	log := testenv.Logger(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	carrier, err := sipsim.NewCarrier(sipsim.CarrierConfig{Addr: "127.0.0.1:0", AnswerRate: 0.3,
@@ -106,7 +107,7 @@ func TestPredictiveOverdialsThroughSIP(t *testing.T) {
 	<-carrier.Ready()
 	<-phones.Ready()
 
-	rtp := freeEvenBlock(t, 64)
+	rtp := testenv.EvenPorts(t, 64)
 	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: rtp, Max: rtp + 63},
 		Trunk: Trunk{URI: "sip:" + carrier.Addr()}, UserAgent: "alo-test"}, log)
 	if err != nil {

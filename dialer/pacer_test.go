@@ -123,7 +123,7 @@ func (l *fakePhoneLeg) KeepAlive(context.Context) error {
 func (l *fakePhoneLeg) close() { close(l.done) }
 func (l *fakePhoneLeg) isUp() bool {
 	select {
-	case <-l.done:
+	case <-l.Done():
 		return false
 	default:
 		return true

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+
+	"github.com/alo-dialer/alo/internal/testenv"
 )
 
 // TestStreamQualitySince: a nailed-up agent leg's counts over one call are
@@ -191,7 +193,7 @@ func TestRelayAddedJitter(t *testing.T) {
 		gap = 5 * time.Millisecond // CI: the same path, sooner
 	}
 	pool := newPortPool("127.0.0.1", PortRange{Min: 30000, Max: 30000 + 8*(bridges+2)})
-	log := testLogger(t)
+	log := testenv.Logger(t)
 	// newBridge bridges a stream towards a (PCMA when transcode, else
 	// PCMU) with one towards b (PCMU).
 	newBridge := func(a, b netip.AddrPort, transcode bool) (*Stream, *Stream) {

@@ -15,6 +15,8 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/dialer/audio"
+	"github.com/alo-dialer/alo/internal/sipptest"
+	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/pacing"
 )
 
@@ -204,13 +206,13 @@ func TestRecordingBridgedCall(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sf := renderScenario(t, "uas_stream.xml", "AUDIO", custTone, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", tt.hangupMs)
-			carrier := startSipp(t, sf, "-m", "1")
-			s := newTestSIP(t, Trunk{URI: carrier.uri("")})
+			sf := sipptest.Render(t, "uas_stream.xml", "AUDIO", custTone, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", tt.hangupMs)
+			carrier := sipptest.Start(t, sf, "-m", "1")
+			s := newTestSIP(t, Trunk{URI: carrier.URI("")})
 			phone := newPeer(t)
 			pool := newPortPool("127.0.0.1", PortRange{Min: 46000, Max: 46999})
 			legs, ready := make(chan *Stream, 1), make(chan struct{}, 1)
-			agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testLogger(t),
+			agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t),
 				Dial: func(context.Context, string) (PhoneLeg, error) {
 					st := testStream(t, pool, CodecPCMU, phone.addr())
 					legs <- st
@@ -240,7 +242,7 @@ func TestRecordingBridgedCall(t *testing.T) {
 			src := &fakeAttempts{done: make(chan struct{}, 8)}
 			marker := &fakeMarker{}
 			e := NewEngine(EngineConfig{Attempts: src, Marker: marker, Agents: agents, SIP: s, Clock: time.Now,
-				Log: testLogger(t), RecordingsDir: dir})
+				Log: testenv.Logger(t), RecordingsDir: dir})
 			camp := campaigns.Campaign{ID: 5, ClientID: 3, Recording: tt.rec}
 			cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 5, ContactID: 7, Number: 1}, Campaign: camp,
 				Contact: campaigns.Contact{ID: 7, CampaignID: 5, Phone: "+998901234567", Language: "en"}}
@@ -250,7 +252,7 @@ func TestRecordingBridgedCall(t *testing.T) {
 				t.Fatalf("DialCustomer: %+v, %v", res, err)
 			}
 			p.connect(dialCtx(t), p.log, cl, 42, leg, nil)
-			carrier.wait(t)
+			carrier.Wait(t)
 			if len(src.finished) != 1 || src.finished[0].Outcome != campaigns.OutcomeHuman {
 				t.Fatalf("finished = %+v, want one bridged call", src.finished)
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/alo-dialer/alo/internal/sipptest"
 	"github.com/alo-dialer/alo/internal/testenv"
 )
 
@@ -29,7 +30,7 @@ func registrarSIP(t *testing.T, cfg RegistrarConfig) (*SIP, *Registrar) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.DB, cfg.Redis, cfg.Log = db, testenv.Redis(t), testLogger(t)
+	cfg.DB, cfg.Redis, cfg.Log = db, testenv.Redis(t), testenv.Logger(t)
 	reg, err := NewRegistrar(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -40,8 +41,8 @@ func registrarSIP(t *testing.T, cfg RegistrarConfig) (*SIP, *Registrar) {
 	if err := reg.SetCredentials(ctx, ag.ID, "10 01", "correct-horse"); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("bad user name: %v", err)
 	}
-	min := freeEvenBlock(t, 20)
-	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: min, Max: min + 19}, UserAgent: "alo-test"}, testLogger(t))
+	min := testenv.EvenPorts(t, 20)
+	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: min, Max: min + 19}, UserAgent: "alo-test"}, testenv.Logger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,8 +182,8 @@ func TestBaresipAgentPhone(t *testing.T) {
 	bin := requireBaresip(t)
 	s, reg := registrarSIP(t, RegistrarConfig{})
 	dir := t.TempDir()
-	port := freeUDPPort(t)
-	lo := freeEvenBlock(t, 8)
+	port := sipptest.FreeUDPPort(t)
+	lo := testenv.EvenPorts(t, 8)
 	config := fmt.Sprintf(`sip_listen 127.0.0.1:%d
 audio_player aubridge,phone
 audio_source aubridge,phone
@@ -201,7 +202,7 @@ module menu.so
 	if err := os.WriteFile(filepath.Join(dir, "accounts"), []byte(acct), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := &lockedBuffer{}
+	out := &sipptest.Buffer{}
 	cmd := exec.Command(bin, "-f", dir, "-t", "60")
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -214,7 +215,7 @@ module menu.so
 		_ = cmd.Process.Kill()
 		<-exited
 		if t.Failed() {
-			t.Logf("baresip output:\n%s", tail(out.String(), 4000))
+			t.Logf("baresip output:\n%s", sipptest.Tail(out.String(), 4000))
 		}
 	})
 	deadline := time.Now().Add(10 * time.Second)
@@ -232,9 +233,9 @@ module menu.so
 	if err != nil || !res.Answered {
 		t.Fatalf("nail up baresip: %+v, %v", res, err)
 	}
-	carrier := startSipp(t, "uas_answer.xml", "-m", "1")
+	carrier := sipptest.Start(t, "uas_answer.xml", "-m", "1")
 	// The customer goes through a trunk of its own on the same UA.
-	if err := s.trunks.apply([]Trunk{{ID: 1, Name: "sipp", Group: DefaultTrunkGroup, URI: carrier.uri(""), Transport: TransportUDP}}, nil); err != nil {
+	if err := s.trunks.apply([]Trunk{{ID: 1, Name: "sipp", Group: DefaultTrunkGroup, URI: carrier.URI(""), Transport: TransportUDP}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	cust, res, err := s.DialCustomer(dialCtx(t), "+77011234567", DialOptions{RingTimeout: 5 * time.Second})
@@ -260,7 +261,7 @@ module menu.so
 	if err := agent.Hangup(ctx); err != nil {
 		t.Error(err)
 	}
-	carrier.wait(t)
+	carrier.Wait(t)
 }
 
 // waitForLong polls cond until it holds or d passes.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+
+	"github.com/alo-dialer/alo/internal/testenv"
 )
 
 // peer is a fake RTP endpoint: a local UDP socket.
@@ -68,7 +70,7 @@ func (p *peer) expectNothing() {
 
 func testStream(t *testing.T, pool *portPool, codec string, remote netip.AddrPort) *Stream {
 	t.Helper()
-	s, err := newStream(pool, testLogger(t))
+	s, err := newStream(pool, testenv.Logger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +88,7 @@ func testStream(t *testing.T, pool *portPool, codec string, remote netip.AddrPor
 // moves forward, the marker bit at each source switch, and PCMA is
 // transcoded to the agent's PCMU.
 func TestRelaySourceSwitch(t *testing.T) {
-	pool := newPortPool("127.0.0.1", PortRange{Min: freeEvenBlock(t, 8), Max: 0})
+	pool := newPortPool("127.0.0.1", PortRange{Min: testenv.EvenPorts(t, 8), Max: 0})
 	pool.rng.Max = pool.rng.Min + 7
 	custA, custB, agent := newPeer(t), newPeer(t), newPeer(t)
 	sA := testStream(t, pool, CodecPCMA, custA.addr())
@@ -159,7 +161,7 @@ func TestRelaySourceSwitch(t *testing.T) {
 // Symmetric RTP: once the peer sends from an address other than its SDP
 // one, alo answers there; RFC 4733 events keep the peer's payload type.
 func TestRelayLatchAndDTMF(t *testing.T) {
-	pool := newPortPool("127.0.0.1", PortRange{Min: freeEvenBlock(t, 4), Max: 0})
+	pool := newPortPool("127.0.0.1", PortRange{Min: testenv.EvenPorts(t, 4), Max: 0})
 	pool.rng.Max = pool.rng.Min + 3
 	cust, agentSDP, agentReal := newPeer(t), newPeer(t), newPeer(t)
 	sCust := testStream(t, pool, CodecPCMU, cust.addr())

@@ -11,6 +11,8 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+
+	"github.com/alo-dialer/alo/internal/testenv"
 )
 
 // TestJitterHandWorked follows RFC 3550 A.8 by hand: 20 ms packets, the
@@ -99,7 +101,7 @@ func TestRTCPRoundTrip(t *testing.T) {
 		t.Skipf("peer RTCP port taken: %v", err)
 	}
 	defer peerRTCP.Close()
-	m, err := newStream(pool, testLogger(t))
+	m, err := newStream(pool, testenv.Logger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

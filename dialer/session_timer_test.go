@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/alo-dialer/alo/internal/sipptest"
 )
 
 // refreshAnswered is one refresh sipp takes, checking alo asks to be the
@@ -20,7 +22,7 @@ func refreshAnswered(method string) string {
 	s := `<recv request="` + method + `">
     <action><ereg regexp="refresher=uac" search_in="hdr" header="Session-Expires:" check_it="true" assign_to="dummy"/></action>
   </recv>
-  ` + sippReply("200 OK", lines...)
+  ` + sipptest.Reply("200 OK", lines...)
 	if method == "INVITE" {
 		s += `
   <recv request="ACK"/>`
@@ -31,17 +33,17 @@ func refreshAnswered(method string) string {
 // refreshRefused answers a refresh with code: the dialog is gone.
 func refreshRefused(method string, code int) string {
 	return `<recv request="` + method + `"/>
-  ` + sippReply(strconv.Itoa(code)+" Call Leg/Transaction Does Not Exist")
+  ` + sipptest.Reply(strconv.Itoa(code)+" Call Leg/Transaction Does Not Exist")
 }
 
 // refreshTooSmall answers alo's first UPDATE 422 with Min-SE: 6, then
 // takes the retry, which must ask for 6 s.
 var refreshTooSmall = `<recv request="UPDATE"/>
-  ` + sippReply("422 Session Interval Too Small", "Min-SE: 6") + `
+  ` + sipptest.Reply("422 Session Interval Too Small", "Min-SE: 6") + `
   <recv request="UPDATE">
     <action><ereg regexp="^ *6;refresher=uac" search_in="hdr" header="Session-Expires:" check_it="true" assign_to="dummy"/></action>
   </recv>
-  ` + sippReply("200 OK", "Session-Expires: 6;refresher=uac", "Require: timer", "X-Checked: [$dummy]")
+  ` + sipptest.Reply("200 OK", "Session-Expires: 6;refresher=uac", "Require: timer", "X-Checked: [$dummy]")
 
 // carrierRefreshes has the carrier (the refresher) send an UPDATE every
 // second, n times.
@@ -105,8 +107,8 @@ func TestSessionTimer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			sipp := startSipp(t, renderScenario(t, "uas_session_timer.xml", "SE", tt.se, "ALLOW", tt.allow, "INVITE", tt.invite, "REFRESHES", tt.refreshes), "-m", "1")
-			s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.uri("")}, MediaTimeout: -1})
+			sipp := sipptest.Start(t, sipptest.Render(t, "uas_session_timer.xml", "SE", tt.se, "ALLOW", tt.allow, "INVITE", tt.invite, "REFRESHES", tt.refreshes), "-m", "1")
+			s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.URI("")}, MediaTimeout: -1})
 			leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
 			if err != nil || !res.Answered {
 				t.Fatalf("DialCustomer: %+v, %v", res, err)
@@ -120,7 +122,7 @@ func TestSessionTimer(t *testing.T) {
 				if leg.EndReason() != tt.wantReason || leg.EndedBy() != "local" {
 					t.Fatalf("ended by %q, reason %q; want local, %q", leg.EndedBy(), leg.EndReason(), tt.wantReason)
 				}
-				sipp.wait(t)
+				sipp.Wait(t)
 				return
 			}
 			if tt.stillUp > 0 {
@@ -142,7 +144,7 @@ func TestSessionTimer(t *testing.T) {
 			if err := leg.Hangup(dialCtx(t)); err != nil {
 				t.Fatal(err)
 			}
-			sipp.wait(t)
+			sipp.Wait(t)
 		})
 	}
 }

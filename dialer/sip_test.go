@@ -1,205 +1,21 @@
 package dialer
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pion/rtp"
 
 	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/internal/sipptest"
 )
-
-// requireSipp skips the test when sipp is not installed, unless
-// ALO_REQUIRE_SIPP=1 makes that a failure (CI).
-func requireSipp(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("sipp")
-	if err != nil {
-		if os.Getenv("ALO_REQUIRE_SIPP") == "1" {
-			t.Fatalf("sipp not on PATH and ALO_REQUIRE_SIPP=1: %v", err)
-		}
-		t.Skip("sipp not on PATH (Debian package sip-tester)")
-	}
-	return path
-}
-
-// sippProc is one sipp process playing a scenario from testdata/sipp.
-type sippProc struct {
-	cmd      *exec.Cmd
-	port     int
-	out      *lockedBuffer
-	done     chan struct{}
-	exitCode int
-}
-
-// lockedBuffer collects sipp's output from its copying goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// startSipp runs sipp with a scenario on 127.0.0.1 and a free SIP port, a
-// media port, a global timeout, and kills it in t.Cleanup.
-//
-// A free port found by probing can be taken by another process (the test
-// packages run in parallel) before sipp binds it; sipp then exits with
-// EADDRINUSE, and the start is tried again on fresh ports.
-func startSipp(t *testing.T, scenario string, args ...string) *sippProc {
-	t.Helper()
-	for try := 1; ; try++ {
-		p, inUse := startSippOnce(t, scenario, try < 5, args...)
-		if !inUse {
-			return p
-		}
-		t.Logf("sipp %s: port taken before it bound it; trying again (%d)", scenario, try)
-	}
-}
-
-func startSippOnce(t *testing.T, scenario string, mayRetry bool, args ...string) (*sippProc, bool) {
-	t.Helper()
-	bin := requireSipp(t)
-	port := freeUDPPort(t)
-	dir := t.TempDir()
-	sf := scenario
-	if !filepath.IsAbs(sf) {
-		sf = filepath.Join("testdata", "sipp", scenario)
-	}
-	full := append([]string{
-		"-sf", sf,
-		"-i", "127.0.0.1", "-p", strconv.Itoa(port),
-		"-mi", "127.0.0.1", "-mp", strconv.Itoa(freeEvenBlock(t, 4)),
-		"-nostdin", "-timeout", "60s", "-timeout_error",
-		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
-	}, args...)
-	cmd := exec.Command(bin, full...)
-	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.Dir = mustAbs(t, ".")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start sipp: %v", err)
-	}
-	p := &sippProc{cmd: cmd, port: port, out: out, done: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		p.exitCode = cmd.ProcessState.ExitCode()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-p.done
-		if t.Failed() {
-			t.Logf("sipp %s output:\n%s", scenario, tail(out.String(), 3000))
-			if b, err := os.ReadFile(filepath.Join(dir, "errors.log")); err == nil {
-				t.Logf("sipp errors:\n%s", tail(string(b), 3000))
-			}
-		}
-	})
-	// sipp binds its port at start; poll until it holds it (a TCP port
-	// with -t t1).
-	tcp := slices.Contains(args, "t1")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		var c io.Closer
-		var err error
-		if tcp {
-			c, err = net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", port))
-		} else {
-			c, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
-		}
-		if err != nil {
-			break
-		}
-		c.Close()
-		select {
-		case <-p.done:
-			if mayRetry && strings.Contains(out.String(), "Address already in use") {
-				return nil, true
-			}
-			t.Fatalf("sipp exited at start (%d):\n%s", p.exitCode, out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("sipp did not bind its port in 5s")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return p, false
-}
-
-// uri is the sipp endpoint as a SIP URI.
-func (p *sippProc) uri(user string) string {
-	if user == "" {
-		return fmt.Sprintf("sip:127.0.0.1:%d", p.port)
-	}
-	return fmt.Sprintf("sip:%s@127.0.0.1:%d", user, p.port)
-}
-
-// wait waits for a sipp run with -m 1 to finish and checks it passed.
-func (p *sippProc) wait(t *testing.T) {
-	t.Helper()
-	select {
-	case <-p.done:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("sipp still running after 30s:\n%s", tail(p.out.String(), 2000))
-	}
-	if p.exitCode != 0 {
-		t.Fatalf("sipp scenario failed (exit %d):\n%s", p.exitCode, tail(p.out.String(), 3000))
-	}
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
-}
-
-func mustAbs(t *testing.T, p string) string {
-	t.Helper()
-	a, err := filepath.Abs(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
 
 // newTestSIP starts alo's UA on loopback with a private RTP range and the
 // given default trunk.
@@ -241,9 +57,9 @@ func TestDialCarrierScenarios(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sipp := startSipp(t, tt.scenario, append([]string{"-m", "1"}, tt.sippArgs...)...)
+			sipp := sipptest.Start(t, tt.scenario, append([]string{"-m", "1"}, tt.sippArgs...)...)
 			trunk := tt.trunk
-			trunk.URI = sipp.uri("")
+			trunk.URI = sipp.URI("")
 			s := newTestSIP(t, trunk)
 
 			var provisional []int
@@ -269,7 +85,7 @@ func TestDialCarrierScenarios(t *testing.T) {
 				if leg != nil {
 					t.Fatal("leg returned for an unanswered call")
 				}
-				sipp.wait(t)
+				sipp.Wait(t)
 				return
 			}
 			if leg.CallID() != res.CallID || leg.EndedBy() != "" {
@@ -295,7 +111,7 @@ func TestDialCarrierScenarios(t *testing.T) {
 			if err := leg.Hangup(dialCtx(t)); err != nil {
 				t.Errorf("second Hangup: %v", err)
 			}
-			sipp.wait(t)
+			sipp.Wait(t)
 		})
 	}
 }
@@ -311,11 +127,11 @@ func TestBridgeCustomerToAgent(t *testing.T) {
 	defer sink.Close()
 	sinkPort := sink.LocalAddr().(*net.UDPAddr).Port
 
-	carrier := startSipp(t, "uas_answer.xml", "-m", "1")
-	phone := startSipp(t, "agent_answer.xml", "-m", "1", "-aa", "-key", "rtp_port", strconv.Itoa(sinkPort))
-	s := newTestSIP(t, Trunk{URI: carrier.uri("")})
+	carrier := sipptest.Start(t, "uas_answer.xml", "-m", "1")
+	phone := sipptest.Start(t, "agent_answer.xml", "-m", "1", "-aa", "-key", "rtp_port", strconv.Itoa(sinkPort))
+	s := newTestSIP(t, Trunk{URI: carrier.URI("")})
 
-	agent, res, err := s.DialAgent(dialCtx(t), phone.uri("agent1"), DialOptions{AutoAnswer: true, RingTimeout: 5 * time.Second})
+	agent, res, err := s.DialAgent(dialCtx(t), phone.URI("agent1"), DialOptions{AutoAnswer: true, RingTimeout: 5 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("DialAgent: %+v, %v", res, err)
 	}
@@ -372,16 +188,16 @@ func TestBridgeCustomerToAgent(t *testing.T) {
 	if err := agent.Hangup(ctx); err != nil {
 		t.Errorf("agent Hangup: %v", err)
 	}
-	carrier.wait(t)
-	phone.wait(t)
+	carrier.Wait(t)
+	phone.Wait(t)
 }
 
 // uas_carrier.xml as a long-lived server routes by the last digit: 0-6
 // answer and hang up after a few seconds (a remote BYE), 7-8 busy, 9 rings
 // until the ring timeout.
 func TestCarrierRoutesByNumber(t *testing.T) {
-	carrier := startSipp(t, "uas_carrier.xml")
-	s := newTestSIP(t, Trunk{URI: carrier.uri("")})
+	carrier := sipptest.Start(t, "uas_carrier.xml")
+	s := newTestSIP(t, Trunk{URI: carrier.URI("")})
 
 	type result struct {
 		number string
@@ -517,16 +333,4 @@ Content-Length: 0
 		}
 	}
 	_ = netip.AddrPort{}
-}
-
-// sippReply is a sipp <send> of a response to the request just received:
-// the status line, the request's dialog headers echoed, then lines (extra
-// headers, and a body after a blank line). Without a Content-Length among
-// lines it ends with Content-Length: 0.
-func sippReply(status string, lines ...string) string {
-	if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "Content-Length:") }) {
-		lines = append(lines, "Content-Length: 0")
-	}
-	all := append([]string{"SIP/2.0 " + status, "[last_Via:]", "[last_From:]", "[last_To:]", "[last_Call-ID:]", "[last_CSeq:]"}, lines...)
-	return "<send>\n    <![CDATA[\n      " + strings.Join(all, "\n      ") + "\n    ]]>\n  </send>"
 }

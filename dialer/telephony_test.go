@@ -3,14 +3,13 @@ package dialer
 import (
 	"context"
 	"net"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/internal/sipptest"
 	"github.com/alo-dialer/alo/internal/testenv"
 )
 
@@ -18,11 +17,11 @@ import (
 // trunk set, leg recorder and timers of cfg.
 func newTestSIPWith(t *testing.T, cfg SIPConfig) *SIP {
 	t.Helper()
-	min := freeEvenBlock(t, 20)
+	min := testenv.EvenPorts(t, 20)
 	cfg.ListenAddr = "127.0.0.1:0"
 	cfg.RTPPorts = PortRange{Min: min, Max: min + 19}
 	cfg.UserAgent = "alo-test"
-	s, err := NewSIP(cfg, testLogger(t))
+	s, err := NewSIP(cfg, testenv.Logger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,27 +45,6 @@ func newTestSIPWith(t *testing.T, cfg SIPConfig) *SIP {
 		t.Fatal("SIP not ready")
 	}
 	return s
-}
-
-// renderScenario writes testdata/sipp/name with each @key@ replaced by its
-// value (pairs in kv) to a temp file and returns its absolute path: sipp
-// checks status codes and pauses when it loads a scenario, so they cannot
-// be its -key variables.
-func renderScenario(t *testing.T, name string, kv ...string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "sipp", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(b)
-	for i := 0; i+1 < len(kv); i += 2 {
-		s = strings.ReplaceAll(s, "@"+kv[i]+"@", kv[i+1])
-	}
-	out := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(out, []byte(s), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // Every row of the response table (response.go), against sipp answering
@@ -96,9 +74,9 @@ func TestResponseTableAgainstSipp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strconv.Itoa(tt.code), func(t *testing.T) {
-			sipp := startSipp(t, renderScenario(t, "uas_code.xml", "code", strconv.Itoa(tt.code), "reason", tt.reason,
+			sipp := sipptest.Start(t, sipptest.Render(t, "uas_code.xml", "code", strconv.Itoa(tt.code), "reason", tt.reason,
 				"ring", strconv.Itoa(tt.ring)), "-m", "1")
-			s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.uri("")}})
+			s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.URI("")}})
 			leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
 			if err != nil || leg != nil {
 				t.Fatalf("DialCustomer: leg %v, %v", leg, err)
@@ -106,7 +84,7 @@ func TestResponseTableAgainstSipp(t *testing.T) {
 			if res.Answered || res.Code != tt.code || res.Outcome != tt.outcome || res.Legs != 1 {
 				t.Fatalf("result %+v; want code %d outcome %s, one leg", res, tt.code, tt.outcome)
 			}
-			sipp.wait(t)
+			sipp.Wait(t)
 		})
 	}
 }
@@ -115,8 +93,8 @@ func TestResponseTableAgainstSipp(t *testing.T) {
 // early audio is read (and dropped) as it comes, not left queued for the
 // answer's analysis.
 func TestEarlyMediaThenAnswer(t *testing.T) {
-	sipp := startSipp(t, "uas_early_media.xml", "-m", "1")
-	s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.uri("")}})
+	sipp := sipptest.Start(t, "uas_early_media.xml", "-m", "1")
+	s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.URI("")}})
 	var prov []int
 	leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second,
 		OnProvisional: func(c int) { prov = append(prov, c) }})
@@ -132,21 +110,21 @@ func TestEarlyMediaThenAnswer(t *testing.T) {
 	if err := leg.Hangup(dialCtx(t)); err != nil {
 		t.Fatal(err)
 	}
-	sipp.wait(t)
+	sipp.Wait(t)
 }
 
 // A trunk that answers 503 before ringing hands the call to the next trunk
 // of the group inside the same attempt; both INVITEs are legs of it.
 func TestFailoverOn503(t *testing.T) {
 	ctx := context.Background()
-	refuser := startSipp(t, renderScenario(t, "uas_code.xml", "code", "503", "reason", "Service Unavailable", "ring", "100"), "-m", "1")
-	carrier := startSipp(t, "uas_answer.xml", "-m", "1")
+	refuser := sipptest.Start(t, sipptest.Render(t, "uas_code.xml", "code", "503", "reason", "Service Unavailable", "ring", "100"), "-m", "1")
+	carrier := sipptest.Start(t, "uas_answer.xml", "-m", "1")
 	db := migratedDB(t, testenv.SQLite)
-	ts, err := NewTrunks(TrunksConfig{Store: NewTrunkStore(db, time.Now), Log: testLogger(t)})
+	ts, err := NewTrunks(TrunksConfig{Store: NewTrunkStore(db, time.Now), Log: testenv.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, uri := range []string{refuser.uri(""), carrier.uri("")} {
+	for i, uri := range []string{refuser.URI(""), carrier.URI("")} {
 		if _, err := ts.Create(ctx, Trunk{Name: "t" + strconv.Itoa(i), Group: "bank", Priority: i, URI: uri}); err != nil {
 			t.Fatal(err)
 		}
@@ -166,8 +144,8 @@ func TestFailoverOn503(t *testing.T) {
 	if err := leg.Hangup(dialCtx(t)); err != nil {
 		t.Fatal(err)
 	}
-	refuser.wait(t)
-	carrier.wait(t)
+	refuser.Wait(t)
+	carrier.Wait(t)
 	var got []CallLeg
 	waitFor(t, func() bool {
 		got, err = legs.ForAttempt(ctx, 42)
@@ -217,16 +195,16 @@ func silentTrunk(t *testing.T) (string, <-chan [2]string) {
 func TestFailoverOnNoResponse(t *testing.T) {
 	ctx := context.Background()
 	deadURI, seen := silentTrunk(t)
-	carrier := startSipp(t, "uas_answer.xml", "-m", "1")
-	pinned := freeUDPPort(t)
-	ts, err := NewTrunks(TrunksConfig{Log: testLogger(t)})
+	carrier := sipptest.Start(t, "uas_answer.xml", "-m", "1")
+	pinned := sipptest.FreeUDPPort(t)
+	ts, err := NewTrunks(TrunksConfig{Log: testenv.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = ts.apply([]Trunk{
 		{ID: 1, Name: "dead", Group: DefaultTrunkGroup, URI: deadURI, Transport: TransportUDP, LocalPort: pinned,
 			PAI: "+998712000001", Privacy: "id", FromUser: "+998712000002"},
-		{ID: 2, Name: "live", Group: DefaultTrunkGroup, Priority: 1, URI: carrier.uri(""), Transport: TransportUDP},
+		{ID: 2, Name: "live", Group: DefaultTrunkGroup, Priority: 1, URI: carrier.URI(""), Transport: TransportUDP},
 	}, nil)
 	s := newTestSIPWith(t, SIPConfig{Trunks: ts, NoResponseTimeout: 400 * time.Millisecond})
 	start := time.Now()
@@ -238,7 +216,7 @@ func TestFailoverOnNoResponse(t *testing.T) {
 		t.Errorf("failover took %v", d)
 	}
 	_ = leg.Hangup(ctx)
-	carrier.wait(t)
+	carrier.Wait(t)
 	inv := <-seen
 	for _, want := range []string{"INVITE sip:+998901234567@", "P-Asserted-Identity: <sip:+998712000001@", "Privacy: id", "From: <sip:+998712000002@"} {
 		if !strings.Contains(inv[0], want) {
@@ -265,8 +243,8 @@ func TestHoldResumeAndMediaTimeout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sipp := startSipp(t, renderScenario(t, tt.scenario, tt.vars...), "-m", "1")
-			s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.uri("")}, MediaTimeout: 700 * time.Millisecond})
+			sipp := sipptest.Start(t, sipptest.Render(t, tt.scenario, tt.vars...), "-m", "1")
+			s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.URI("")}, MediaTimeout: 700 * time.Millisecond})
 			leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
 			if err != nil || !res.Answered {
 				t.Fatalf("DialCustomer: %+v, %v", res, err)
@@ -289,15 +267,15 @@ func TestHoldResumeAndMediaTimeout(t *testing.T) {
 			if tt.held && (!wasHeld || time.Since(start) < 1500*time.Millisecond) {
 				t.Errorf("held %v, ended after %v: the hold should have suspended the timeout", wasHeld, time.Since(start))
 			}
-			sipp.wait(t)
+			sipp.Wait(t)
 		})
 	}
 }
 
 // A call that outlives the maximum duration is hung up.
 func TestMaxCallDuration(t *testing.T) {
-	sipp := startSipp(t, "uas_answer.xml", "-m", "1")
-	s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.uri("")}, MaxCallDuration: 600 * time.Millisecond})
+	sipp := sipptest.Start(t, "uas_answer.xml", "-m", "1")
+	s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.URI("")}, MaxCallDuration: 600 * time.Millisecond})
 	leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("DialCustomer: %+v, %v", res, err)
@@ -310,24 +288,24 @@ func TestMaxCallDuration(t *testing.T) {
 	if leg.EndReason() != EndMaxDuration {
 		t.Fatalf("end reason %q", leg.EndReason())
 	}
-	sipp.wait(t)
+	sipp.Wait(t)
 }
 
 // The minimum ring: a campaign asking for 1 s still rings 15 s before
 // alo's CANCEL (DESIGN.md invariant 5). Slow by nature; runs in parallel.
 func TestMinimumRing(t *testing.T) {
 	t.Parallel()
-	sipp := startSipp(t, "uas_noanswer.xml", "-m", "1")
+	sipp := sipptest.Start(t, "uas_noanswer.xml", "-m", "1")
 	db := migratedDB(t, testenv.SQLite)
 	legs := NewCallLegs(db)
-	s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.uri("")}, MinRing: 15 * time.Second, Legs: legs})
+	s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.URI("")}, MinRing: 15 * time.Second, Legs: legs})
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	_, res, err := s.DialCustomer(ctx, "+998901234567", DialOptions{RingTimeout: time.Second, AttemptID: 5})
 	if err != nil || res.Outcome != campaigns.OutcomeNoAnswer || res.Code != 487 {
 		t.Fatalf("DialCustomer: %+v, %v", res, err)
 	}
-	sipp.wait(t)
+	sipp.Wait(t)
 	got, err := legs.ForAttempt(context.Background(), 5)
 	if err != nil || len(got) != 1 {
 		t.Fatalf("legs %+v, %v", got, err)

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/alo-dialer/alo/internal/sipptest"
 )
 
 // TestTLSTrunk places calls through a trunk over TLS. Debian's sipp has
@@ -49,8 +51,8 @@ func TestTLSTrunk(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tlsPort := freeTCPPort(t)
-			sipp := startSipp(t, renderScenario(t, "uas_tls.xml", "TLS_PORT", strconv.Itoa(tlsPort)), "-m", "1", "-t", "t1")
-			startTLSProxy(t, tlsPort, sipp.port, tt.serverCert, pki.caFile, tt.requireCert)
+			sipp := sipptest.Start(t, sipptest.Render(t, "uas_tls.xml", "TLS_PORT", strconv.Itoa(tlsPort)), "-m", "1", "-t", "t1")
+			startTLSProxy(t, tlsPort, sipp.Port, tt.serverCert, pki.caFile, tt.requireCert)
 			cfg, err := tt.alo()
 			if err != nil {
 				t.Fatal(err)
@@ -66,7 +68,7 @@ func TestTLSTrunk(t *testing.T) {
 				if err := leg.Hangup(dialCtx(t)); err != nil {
 					t.Fatalf("BYE over TLS: %v", err)
 				}
-				sipp.wait(t)
+				sipp.Wait(t)
 				return
 			}
 			if res.Answered {
@@ -222,7 +224,7 @@ func startTLSProxy(t *testing.T, port, sippPort int, server tlsPair, caFile stri
 	}
 	listen := fmt.Sprintf("OPENSSL-LISTEN:%d,bind=127.0.0.1,reuseaddr,fork,cert=%s,key=%s,%s", port, server.cert, server.key, verify)
 	cmd := exec.Command(requireSocat(t), listen, fmt.Sprintf("TCP:127.0.0.1:%d", sippPort))
-	out := &lockedBuffer{}
+	out := &sipptest.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -232,7 +234,7 @@ func startTLSProxy(t *testing.T, port, sippPort int, server tlsPair, caFile stri
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		if t.Failed() {
-			t.Logf("socat output:\n%s", tail(out.String(), 2000))
+			t.Logf("socat output:\n%s", sipptest.Tail(out.String(), 2000))
 		}
 	})
 	deadline := time.Now().Add(5 * time.Second)

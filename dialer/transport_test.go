@@ -3,14 +3,16 @@ package dialer
 import (
 	"testing"
 	"time"
+
+	"github.com/alo-dialer/alo/internal/sipptest"
 )
 
 // TestTCPTrunk: a trunk over TCP (sipp with -t t1 as the carrier): the
 // INVITE, the answer, the carrier's audio and our BYE all travel on one
 // TCP connection, and the call ends cleanly on both sides.
 func TestTCPTrunk(t *testing.T) {
-	sipp := startSipp(t, "uas_answer.xml", "-m", "1", "-t", "t1")
-	s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.uri(""), Transport: TransportTCP}})
+	sipp := sipptest.Start(t, "uas_answer.xml", "-m", "1", "-t", "t1")
+	s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.URI(""), Transport: TransportTCP}})
 	leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("DialCustomer over TCP: %+v, %v", res, err)
@@ -25,5 +27,5 @@ func TestTCPTrunk(t *testing.T) {
 	if err := leg.Hangup(dialCtx(t)); err != nil {
 		t.Fatalf("BYE over TCP: %v", err)
 	}
-	sipp.wait(t)
+	sipp.Wait(t)
 }
