@@ -73,11 +73,11 @@ func TestAMDCorpusThroughSipp(t *testing.T) {
 				sf := sipptest.Render(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "5000")
 				carrier := sipptest.Start(t, sf, "-m", "1")
 				s := newTestSIP(t, Trunk{URI: carrier.URI("")})
-				agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: discardLogger()})
+				agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: quietLogger()})
 				t.Cleanup(agents.Close)
 				src := &fakeAttempts{done: make(chan struct{}, 8)}
 				marker := &fakeMarker{}
-				e := NewEngine(EngineConfig{Attempts: src, Marker: marker, Agents: agents, SIP: s, Clock: time.Now, Log: discardLogger()})
+				e := NewEngine(EngineConfig{Attempts: src, Marker: marker, Agents: agents, SIP: s, Clock: time.Now, Log: quietLogger()})
 				camp := campaigns.Campaign{ID: 1, ClientID: 3, AMD: campaigns.AMDSettings{Enabled: true, MachineAction: campaigns.MachineHangup}}
 				cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 1, ContactID: 7, Number: 1}, Campaign: camp,
 					Contact: campaigns.Contact{ID: 7, CampaignID: 1, Phone: "+998901234567"}}

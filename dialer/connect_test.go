@@ -252,13 +252,13 @@ func TestConnectTakesAgentFreedInTime(t *testing.T) {
 	sf := sipptest.Render(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "3000")
 	carrier := sipptest.Start(t, sf, "-m", "1")
 	s := newTestSIP(t, Trunk{URI: carrier.URI("")})
-	phone := newPeer(t)
+	phone := newRTPPeer(t)
 	pool := newPortPool("127.0.0.1", PortRange{Min: 44000, Max: 44999})
 	up := make(chan struct{}, 1)
 	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t),
 		Dial: func(context.Context, string) (PhoneLeg, error) {
 			return &streamPhoneLeg{fakePhoneLeg: fakePhoneLeg{done: make(chan struct{})},
-				s: testStream(t, pool, CodecPCMU, phone.addr())}, nil
+				s: startedStream(t, pool, CodecPCMU, phone.addr())}, nil
 		},
 		OnReady: func([]int64) {
 			select {

@@ -57,10 +57,10 @@ func TestLoadWholePath(t *testing.T) {
 
 	carrier := sipptest.Start(t, sipptest.Render(t, "uas_load.xml", "code", code, "reason", "Final"),
 		"-timeout", "600s", "-buff_size", "4194304")
-	db := migratedDB(t, testenv.SQLite)
+	db := dialerDB(t, testenv.SQLite)
 	lc := newLoadCampaign(t, db, clock, total)
 	store, disp, gate, camp := lc.store, lc.disp, lc.gate, lc.camp
-	agents := NewAgents(AgentsConfig{DB: db, Clock: clock, Log: discardLogger(),
+	agents := NewAgents(AgentsConfig{DB: db, Clock: clock, Log: quietLogger(),
 		Dial: func(context.Context, string) (PhoneLeg, error) { return &fakePhoneLeg{done: make(chan struct{})}, nil }})
 	defer agents.Close()
 	for i := range nAgents {
@@ -76,7 +76,7 @@ func TestLoadWholePath(t *testing.T) {
 
 	min := testenv.EvenPorts(t, 2000)
 	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: min, Max: min + 1999}, UserAgent: "alo-load",
-		Trunk: Trunk{URI: carrier.URI("")}, Legs: NewCallLegs(db), Clock: clock}, discardLogger())
+		Trunk: Trunk{URI: carrier.URI("")}, Legs: NewCallLegs(db), Clock: clock}, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestLoadWholePath(t *testing.T) {
 
 	lc.fill(t, clock, total)
 	e := NewEngine(EngineConfig{Node: "load", Campaigns: store, Attempts: disp, Marker: store, Gate: gate, Agents: agents, SIP: s,
-		Clock: clock, Log: discardLogger(), Tick: 50 * time.Millisecond})
+		Clock: clock, Log: quietLogger(), Tick: 50 * time.Millisecond})
 
 	var ru0, ru1 syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
@@ -187,7 +187,7 @@ func newLoadCampaign(t *testing.T, db *sqldb.DB, clock func() time.Time, total i
 	rdb := testenv.Redis(t)
 	store := campaigns.NewStore(db, clock)
 	ready := campaigns.NewReadySet(rdb, clock)
-	disp := campaigns.NewDispatcher(store, ready, "load", time.Minute, discardLogger())
+	disp := campaigns.NewDispatcher(store, ready, "load", time.Minute, quietLogger())
 
 	rules, err := compliance.Preset(compliance.PresetCISDefault)
 	if err != nil {
@@ -300,12 +300,12 @@ func TestLoadHeldCalls(t *testing.T) {
 		phoneArgs, phoneMedia = []string{"-timeout", "900s", "-buff_size", "4194304", "-rtp_threadtasks", "64"}, streamAction
 	}
 	phones := sipptest.Start(t, sipptest.Render(t, "uas_load_stream.xml", "media", phoneMedia, "invite", "", "end", heldEnd), phoneArgs...)
-	db := migratedDB(t, testenv.SQLite)
+	db := dialerDB(t, testenv.SQLite)
 	lc := newLoadCampaign(t, db, clock, contacts)
 
 	lo := testenv.EvenPorts(t, 4*n+100)
 	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: lo, Max: lo + 4*n + 99}, UserAgent: "alo-load",
-		Trunk: Trunk{URI: carrier.URI("")}, Legs: NewCallLegs(db), Clock: clock}, discardLogger())
+		Trunk: Trunk{URI: carrier.URI("")}, Legs: NewCallLegs(db), Clock: clock}, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +316,7 @@ func TestLoadHeldCalls(t *testing.T) {
 	<-s.Ready()
 
 	var e *Engine
-	agents := NewAgents(AgentsConfig{DB: db, Clock: clock, Log: discardLogger(), KeepAliveEvery: time.Hour,
+	agents := NewAgents(AgentsConfig{DB: db, Clock: clock, Log: quietLogger(), KeepAliveEvery: time.Hour,
 		Dial: func(ctx context.Context, uri string) (PhoneLeg, error) {
 			leg, res, err := s.DialAgent(ctx, uri, DialOptions{AutoAnswer: true, RingTimeout: 30 * time.Second})
 			if err != nil {
@@ -351,7 +351,7 @@ func TestLoadHeldCalls(t *testing.T) {
 
 	lc.fill(t, clock, contacts)
 	e = NewEngine(EngineConfig{Node: "load", Campaigns: lc.store, Attempts: lc.disp, Marker: lc.store, Gate: lc.gate, Agents: agents, SIP: s,
-		Clock: clock, Log: discardLogger(), Tick: 50 * time.Millisecond})
+		Clock: clock, Log: quietLogger(), Tick: 50 * time.Millisecond})
 	if err := lc.store.SetStatus(ctx, lc.camp.ID, campaigns.StatusRunning); err != nil {
 		t.Fatal(err)
 	}

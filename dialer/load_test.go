@@ -30,10 +30,10 @@ func TestLoadSetups(t *testing.T) {
 		secs = 10
 	}
 	carrier := sipptest.Start(t, sipptest.Render(t, "uas_code.xml", "code", "486", "reason", "Busy Here", "ring", "180"))
-	db := migratedDB(t, testenv.SQLite)
+	db := dialerDB(t, testenv.SQLite)
 	min := testenv.EvenPorts(t, 2000)
 	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: min, Max: min + 1999}, UserAgent: "alo-load",
-		Trunk: Trunk{URI: carrier.URI("")}, Legs: NewCallLegs(db)}, discardLogger())
+		Trunk: Trunk{URI: carrier.URI("")}, Legs: NewCallLegs(db)}, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}

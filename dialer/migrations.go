@@ -1,10 +1,6 @@
 package dialer
 
-import "embed"
+import "github.com/alo-dialer/alo/dialer/schema"
 
-// Migrations holds the dialer's tables (agents, trunks, call legs, SIP
-// accounts), written once in SQLite's dialect; sqldb.Migrate adapts it for
-// PostgreSQL.
-//
-//go:embed migrations
-var Migrations embed.FS
+// Migrations holds the dialer's tables (schema.Migrations).
+var Migrations = schema.Migrations

@@ -123,7 +123,7 @@ func rms(s []int16) float64 {
 
 // talkingPhone sends a tone as PCMU RTP from peer to the stream every
 // 20 ms until the test ends: an agent's phone with someone talking.
-func talkingPhone(t *testing.T, from *peer, to *Stream, hz float64) {
+func talkingPhone(t *testing.T, from *rtpPeer, to *Stream, hz float64) {
 	t.Helper()
 	pcm := toneSamples(hz, 6000, samplesPerFrame*50) // 1 s, a whole number of cycles
 	stop, done := make(chan struct{}), make(chan struct{})
@@ -151,7 +151,7 @@ func talkingPhone(t *testing.T, from *peer, to *Stream, hz float64) {
 // listen collects what a phone hears, decoded from PCMU, until the
 // returned function is called (reading as it comes: a socket buffer holds
 // only a few seconds of small datagrams).
-func listen(t *testing.T, p *peer) func() [][]int16 {
+func listen(t *testing.T, p *rtpPeer) func() [][]int16 {
 	t.Helper()
 	var frames [][]int16
 	done := make(chan struct{})
@@ -209,12 +209,12 @@ func TestRecordingBridgedCall(t *testing.T) {
 			sf := sipptest.Render(t, "uas_stream.xml", "AUDIO", custTone, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", tt.hangupMs)
 			carrier := sipptest.Start(t, sf, "-m", "1")
 			s := newTestSIP(t, Trunk{URI: carrier.URI("")})
-			phone := newPeer(t)
+			phone := newRTPPeer(t)
 			pool := newPortPool("127.0.0.1", PortRange{Min: 46000, Max: 46999})
 			legs, ready := make(chan *Stream, 1), make(chan struct{}, 1)
 			agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t),
 				Dial: func(context.Context, string) (PhoneLeg, error) {
-					st := testStream(t, pool, CodecPCMU, phone.addr())
+					st := startedStream(t, pool, CodecPCMU, phone.addr())
 					legs <- st
 					return &streamPhoneLeg{fakePhoneLeg: fakePhoneLeg{done: make(chan struct{})}, s: st}, nil
 				},

@@ -24,8 +24,8 @@ import (
 func registrarSIP(t *testing.T, cfg RegistrarConfig) (*SIP, *Registrar) {
 	t.Helper()
 	ctx := context.Background()
-	db := migratedDB(t, testenv.SQLite)
-	agents := NewAgents(AgentsConfig{DB: db, Clock: time.Now, Log: discardLogger()})
+	db := dialerDB(t, testenv.SQLite)
+	agents := NewAgents(AgentsConfig{DB: db, Clock: time.Now, Log: quietLogger()})
 	ag, err := agents.CreateAgent(ctx, NewAgent{Name: "Dilnoza", SIPURI: "sip:1001@" + RegistrarDomain, CampaignIDs: []int64{1}})
 	if err != nil {
 		t.Fatal(err)

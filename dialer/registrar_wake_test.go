@@ -21,7 +21,7 @@ func TestRegistrationWakesRedial(t *testing.T) {
 	dials := make(chan error, 16)
 	ready := make(chan []int64, 4)
 	a := NewAgents(AgentsConfig{
-		DB: reg.cfg.DB, Clock: time.Now, Log: discardLogger(),
+		DB: reg.cfg.DB, Clock: time.Now, Log: quietLogger(),
 		RedialMin: time.Hour, RedialMax: time.Hour,
 		// The phone is reached if the registrar knows where it is, as
 		// SIP.DialAgent resolves sip:<user>@alo.

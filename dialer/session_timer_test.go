@@ -108,8 +108,8 @@ func TestSessionTimer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			sipp := sipptest.Start(t, sipptest.Render(t, "uas_session_timer.xml", "SE", tt.se, "ALLOW", tt.allow, "INVITE", tt.invite, "REFRESHES", tt.refreshes), "-m", "1")
-			s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.URI("")}, MediaTimeout: -1})
-			leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
+			s := startUA(t, SIPConfig{Trunk: Trunk{URI: sipp.URI("")}, MediaTimeout: -1})
+			leg, res, err := s.DialCustomer(callCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
 			if err != nil || !res.Answered {
 				t.Fatalf("DialCustomer: %+v, %v", res, err)
 			}
@@ -141,7 +141,7 @@ func TestSessionTimer(t *testing.T) {
 				}
 				time.Sleep(50 * time.Millisecond) // the refreshes come on their own timer
 			}
-			if err := leg.Hangup(dialCtx(t)); err != nil {
+			if err := leg.Hangup(callCtx(t)); err != nil {
 				t.Fatal(err)
 			}
 			sipp.Wait(t)

@@ -95,7 +95,7 @@ func TestDialCarrierScenarios(t *testing.T) {
 				if leg.Media().Codec() != CodecPCMA {
 					t.Errorf("codec %s, want PCMA (the carrier's answer)", leg.Media().Codec())
 				}
-				waitFor(t, func() bool { return leg.Media().Stats().PacketsIn >= 25 })
+				eventually(t, func() bool { return leg.Media().Stats().PacketsIn >= 25 })
 			}
 			if err := leg.Hangup(dialCtx(t)); err != nil {
 				t.Fatalf("Hangup: %v", err)

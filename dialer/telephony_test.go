@@ -119,7 +119,7 @@ func TestFailoverOn503(t *testing.T) {
 	ctx := context.Background()
 	refuser := sipptest.Start(t, sipptest.Render(t, "uas_code.xml", "code", "503", "reason", "Service Unavailable", "ring", "100"), "-m", "1")
 	carrier := sipptest.Start(t, "uas_answer.xml", "-m", "1")
-	db := migratedDB(t, testenv.SQLite)
+	db := dialerDB(t, testenv.SQLite)
 	ts, err := NewTrunks(TrunksConfig{Store: NewTrunkStore(db, time.Now), Log: testenv.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +147,7 @@ func TestFailoverOn503(t *testing.T) {
 	refuser.Wait(t)
 	carrier.Wait(t)
 	var got []CallLeg
-	waitFor(t, func() bool {
+	eventually(t, func() bool {
 		got, err = legs.ForAttempt(ctx, 42)
 		return err == nil && len(got) == 2 && !got[1].ByeAt.IsZero()
 	})
@@ -296,7 +296,7 @@ func TestMaxCallDuration(t *testing.T) {
 func TestMinimumRing(t *testing.T) {
 	t.Parallel()
 	sipp := sipptest.Start(t, "uas_noanswer.xml", "-m", "1")
-	db := migratedDB(t, testenv.SQLite)
+	db := dialerDB(t, testenv.SQLite)
 	legs := NewCallLegs(db)
 	s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.URI("")}, MinRing: 15 * time.Second, Legs: legs})
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)

@@ -59,13 +59,13 @@ func TestTLSTrunk(t *testing.T) {
 			}
 			cfg.Trunk = Trunk{URI: fmt.Sprintf("sip:127.0.0.1:%d", tlsPort), Transport: TransportTLS}
 			cfg.NoResponseTimeout = 2 * time.Second
-			s := newTestSIPWith(t, *cfg)
-			leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
+			s := startUA(t, *cfg)
+			leg, res, err := s.DialCustomer(callCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
 			if tt.answered {
 				if err != nil || !res.Answered {
 					t.Fatalf("DialCustomer over TLS: %+v, %v", res, err)
 				}
-				if err := leg.Hangup(dialCtx(t)); err != nil {
+				if err := leg.Hangup(callCtx(t)); err != nil {
 					t.Fatalf("BYE over TLS: %v", err)
 				}
 				sipp.Wait(t)

@@ -12,8 +12,8 @@ import (
 // TCP connection, and the call ends cleanly on both sides.
 func TestTCPTrunk(t *testing.T) {
 	sipp := sipptest.Start(t, "uas_answer.xml", "-m", "1", "-t", "t1")
-	s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.URI(""), Transport: TransportTCP}})
-	leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
+	s := startUA(t, SIPConfig{Trunk: Trunk{URI: sipp.URI(""), Transport: TransportTCP}})
+	leg, res, err := s.DialCustomer(callCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("DialCustomer over TCP: %+v, %v", res, err)
 	}
@@ -24,7 +24,7 @@ func TestTCPTrunk(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond) // sipp's replay is another process
 	}
-	if err := leg.Hangup(dialCtx(t)); err != nil {
+	if err := leg.Hangup(callCtx(t)); err != nil {
 		t.Fatalf("BYE over TCP: %v", err)
 	}
 	sipp.Wait(t)

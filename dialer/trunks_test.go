@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alo-dialer/alo/dialer/schema"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/sqldb"
 )
@@ -76,7 +77,7 @@ func TestTrunkHidesPassword(t *testing.T) {
 func migratedDB(t *testing.T, open func(testing.TB) *sqldb.DB) *sqldb.DB {
 	t.Helper()
 	db := open(t)
-	if err := sqldb.Migrate(context.Background(), db, "dialer", Migrations); err != nil {
+	if err := sqldb.Migrate(context.Background(), db, "dialer", schema.Migrations); err != nil {
 		t.Fatal(err)
 	}
 	return db

@@ -1,0 +1,110 @@
+package dialer
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"github.com/alo-dialer/alo/internal/testenv"
+	"github.com/alo-dialer/alo/sqldb"
+)
+
+// Test helpers of the call-path tests: RTP peers, started streams, a
+// migrated database.
+
+// rtpPeer is a fake RTP endpoint: a local UDP socket.
+type rtpPeer struct {
+	t    *testing.T
+	conn *net.UDPConn
+}
+
+func newRTPPeer(t *testing.T) *rtpPeer {
+	t.Helper()
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &rtpPeer{t: t, conn: c}
+}
+
+func (p *rtpPeer) addr() netip.AddrPort { return p.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
+
+func (p *rtpPeer) send(to *Stream, h rtp.Header, payload []byte) {
+	p.t.Helper()
+	h.Version = 2
+	buf, err := (&rtp.Packet{Header: h, Payload: payload}).Marshal()
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	dst := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(to.Port()))
+	if _, err := p.conn.WriteToUDPAddrPort(buf, dst); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+func (p *rtpPeer) recv() rtp.Packet {
+	p.t.Helper()
+	buf := make([]byte, 1500)
+	_ = p.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	n, err := p.conn.Read(buf)
+	if err != nil {
+		p.t.Fatalf("no packet: %v", err)
+	}
+	var pkt rtp.Packet
+	if err := pkt.Unmarshal(buf[:n]); err != nil {
+		p.t.Fatal(err)
+	}
+	return pkt
+}
+
+func (p *rtpPeer) expectNothing() {
+	p.t.Helper()
+	buf := make([]byte, 1500)
+	_ = p.conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	if n, err := p.conn.Read(buf); err == nil {
+		p.t.Fatalf("unexpected packet of %d bytes", n)
+	}
+}
+
+func startedStream(t *testing.T, pool *portPool, codec string, remote netip.AddrPort) *Stream {
+	t.Helper()
+	s, err := newStream(pool, testenv.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt := uint8(ptPCMU)
+	if codec == CodecPCMA {
+		pt = ptPCMA
+	}
+	s.start(remoteMedia{Addr: remote, Codec: codec, PT: pt, DTMFPT: 101})
+	t.Cleanup(func() { s.close(); s.wait() })
+	return s
+}
+
+// eventually polls a condition with a deadline (the reader goroutine sets it).
+func eventually(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 2s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+func dialerDB(t *testing.T, open func(testing.TB) *sqldb.DB) *sqldb.DB {
+	t.Helper()
+	db := open(t)
+	if err := sqldb.Migrate(context.Background(), db, "dialer", Migrations); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
