@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/dialer/agent"
+	"github.com/alo-dialer/alo/dialer/sipua"
+	"github.com/alo-dialer/alo/dialer/trunk"
 	"github.com/alo-dialer/alo/internal/sipptest"
 	"github.com/alo-dialer/alo/pacing"
 )
@@ -72,8 +75,8 @@ func TestAMDCorpusThroughSipp(t *testing.T) {
 				}
 				sf := sipptest.Render(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "5000")
 				carrier := sipptest.Start(t, sf, "-m", "1")
-				s := newTestSIP(t, Trunk{URI: carrier.URI("")})
-				agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: quietLogger()})
+				s := newTestSIP(t, trunk.Trunk{URI: carrier.URI("")})
+				agents := agent.NewRegistry(agent.Config{DB: testDB(t), Clock: time.Now, Log: quietLogger()})
 				t.Cleanup(agents.Close)
 				src := &fakeAttempts{done: make(chan struct{}, 8)}
 				marker := &fakeMarker{}
@@ -82,7 +85,7 @@ func TestAMDCorpusThroughSipp(t *testing.T) {
 				cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 1, ContactID: 7, Number: 1}, Campaign: camp,
 					Contact: campaigns.Contact{ID: 7, CampaignID: 1, Phone: "+998901234567"}}
 				p := newPacer(context.Background(), e, camp, pacing.Progressive{})
-				leg, res, err := s.DialCustomer(dialCtx(t), cl.Contact.Phone, DialOptions{RingTimeout: 5 * time.Second})
+				leg, res, err := s.DialCustomer(dialCtx(t), cl.Contact.Phone, sipua.DialOptions{RingTimeout: 5 * time.Second})
 				if err != nil || !res.Answered {
 					t.Fatalf("DialCustomer: %+v, %v", res, err)
 				}

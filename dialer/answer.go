@@ -6,6 +6,7 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/dialer/audio"
+	"github.com/alo-dialer/alo/dialer/media"
 )
 
 // amdDecision is an AMD result placed on the wall clock.
@@ -85,7 +86,7 @@ func (w *answerWatch) at(offset int64) time.Time {
 }
 
 // tap is the MediaTap.
-func (w *answerWatch) tap(p TapPacket) {
+func (w *answerWatch) tap(p media.TapPacket) {
 	if p.Event {
 		if !w.wantKeys.Load() {
 			return
@@ -99,7 +100,7 @@ func (w *answerWatch) tap(p TapPacket) {
 		return
 	}
 	c := audio.PCMU
-	if p.Codec == CodecPCMA {
+	if p.Codec == media.CodecPCMA {
 		c = audio.PCMA
 	}
 	var err error

@@ -12,7 +12,12 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer/agent"
 	"github.com/alo-dialer/alo/dialer/audio"
+	"github.com/alo-dialer/alo/dialer/media"
+	"github.com/alo-dialer/alo/dialer/prompt"
+	"github.com/alo-dialer/alo/dialer/recording"
+	"github.com/alo-dialer/alo/dialer/sipua"
 	"github.com/alo-dialer/alo/pacing"
 )
 
@@ -75,7 +80,7 @@ type answered struct {
 	log *slog.Logger
 	cl  campaigns.Claimed
 	id  int64 // attempt id
-	leg *Leg
+	leg *sipua.Leg
 	w   *answerWatch
 	at  time.Time // the answer
 	// start is when answer-to-bridged latency starts (DESIGN.md): the 2xx's
@@ -85,7 +90,7 @@ type answered struct {
 	greetAt *time.Time
 	// agentQuality is the agent leg's media quality over the bridge (the
 	// leg lives on from call to call: this call's share of its counts).
-	agentQuality *StreamQuality
+	agentQuality *media.StreamQuality
 	// answerRecorded is closed once the answer is in SQL.
 	answerRecorded chan struct{}
 }
@@ -104,10 +109,11 @@ func (a *answered) finish(bg context.Context, r campaigns.Result) {
 // free within the rule set's threshold from its clock start; failing that
 // the safe-harbour message plays. res is nil for a call launched without a
 // reservation (predictive pacing).
-func (p *pacer) connect(ctx context.Context, log *slog.Logger, cl campaigns.Claimed, attemptID int64, leg *Leg, res *Reservation) {
+func (p *pacer) connect(ctx context.Context, log *slog.Logger, cl campaigns.Claimed, attemptID int64, leg *sipua.Leg, res *agent.Reservation) {
 	e := p.e
 	bg := context.WithoutCancel(ctx)
-	a := &answered{p: p, log: log, cl: cl, id: attemptID, leg: leg, at: e.cfg.Clock(), start: leg.answerMono}
+	// The answer time has one writer: the user agent, at the 2xx.
+	a := &answered{p: p, log: log, cl: cl, id: attemptID, leg: leg, at: leg.AnsweredAt(), start: leg.AnsweredAt()}
 	if a.start.IsZero() {
 		a.start = time.Now()
 	}
@@ -130,7 +136,7 @@ func (p *pacer) connect(ctx context.Context, log *slog.Logger, cl campaigns.Clai
 		}
 	}
 	cust := leg.Media()
-	a.w = newAnswerWatch(e.cfg.Clock, cust.dtmfPT == 0, amd)
+	a.w = newAnswerWatch(e.cfg.Clock, !cust.HasTelephoneEvents(), amd)
 	cust.SetTap(a.w.tap)
 	defer cust.SetTap(nil)
 	defer a.recordMedia(bg)
@@ -162,9 +168,9 @@ func (p *pacer) connect(ctx context.Context, log *slog.Logger, cl campaigns.Clai
 		a.agentless(ctx, bg)
 		return
 	}
-	agent, mine, ok := a.findAgent(ctx, res)
+	ag, mine, ok := a.findAgent(ctx, res)
 	if mine {
-		defer e.cfg.Agents.EndCall(agent)
+		defer e.cfg.Agents.EndCall(ag)
 	}
 	select {
 	case <-leg.Done():
@@ -176,7 +182,7 @@ func (p *pacer) connect(ctx context.Context, log *slog.Logger, cl campaigns.Clai
 		a.safeHarbour(ctx, bg)
 		return
 	}
-	a.bridge(ctx, bg, agent)
+	a.bridge(ctx, bg, ag)
 }
 
 // awaitVerdict waits for the AMD decision, noting the greeting's end if it
@@ -204,7 +210,7 @@ func (a *answered) awaitVerdict(ctx context.Context) (amdDecision, bool) {
 // findAgent returns the agent for this call: the reservation when its
 // phone is still there, else the first ready agent found before the
 // abandonment deadline. mine says the caller must end the agent's call.
-func (a *answered) findAgent(ctx context.Context, res *Reservation) (r Reservation, mine, ok bool) {
+func (a *answered) findAgent(ctx context.Context, res *agent.Reservation) (r agent.Reservation, mine, ok bool) {
 	ag := a.p.e.cfg.Agents
 	if res != nil && ag.StartCall(*res) {
 		return *res, false, true
@@ -236,7 +242,7 @@ func (a *answered) findAgent(ctx context.Context, res *Reservation) (r Reservati
 		}
 		now := a.p.e.cfg.Clock()
 		if !now.Before(deadline) {
-			return Reservation{}, false, false
+			return agent.Reservation{}, false, false
 		}
 		select {
 		case g := <-a.w.greeting:
@@ -249,9 +255,9 @@ func (a *answered) findAgent(ctx context.Context, res *Reservation) (r Reservati
 			deadline = a.at.Add(greetingWait + rule.Threshold)
 		case <-tick.C:
 		case <-a.leg.Done():
-			return Reservation{}, false, false
+			return agent.Reservation{}, false, false
 		case <-ctx.Done():
-			return Reservation{}, false, false
+			return agent.Reservation{}, false, false
 		}
 	}
 }
@@ -272,9 +278,9 @@ func (p *pacer) abandonRule(ctx context.Context, campaignID int64) AbandonRule {
 // bridge connects customer and agent, plays the agent the call-arrived
 // tone, and waits for either side to end the call; the agent's leg then
 // returns to comfort silence.
-func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
+func (a *answered) bridge(ctx, bg context.Context, res agent.Reservation) {
 	e := a.p.e
-	cust, ag := a.leg.Media(), agent.Leg.Media()
+	cust, ag := a.leg.Media(), res.Leg.Media()
 	if ag == nil {
 		a.log.Error("agent leg has no media stream; cannot bridge")
 		a.hangup(bg)
@@ -296,31 +302,31 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 		e.audioLatency.observe(d)
 		if fi := cust.FirstIn(); !fi.IsZero() {
 			// Early media counts as audio there at the answer.
-			e.customerStart.observe(max(0, fi.Sub(a.leg.answerMono)))
+			e.customerStart.observe(max(0, fi.Sub(a.leg.AnsweredAt())))
 		}
 		a.log.Debug("customer audio reaches the agent", "answer_to_audio", d)
 	})
 	defer ag.OnNewSource(nil)
-	Connect(cust, ag)
+	media.Connect(cust, ag)
 	e.bridgeLatency.observe(time.Since(a.start))
 	if disclosure != nil {
 		// Both sides hear the notice: the agent after the pip, so they
 		// know when the customer can hear them. The customer's audio
 		// waits for it.
-		if _, err := ag.PlaySamples(slices.Concat(callArrivedTone(), disclosure.Samples)); err != nil {
+		if _, err := ag.PlaySamples(slices.Concat(media.CallArrivedTone(), disclosure.Samples)); err != nil {
 			a.log.Warn("call-arrived tone", "err", err)
 		}
 	} else {
 		// The pip is laid over the customer's first words rather than
 		// played before them: the agent hears the customer at once.
-		ag.Overlay(callArrivedTone())
+		ag.Overlay(media.CallArrivedTone())
 	}
 	bridged := e.cfg.Clock()
 	if disclosure == nil {
-		Connect(ag, cust) // both ways before any SQL write
+		media.Connect(ag, cust) // both ways before any SQL write
 	}
 	<-a.answerRecorded
-	if err := e.cfg.Marker.MarkBridged(bg, a.id, agent.AgentID, bridged); err != nil {
+	if err := e.cfg.Marker.MarkBridged(bg, a.id, res.AgentID, bridged); err != nil {
 		a.log.Error("record bridge", "err", err)
 	}
 	if rec != nil {
@@ -328,17 +334,17 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 		// voice.
 		a.playDisclosure(ctx, rec, disclosure)
 	}
-	Connect(ag, cust) // (again, when it already was: the store is idempotent)
+	media.Connect(ag, cust) // (again, when it already was: the store is idempotent)
 	defer func() { a.p.observe(pacing.Event{Kind: pacing.Handled, Handle: e.cfg.Clock().Sub(bridged)}) }()
 	a.log.Info("bridged", "answer_to_bridge", bridged.Sub(a.at).Round(time.Millisecond))
 	select {
 	case <-a.leg.Done():
-	case <-agent.Leg.Done():
+	case <-res.Leg.Done():
 		a.log.Warn("agent leg ended during call")
 	case <-ctx.Done():
 	}
-	Disconnect(cust)
-	Disconnect(ag)
+	media.Disconnect(cust)
+	media.Disconnect(ag)
 	aq := ag.Quality().Since(agStart)
 	a.agentQuality = &aq
 	a.hangup(bg)
@@ -352,7 +358,7 @@ func (a *answered) bridge(ctx, bg context.Context, agent Reservation) {
 // recording is nil when off, when the file cannot be made, or when the
 // disclosure is missing in the call's language: a call is never recorded
 // without the notice the campaign promised; it goes on unrecorded.
-func (a *answered) startRecording(cust, ag *Stream) (*Recording, *audio.Prompt) {
+func (a *answered) startRecording(cust, ag *media.Stream) (*recording.Recording, *audio.Prompt) {
 	e := a.p.e
 	if !a.cl.Campaign.Recording.Enabled || e.cfg.RecordingsDir == "" {
 		return nil, nil
@@ -360,7 +366,7 @@ func (a *answered) startRecording(cust, ag *Stream) (*Recording, *audio.Prompt) 
 	var disclosure *audio.Prompt
 	if name := a.cl.Campaign.Recording.Disclosure; name != "none" {
 		if name == "" {
-			name = PromptRecordingNotice
+			name = prompt.RecordingNotice
 		}
 		pm, err := a.prompt(name)
 		if err != nil {
@@ -370,19 +376,19 @@ func (a *answered) startRecording(cust, ag *Stream) (*Recording, *audio.Prompt) 
 		disclosure = pm
 	}
 	rel := filepath.Join(strconv.FormatInt(a.cl.Campaign.ID, 10), strconv.FormatInt(a.id, 10)+".wav")
-	rec, err := StartRecording(filepath.Join(e.cfg.RecordingsDir, rel))
+	rec, err := recording.Start(filepath.Join(e.cfg.RecordingsDir, rel))
 	if err != nil {
 		a.log.Error("recording not started; call goes on unrecorded", "err", err)
 		return nil, nil
 	}
 	a.media.Recording = rel
-	cust.SetTap(rec.Tap(recCustomer))
-	ag.SetTap(rec.Tap(recAgent))
+	cust.SetTap(rec.Tap(recording.RecCustomer))
+	ag.SetTap(rec.Tap(recording.RecAgent))
 	return rec, disclosure
 }
 
 // stopRecording ends the taps and closes the file.
-func (a *answered) stopRecording(rec *Recording, cust, ag *Stream) {
+func (a *answered) stopRecording(rec *recording.Recording, cust, ag *media.Stream) {
 	cust.SetTap(nil)
 	ag.SetTap(nil)
 	if err := rec.Close(); err != nil {
@@ -395,7 +401,7 @@ func (a *answered) stopRecording(rec *Recording, cust, ag *Stream) {
 // playDisclosure plays the recording notice to the customer and writes it
 // on the recording's agent side (what the customer heard from us), so the
 // file itself shows the notice was given.
-func (a *answered) playDisclosure(ctx context.Context, rec *Recording, pm *audio.Prompt) {
+func (a *answered) playDisclosure(ctx context.Context, rec *recording.Recording, pm *audio.Prompt) {
 	if pm == nil {
 		return
 	}
@@ -441,7 +447,7 @@ func (a *answered) recordMedia(bg context.Context) {
 		}
 	}
 	<-a.answerRecorded
-	q := map[string]StreamQuality{"customer": a.leg.Media().Quality()}
+	q := map[string]media.StreamQuality{"customer": a.leg.Media().Quality()}
 	if a.agentQuality != nil {
 		q["agent"] = *a.agentQuality
 	}

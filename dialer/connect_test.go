@@ -12,7 +12,11 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer/agent"
 	"github.com/alo-dialer/alo/dialer/audio"
+	"github.com/alo-dialer/alo/dialer/media"
+	"github.com/alo-dialer/alo/dialer/sipua"
+	"github.com/alo-dialer/alo/dialer/trunk"
 	"github.com/alo-dialer/alo/internal/sipptest"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/pacing"
@@ -41,10 +45,10 @@ func (m *fakeMarker) MarkBridged(_ context.Context, _, _ int64, at time.Time) er
 	return nil
 }
 
-func (m *fakeMarker) MarkMedia(_ context.Context, _ int64, media campaigns.AttemptMedia) error {
+func (m *fakeMarker) MarkMedia(_ context.Context, _ int64, md campaigns.AttemptMedia) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.media = media
+	m.media = md
 	return nil
 }
 
@@ -65,8 +69,8 @@ func testDNC(t *testing.T) (*compliance.DNCStore, *compliance.DNCIndex) {
 // and the attempt is abandoned.
 func TestSafeHarbourStopKey(t *testing.T) {
 	carrier := sipptest.Start(t, "uas_safe_harbour.xml", "-m", "1")
-	s := newTestSIP(t, Trunk{URI: carrier.URI("")})
-	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t)}) // nobody logged in
+	s := newTestSIP(t, trunk.Trunk{URI: carrier.URI("")})
+	agents := agent.NewRegistry(agent.Config{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t)}) // nobody logged in
 	t.Cleanup(agents.Close)
 	dnc, idx := testDNC(t)
 	src := &fakeAttempts{done: make(chan struct{}, 8)}
@@ -78,7 +82,7 @@ func TestSafeHarbourStopKey(t *testing.T) {
 		Contact: campaigns.Contact{ID: 7, CampaignID: 1, Phone: "+998901234567", Language: "en"}}
 	p := newPacer(context.Background(), e, camp, pacing.Progressive{})
 
-	leg, res, err := s.DialCustomer(dialCtx(t), cl.Contact.Phone, DialOptions{RingTimeout: 5 * time.Second})
+	leg, res, err := s.DialCustomer(dialCtx(t), cl.Contact.Phone, sipua.DialOptions{RingTimeout: 5 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("DialCustomer: %+v, %v", res, err)
 	}
@@ -158,8 +162,8 @@ func TestAMDThroughSipp(t *testing.T) {
 			raw := speech(t, tt.text, 400, 3000, tt.beep)
 			sf := sipptest.Render(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "4500")
 			carrier := sipptest.Start(t, sf, "-m", "1")
-			s := newTestSIP(t, Trunk{URI: carrier.URI("")})
-			agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t)})
+			s := newTestSIP(t, trunk.Trunk{URI: carrier.URI("")})
+			agents := agent.NewRegistry(agent.Config{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t)})
 			t.Cleanup(agents.Close)
 			src := &fakeAttempts{done: make(chan struct{}, 8)}
 			marker := &fakeMarker{}
@@ -168,7 +172,7 @@ func TestAMDThroughSipp(t *testing.T) {
 			cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 1, ContactID: 7, Number: 1}, Campaign: camp,
 				Contact: campaigns.Contact{ID: 7, CampaignID: 1, Phone: "+998901234567"}}
 			p := newPacer(context.Background(), e, camp, pacing.Progressive{})
-			leg, res, err := s.DialCustomer(dialCtx(t), cl.Contact.Phone, DialOptions{RingTimeout: 5 * time.Second})
+			leg, res, err := s.DialCustomer(dialCtx(t), cl.Contact.Phone, sipua.DialOptions{RingTimeout: 5 * time.Second})
 			if err != nil || !res.Answered {
 				t.Fatalf("DialCustomer: %+v, %v", res, err)
 			}
@@ -206,8 +210,8 @@ func TestSafeHarbourInbandKey(t *testing.T) {
 	}
 	sf := sipptest.Render(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "10000")
 	carrier := sipptest.Start(t, sf, "-m", "1")
-	s := newTestSIP(t, Trunk{URI: carrier.URI("")})
-	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t)})
+	s := newTestSIP(t, trunk.Trunk{URI: carrier.URI("")})
+	agents := agent.NewRegistry(agent.Config{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t)})
 	t.Cleanup(agents.Close)
 	dnc, idx := testDNC(t)
 	src := &fakeAttempts{done: make(chan struct{}, 8)}
@@ -217,11 +221,11 @@ func TestSafeHarbourInbandKey(t *testing.T) {
 	cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 1, ContactID: 7, Number: 1}, Campaign: camp,
 		Contact: campaigns.Contact{ID: 7, CampaignID: 1, Phone: "+998901234567"}}
 	p := newPacer(context.Background(), e, camp, pacing.Progressive{})
-	leg, res, err := s.DialCustomer(dialCtx(t), cl.Contact.Phone, DialOptions{RingTimeout: 5 * time.Second})
+	leg, res, err := s.DialCustomer(dialCtx(t), cl.Contact.Phone, sipua.DialOptions{RingTimeout: 5 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("DialCustomer: %+v, %v", res, err)
 	}
-	if leg.Media().dtmfPT != 0 {
+	if leg.Media().HasTelephoneEvents() {
 		t.Fatal("the trunk negotiated telephone-event; this test needs it absent")
 	}
 	p.connect(dialCtx(t), p.log, cl, 42, leg, nil)
@@ -238,10 +242,10 @@ func TestSafeHarbourInbandKey(t *testing.T) {
 // local socket standing in for the phone.
 type streamPhoneLeg struct {
 	fakePhoneLeg
-	s *Stream
+	s *media.Stream
 }
 
-func (l *streamPhoneLeg) Media() *Stream { return l.s }
+func (l *streamPhoneLeg) Media() *media.Stream { return l.s }
 
 // TestConnectTakesAgentFreedInTime: a call launched without a reservation
 // (predictive pacing) is answered while every agent is busy; one becomes
@@ -251,23 +255,23 @@ func TestConnectTakesAgentFreedInTime(t *testing.T) {
 	raw := speech(t, "Hello?", 400, 3000, false)
 	sf := sipptest.Render(t, "uas_stream.xml", "AUDIO", raw, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", "3000")
 	carrier := sipptest.Start(t, sf, "-m", "1")
-	s := newTestSIP(t, Trunk{URI: carrier.URI("")})
+	s := newTestSIP(t, trunk.Trunk{URI: carrier.URI("")})
 	phone := newRTPPeer(t)
-	pool := newPortPool("127.0.0.1", PortRange{Min: 44000, Max: 44999})
+	pool := media.NewPortPool("127.0.0.1", media.PortRange{Min: 44000, Max: 44999})
 	up := make(chan struct{}, 1)
-	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t),
-		Dial: func(context.Context, string) (PhoneLeg, error) {
+	agents := agent.NewRegistry(agent.Config{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t),
+		Dial: func(context.Context, string) (agent.PhoneLeg, error) {
 			return &streamPhoneLeg{fakePhoneLeg: fakePhoneLeg{done: make(chan struct{})},
-				s: startedStream(t, pool, CodecPCMU, phone.addr())}, nil
-		},
-		OnReady: func([]int64) {
-			select {
-			case up <- struct{}{}:
-			default:
-			}
+				s: startedStream(t, pool, media.CodecPCMU, phone.addr())}, nil
 		}})
+	onReady(t, agents, func([]int64) {
+		select {
+		case up <- struct{}{}:
+		default:
+		}
+	})
 	t.Cleanup(agents.Close)
-	ag, err := agents.CreateAgent(context.Background(), NewAgent{Name: "A", SIPURI: "sip:a@127.0.0.1", CampaignIDs: []int64{1}})
+	ag, err := agents.CreateAgent(context.Background(), agent.NewAgent{Name: "A", SIPURI: "sip:a@127.0.0.1", CampaignIDs: []int64{1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +282,7 @@ func TestConnectTakesAgentFreedInTime(t *testing.T) {
 	cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 1, ContactID: 7, Number: 1}, Campaign: camp,
 		Contact: campaigns.Contact{ID: 7, CampaignID: 1, Phone: "+998901234567"}}
 	p := newPacer(context.Background(), e, camp, pacing.Progressive{})
-	leg, res, err := s.DialCustomer(dialCtx(t), cl.Contact.Phone, DialOptions{RingTimeout: 5 * time.Second})
+	leg, res, err := s.DialCustomer(dialCtx(t), cl.Contact.Phone, sipua.DialOptions{RingTimeout: 5 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("DialCustomer: %+v, %v", res, err)
 	}

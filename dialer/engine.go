@@ -8,7 +8,9 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer/agent"
 	"github.com/alo-dialer/alo/dialer/audio"
+	"github.com/alo-dialer/alo/dialer/prompt"
 	"github.com/alo-dialer/alo/pacing"
 )
 
@@ -26,7 +28,7 @@ type EngineConfig struct {
 	Attempts  AttemptSource
 	Marker    AttemptMarker
 	Gate      compliance.Gate
-	Agents    *Agents
+	Agents    *agent.Registry
 	SIP       CustomerDialer
 	Clock     func() time.Time
 	Log       *slog.Logger
@@ -44,7 +46,7 @@ type EngineConfig struct {
 	Prompts *audio.Prompts
 	// Library, when set, supplies the prompts instead (uploads included,
 	// an upload seen on the next call).
-	Library *PromptLibrary
+	Library *prompt.Library
 	// Abandonment gives a campaign's abandonment threshold and clock start
 	// (from its rule set); nil means DefaultAbandonRule.
 	Abandonment func(ctx context.Context, campaignID int64) (AbandonRule, error)
@@ -73,6 +75,9 @@ type Engine struct {
 	mu     sync.Mutex
 	pacers map[int64]*pacerRun
 	wake   chan struct{}
+	// agentReady delivers the campaigns of agents who just became able
+	// to take a call (agent.Registry.Ready).
+	agentReady <-chan []int64
 
 	bridgeLatency *latencyRecorder // answer to the customer's audio switched to the agent
 	audioLatency  *latencyRecorder // answer to the first customer packet sent to the agent
@@ -115,10 +120,14 @@ func NewEngine(cfg EngineConfig) *Engine {
 		cfg.HeartbeatEvery = 2 * time.Second
 	}
 	if cfg.Prompts == nil {
-		cfg.Prompts = audio.NewPrompts(BuiltinPrompts(), "en")
+		cfg.Prompts = audio.NewPrompts(prompt.Builtin(), "en")
 	}
-	return &Engine{cfg: cfg, pacers: map[int64]*pacerRun{}, wake: make(chan struct{}, 1), bridgeLatency: newLatencyRecorder(), audioLatency: newLatencyRecorder(),
+	e := &Engine{cfg: cfg, pacers: map[int64]*pacerRun{}, wake: make(chan struct{}, 1), bridgeLatency: newLatencyRecorder(), audioLatency: newLatencyRecorder(),
 		customerStart: newLatencyRecorder()}
+	if cfg.Agents != nil {
+		e.agentReady = cfg.Agents.Ready()
+	}
+	return e
 }
 
 // prompts is the engine's message set.
@@ -171,6 +180,8 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.sync(ctx)
 		case <-e.wake:
 			e.sync(ctx)
+		case ids := <-e.agentReady:
+			e.WakeAll(ids)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/dialer/audio"
+	"github.com/alo-dialer/alo/dialer/prompt"
 	spoken "github.com/alo-dialer/alo/dialer/speech"
 )
 
@@ -147,7 +148,7 @@ func (a *answered) machineMessage() (*audio.Prompt, error) {
 		pm, _, err := a.agentlessMessage(false)
 		return pm, err
 	}
-	return a.prompt(PromptMachine)
+	return a.prompt(prompt.Machine)
 }
 
 // awaitGreeting waits, at most greetingWait, for the end of the answering

@@ -11,8 +11,12 @@ import (
 	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/dialer/agent"
 	"github.com/alo-dialer/alo/dialer/audio"
+	"github.com/alo-dialer/alo/dialer/prompt"
+	"github.com/alo-dialer/alo/dialer/sipua"
 	spoken "github.com/alo-dialer/alo/dialer/speech"
+	"github.com/alo-dialer/alo/dialer/trunk"
 	"github.com/alo-dialer/alo/internal/sipptest"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/pacing"
@@ -22,7 +26,7 @@ import (
 // any date and minute, exists in the shipped prompts of both languages,
 // as do the fixed phrases of recorded calls.
 func TestReminderPromptsShipped(t *testing.T) {
-	pr := audio.NewPrompts(BuiltinPrompts(), "en")
+	pr := audio.NewPrompts(prompt.Builtin(), "en")
 	need := map[string]bool{"confirmed": true, "hold": true, "callback_later": true, "notice": true, "notice_keys": true}
 	for _, lang := range []string{spoken.English, spoken.Russian} {
 		names := map[string]bool{}
@@ -102,8 +106,8 @@ func TestAgentlessCall(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			carrier := sipptest.Start(t, tt.scenario(t), "-m", "1")
-			s := newTestSIP(t, Trunk{URI: carrier.URI("")})
-			agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t)}) // nobody logged in
+			s := newTestSIP(t, trunk.Trunk{URI: carrier.URI("")})
+			agents := agent.NewRegistry(agent.Config{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t)}) // nobody logged in
 			t.Cleanup(agents.Close)
 			src := &fakeAttempts{done: make(chan struct{}, 8)}
 			marker, disposer := &fakeMarker{}, &fakeDisposer{}
@@ -112,7 +116,7 @@ func TestAgentlessCall(t *testing.T) {
 			cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 1, ContactID: 7, Number: 1}, Campaign: tt.camp,
 				Contact: campaigns.Contact{ID: 7, CampaignID: 1, Phone: tt.phone, AppointmentAt: &appt}}
 			p := newPacer(context.Background(), e, tt.camp, pacing.Progressive{})
-			leg, res, err := s.DialCustomer(dialCtx(t), tt.phone, DialOptions{RingTimeout: 5 * time.Second})
+			leg, res, err := s.DialCustomer(dialCtx(t), tt.phone, sipua.DialOptions{RingTimeout: 5 * time.Second})
 			if err != nil || !res.Answered {
 				t.Fatalf("DialCustomer: %+v, %v", res, err)
 			}
@@ -190,13 +194,13 @@ type heldCustomers struct {
 	release chan struct{}
 }
 
-func (h *heldCustomers) DialCustomer(ctx context.Context, number string, _ DialOptions) (*Leg, DialResult, error) {
+func (h *heldCustomers) DialCustomer(ctx context.Context, number string, _ sipua.DialOptions) (*sipua.Leg, sipua.DialResult, error) {
 	h.ringing <- number
 	select {
 	case <-h.release:
 	case <-ctx.Done():
 	}
-	return nil, DialResult{Outcome: campaigns.OutcomeNoAnswer, Code: 487}, nil
+	return nil, sipua.DialResult{End: sipua.EndCancelledFinal, Code: 487}, nil
 }
 
 // TestAgentlessPacingByLines: a recorded campaign dials up to its lines
@@ -213,7 +217,7 @@ func TestAgentlessPacingByLines(t *testing.T) {
 		}
 		return q
 	}
-	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t)}) // nobody logged in
+	agents := agent.NewRegistry(agent.Config{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t)}) // nobody logged in
 	t.Cleanup(agents.Close)
 	newEngine := func(src *fakeAttempts, cust CustomerDialer) *Engine {
 		return NewEngine(EngineConfig{Node: "n1", Attempts: src, Gate: fakeGate{allow: true}, Agents: agents,

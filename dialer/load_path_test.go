@@ -17,7 +17,11 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer/agent"
 	"github.com/alo-dialer/alo/dialer/audio"
+	"github.com/alo-dialer/alo/dialer/media"
+	"github.com/alo-dialer/alo/dialer/sipua"
+	"github.com/alo-dialer/alo/dialer/trunk"
 	"github.com/alo-dialer/alo/internal/sipptest"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/sqldb"
@@ -60,11 +64,13 @@ func TestLoadWholePath(t *testing.T) {
 	db := dialerDB(t, testenv.SQLite)
 	lc := newLoadCampaign(t, db, clock, total)
 	store, disp, gate, camp := lc.store, lc.disp, lc.gate, lc.camp
-	agents := NewAgents(AgentsConfig{DB: db, Clock: clock, Log: quietLogger(),
-		Dial: func(context.Context, string) (PhoneLeg, error) { return &fakePhoneLeg{done: make(chan struct{})}, nil }})
+	agents := agent.NewRegistry(agent.Config{DB: db, Clock: clock, Log: quietLogger(),
+		Dial: func(context.Context, string) (agent.PhoneLeg, error) {
+			return &fakePhoneLeg{done: make(chan struct{})}, nil
+		}})
 	defer agents.Close()
 	for i := range nAgents {
-		ag, err := agents.CreateAgent(ctx, NewAgent{Name: fmt.Sprintf("a%d", i), SIPURI: fmt.Sprintf("sip:%d@127.0.0.1", 2000+i), CampaignIDs: []int64{camp.ID}})
+		ag, err := agents.CreateAgent(ctx, agent.NewAgent{Name: fmt.Sprintf("a%d", i), SIPURI: fmt.Sprintf("sip:%d@127.0.0.1", 2000+i), CampaignIDs: []int64{camp.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,8 +81,8 @@ func TestLoadWholePath(t *testing.T) {
 	waitForLong(t, 10*time.Second, func() bool { return agents.ReadyFor(camp.ID) == nAgents })
 
 	min := testenv.EvenPorts(t, 2000)
-	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: min, Max: min + 1999}, UserAgent: "alo-load",
-		Trunk: Trunk{URI: carrier.URI("")}, Legs: NewCallLegs(db), Clock: clock}, quietLogger())
+	s, err := sipua.New(sipua.Config{ListenAddr: "127.0.0.1:0", RTPPorts: media.PortRange{Min: min, Max: min + 1999}, UserAgent: "alo-load",
+		Trunk: trunk.Trunk{URI: carrier.URI("")}, Legs: sipua.NewCallLegs(db), Clock: clock}, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,8 +310,8 @@ func TestLoadHeldCalls(t *testing.T) {
 	lc := newLoadCampaign(t, db, clock, contacts)
 
 	lo := testenv.EvenPorts(t, 4*n+100)
-	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: lo, Max: lo + 4*n + 99}, UserAgent: "alo-load",
-		Trunk: Trunk{URI: carrier.URI("")}, Legs: NewCallLegs(db), Clock: clock}, quietLogger())
+	s, err := sipua.New(sipua.Config{ListenAddr: "127.0.0.1:0", RTPPorts: media.PortRange{Min: lo, Max: lo + 4*n + 99}, UserAgent: "alo-load",
+		Trunk: trunk.Trunk{URI: carrier.URI("")}, Legs: sipua.NewCallLegs(db), Clock: clock}, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,9 +322,9 @@ func TestLoadHeldCalls(t *testing.T) {
 	<-s.Ready()
 
 	var e *Engine
-	agents := NewAgents(AgentsConfig{DB: db, Clock: clock, Log: quietLogger(), KeepAliveEvery: time.Hour,
-		Dial: func(ctx context.Context, uri string) (PhoneLeg, error) {
-			leg, res, err := s.DialAgent(ctx, uri, DialOptions{AutoAnswer: true, RingTimeout: 30 * time.Second})
+	agents := agent.NewRegistry(agent.Config{DB: db, Clock: clock, Log: quietLogger(), KeepAliveEvery: time.Hour,
+		Dial: func(ctx context.Context, uri string) (agent.PhoneLeg, error) {
+			leg, res, err := s.DialAgent(ctx, uri, sipua.DialOptions{AutoAnswer: true, RingTimeout: 30 * time.Second})
 			if err != nil {
 				return nil, err
 			}
@@ -326,19 +332,19 @@ func TestLoadHeldCalls(t *testing.T) {
 				return nil, fmt.Errorf("agent phone %s: %d %s", uri, res.Code, res.Reason)
 			}
 			return leg, nil
-		},
-		OnReady: func(ids []int64) {
-			if e != nil {
-				e.WakeAll(ids)
-			}
 		}})
+	onReady(t, agents, func(ids []int64) {
+		if e != nil {
+			e.WakeAll(ids)
+		}
+	})
 	defer agents.Close()
 	var runtime0 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&runtime0)
 	rss0 := rssBytes(t)
 	for i := range n {
-		ag, err := agents.CreateAgent(ctx, NewAgent{Name: fmt.Sprintf("a%d", i), SIPURI: phones.URI(fmt.Sprintf("agent%d", i)), CampaignIDs: []int64{lc.camp.ID}})
+		ag, err := agents.CreateAgent(ctx, agent.NewAgent{Name: fmt.Sprintf("a%d", i), SIPURI: phones.URI(fmt.Sprintf("agent%d", i)), CampaignIDs: []int64{lc.camp.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -389,10 +395,8 @@ func TestLoadHeldCalls(t *testing.T) {
 	// phone (the customer's audio), PacketsIn what the phone sent (relayed
 	// to the customer).
 	rtp := func() (toAgent, fromAgent uint64) {
-		agents.mu.Lock()
-		defer agents.mu.Unlock()
-		for _, ss := range agents.sessions {
-			if leg, ok := ss.leg.(*Leg); ok && leg.Media() != nil {
+		for _, pl := range agents.PhoneLegs() {
+			if leg, ok := pl.(*sipua.Leg); ok && leg.Media() != nil {
 				st := leg.Media().Stats()
 				toAgent += st.PacketsOut
 				fromAgent += st.PacketsIn
@@ -424,18 +428,17 @@ func TestLoadHeldCalls(t *testing.T) {
 	// audio relayed by alo, echoed by sipp, back in). The difference bounds
 	// what alo's relay adds (sipp's echo adds its own).
 	var custJ, agJ []float64
-	s.legs.Range(func(_, v any) bool {
-		if leg, ok := v.(*Leg); ok && leg.Media() != nil {
+	for _, leg := range s.Legs() {
+		if leg.Media() != nil {
 			if q := leg.Media().Quality(); q.PacketsIn > 0 {
-				if leg.kind == "agent" {
+				if leg.Kind() == "agent" {
 					agJ = append(agJ, q.JitterMs)
 				} else {
 					custJ = append(custJ, q.JitterMs)
 				}
 			}
 		}
-		return true
-	})
+	}
 	t.Logf("RTP jitter as received by alo (ms): customers' streams %s; agents' echo of the relayed audio %s", spread(custJ), spread(agJ))
 	t.Logf("UDP datagrams the kernel dropped in the window (socket buffers full): %d on alo's RTP sockets, %d on all sockets (sipp's included)",
 		aloDrops1-aloDrops0, allDrops1-allDrops0)

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alo-dialer/alo/dialer/media"
+	"github.com/alo-dialer/alo/dialer/sipua"
+	"github.com/alo-dialer/alo/dialer/trunk"
 	"github.com/alo-dialer/alo/internal/sipptest"
 	"github.com/alo-dialer/alo/internal/testenv"
 )
@@ -32,8 +35,8 @@ func TestLoadSetups(t *testing.T) {
 	carrier := sipptest.Start(t, sipptest.Render(t, "uas_code.xml", "code", "486", "reason", "Busy Here", "ring", "180"))
 	db := dialerDB(t, testenv.SQLite)
 	min := testenv.EvenPorts(t, 2000)
-	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: min, Max: min + 1999}, UserAgent: "alo-load",
-		Trunk: Trunk{URI: carrier.URI("")}, Legs: NewCallLegs(db)}, quietLogger())
+	s, err := sipua.New(sipua.Config{ListenAddr: "127.0.0.1:0", RTPPorts: media.PortRange{Min: min, Max: min + 1999}, UserAgent: "alo-load",
+		Trunk: trunk.Trunk{URI: carrier.URI("")}, Legs: sipua.NewCallLegs(db)}, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +62,7 @@ func TestLoadSetups(t *testing.T) {
 			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 			}
 			defer inflight.Add(-1)
-			_, res, err := s.DialCustomer(ctx, "+99890"+strconv.Itoa(1000000+i), DialOptions{RingTimeout: 10 * time.Second})
+			_, res, err := s.DialCustomer(ctx, "+99890"+strconv.Itoa(1000000+i), sipua.DialOptions{RingTimeout: 10 * time.Second})
 			if err != nil || res.Code != 486 {
 				failed.Add(1)
 				return

@@ -13,6 +13,8 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer/agent"
+	"github.com/alo-dialer/alo/dialer/sipua"
 	"github.com/alo-dialer/alo/pacing"
 )
 
@@ -48,7 +50,7 @@ type AttemptMarker interface {
 // CustomerDialer places a call to a customer through the trunk. *SIP
 // satisfies it.
 type CustomerDialer interface {
-	DialCustomer(ctx context.Context, number string, o DialOptions) (*Leg, DialResult, error)
+	DialCustomer(ctx context.Context, number string, o sipua.DialOptions) (*sipua.Leg, sipua.DialResult, error)
 }
 
 // pacer runs one campaign on this node: every tick, and at once when woken
@@ -331,7 +333,7 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 	// agents); connect finds an agent at the answer or plays the
 	// safe-harbour message, and the gate applies the embargoes.
 	reserves := cl.Campaign.ReservesAgent()
-	var res *Reservation
+	var res *agent.Reservation
 	if reserves {
 		// A promised callback goes to the agent who promised it when they
 		// are free.
@@ -401,7 +403,7 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 	log = log.With("attempt_id", att.ID)
 
 	invited := e.cfg.Clock()
-	leg, dr, err := e.cfg.SIP.DialCustomer(ctx, cl.Contact.Phone, DialOptions{
+	leg, dr, err := e.cfg.SIP.DialCustomer(ctx, cl.Contact.Phone, sipua.DialOptions{
 		CallerID:    cl.Campaign.CallerID,
 		RingTimeout: cl.Campaign.RingTimeout,
 		CampaignID:  cl.Campaign.ID,
@@ -425,7 +427,7 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 	}
 	log = log.With("call_id", dr.CallID)
 	if !dr.Answered {
-		p.finish(bg, log, att.ID, campaigns.Result{Outcome: dr.Outcome, SIPCode: dr.Code, Reason: dr.Reason, CallID: dr.CallID})
+		p.finish(bg, log, att.ID, campaigns.Result{Outcome: OutcomeOf(dr), SIPCode: dr.Code, Reason: dr.Reason, CallID: dr.CallID})
 		return
 	}
 	p.connect(ctx, log, cl, att.ID, leg, res)

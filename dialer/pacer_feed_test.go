@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/dialer/sipua"
 	"github.com/alo-dialer/alo/pacing"
 )
 
@@ -37,7 +38,7 @@ func TestPacerFeedsPolicy(t *testing.T) {
 	}
 	agents := readyAgent(t, testDB(t))
 	src := &fakeAttempts{queue: []campaigns.Claimed{claim}, done: make(chan struct{}, 8)}
-	cust := &fakeCustomers{res: DialResult{Outcome: campaigns.OutcomeNoAnswer, Code: 487, CallID: "c1"}}
+	cust := &fakeCustomers{res: sipua.DialResult{End: sipua.EndCancelledFinal, Code: 487, CallID: "c1"}}
 	e := NewEngine(EngineConfig{Node: "n1", Attempts: src, Gate: fakeGate{allow: true}, Agents: agents,
 		SIP: cust, Clock: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	pol := &recordingPolicy{}

@@ -10,7 +10,11 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer/agent"
+	"github.com/alo-dialer/alo/dialer/media"
 	"github.com/alo-dialer/alo/dialer/sipsim"
+	"github.com/alo-dialer/alo/dialer/sipua"
+	"github.com/alo-dialer/alo/dialer/trunk"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/pacing"
 )
@@ -108,8 +112,8 @@ func TestPredictiveOverdialsThroughSIP(t *testing.T) {
 	<-phones.Ready()
 
 	rtp := testenv.EvenPorts(t, 64)
-	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: rtp, Max: rtp + 63},
-		Trunk: Trunk{URI: "sip:" + carrier.Addr()}, UserAgent: "alo-test"}, log)
+	s, err := sipua.New(sipua.Config{ListenAddr: "127.0.0.1:0", RTPPorts: media.PortRange{Min: rtp, Max: rtp + 63},
+		Trunk: trunk.Trunk{URI: "sip:" + carrier.Addr()}, UserAgent: "alo-test"}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,9 +124,9 @@ func TestPredictiveOverdialsThroughSIP(t *testing.T) {
 	<-s.Ready()
 
 	var p *pacer
-	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: log,
-		Dial: func(ctx context.Context, uri string) (PhoneLeg, error) {
-			leg, res, err := s.DialAgent(ctx, uri, DialOptions{AutoAnswer: true, RingTimeout: 5 * time.Second})
+	agents := agent.NewRegistry(agent.Config{DB: testDB(t), Clock: time.Now, Log: log,
+		Dial: func(ctx context.Context, uri string) (agent.PhoneLeg, error) {
+			leg, res, err := s.DialAgent(ctx, uri, sipua.DialOptions{AutoAnswer: true, RingTimeout: 5 * time.Second})
 			if err != nil {
 				return nil, err
 			}
@@ -130,12 +134,12 @@ func TestPredictiveOverdialsThroughSIP(t *testing.T) {
 				return nil, fmt.Errorf("agent phone %s: %d", uri, res.Code)
 			}
 			return leg, nil
-		},
-		OnReady: func([]int64) {
-			if p != nil {
-				p.poke()
-			}
 		}})
+	onReady(t, agents, func([]int64) {
+		if p != nil {
+			p.poke()
+		}
+	})
 	t.Cleanup(agents.Close)
 
 	camp := campaigns.Campaign{ID: 1, ClientID: 3, Pacing: "predictive", RingTimeout: 2 * time.Second,
@@ -168,7 +172,7 @@ func TestPredictiveOverdialsThroughSIP(t *testing.T) {
 	p = newPacer(ctx, e, camp, pol)
 
 	for i := range nAgents {
-		a, err := agents.CreateAgent(ctx, NewAgent{Name: fmt.Sprintf("A%d", i), SIPURI: phones.URI(fmt.Sprintf("agent%d", i)),
+		a, err := agents.CreateAgent(ctx, agent.NewAgent{Name: fmt.Sprintf("A%d", i), SIPURI: phones.URI(fmt.Sprintf("agent%d", i)),
 			CampaignIDs: []int64{1}})
 		if err != nil {
 			t.Fatal(err)

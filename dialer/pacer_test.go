@@ -11,6 +11,10 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer/agent"
+	"github.com/alo-dialer/alo/dialer/media"
+	"github.com/alo-dialer/alo/dialer/sipua"
+	"github.com/alo-dialer/alo/input"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/pacing"
 	"github.com/alo-dialer/alo/sqldb"
@@ -98,10 +102,10 @@ func (g fakeGate) Check(_ context.Context, r compliance.Request) (compliance.Dec
 type fakeCustomers struct {
 	mu    sync.Mutex
 	calls []string
-	res   DialResult
+	res   sipua.DialResult
 }
 
-func (f *fakeCustomers) DialCustomer(_ context.Context, number string, _ DialOptions) (*Leg, DialResult, error) {
+func (f *fakeCustomers) DialCustomer(_ context.Context, number string, _ sipua.DialOptions) (*sipua.Leg, sipua.DialResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, number)
@@ -111,7 +115,7 @@ func (f *fakeCustomers) DialCustomer(_ context.Context, number string, _ DialOpt
 type fakePhoneLeg struct{ done chan struct{} }
 
 func (l *fakePhoneLeg) CallID() string               { return "agent-leg" }
-func (l *fakePhoneLeg) Media() *Stream               { return nil }
+func (l *fakePhoneLeg) Media() *media.Stream         { return nil }
 func (l *fakePhoneLeg) Done() <-chan struct{}        { return l.done }
 func (l *fakePhoneLeg) Hangup(context.Context) error { return nil }
 func (l *fakePhoneLeg) KeepAlive(context.Context) error {
@@ -130,7 +134,7 @@ func (l *fakePhoneLeg) isUp() bool {
 	}
 }
 
-var _ PhoneLeg = (*fakePhoneLeg)(nil)
+var _ agent.PhoneLeg = (*fakePhoneLeg)(nil)
 
 // testDB is an SQLite database with the dialer migrations applied.
 func testDB(t *testing.T) *sqldb.DB {
@@ -144,23 +148,25 @@ func testDB(t *testing.T) *sqldb.DB {
 
 // readyAgent creates one agent for campaign 1, logs it in and waits until
 // its (fake) phone leg is up.
-func readyAgent(t *testing.T, db *sqldb.DB) *Agents {
+func readyAgent(t *testing.T, db *sqldb.DB) *agent.Registry {
 	t.Helper()
 	up := make(chan struct{}, 1)
-	ag := NewAgents(AgentsConfig{
-		DB:    db,
-		Dial:  func(context.Context, string) (PhoneLeg, error) { return &fakePhoneLeg{done: make(chan struct{})}, nil },
+	ag := agent.NewRegistry(agent.Config{
+		DB: db,
+		Dial: func(context.Context, string) (agent.PhoneLeg, error) {
+			return &fakePhoneLeg{done: make(chan struct{})}, nil
+		},
 		Clock: time.Now,
 		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		OnReady: func([]int64) {
-			select {
-			case up <- struct{}{}:
-			default:
-			}
-		},
+	})
+	onReady(t, ag, func([]int64) {
+		select {
+		case up <- struct{}{}:
+		default:
+		}
 	})
 	t.Cleanup(ag.Close)
-	a, err := ag.CreateAgent(context.Background(), NewAgent{Name: "A", SIPURI: "sip:a@127.0.0.1", CampaignIDs: []int64{1}})
+	a, err := ag.CreateAgent(context.Background(), agent.NewAgent{Name: "A", SIPURI: "sip:a@127.0.0.1", CampaignIDs: []int64{1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,15 +187,15 @@ func TestPacerAttemptPaths(t *testing.T) {
 		name        string
 		gate        bool
 		dialErr     error
-		res         DialResult
+		res         sipua.DialResult
 		wantCalls   int
 		wantBlocked int
 		wantOutcome campaigns.Outcome
 	}{
 		{name: "gate denies: blocked, no INVITE", gate: false, wantBlocked: 1},
 		{name: "already dialed: no INVITE", gate: true, dialErr: campaigns.ErrAlreadyDialed},
-		{name: "busy", gate: true, res: DialResult{Outcome: campaigns.OutcomeBusy, Code: 486, CallID: "c1"}, wantCalls: 1, wantOutcome: campaigns.OutcomeBusy},
-		{name: "no answer", gate: true, res: DialResult{Outcome: campaigns.OutcomeNoAnswer, Code: 487, CallID: "c2"}, wantCalls: 1, wantOutcome: campaigns.OutcomeNoAnswer},
+		{name: "busy", gate: true, res: sipua.DialResult{End: sipua.EndFinal, Code: 486, CallID: "c1"}, wantCalls: 1, wantOutcome: campaigns.OutcomeBusy},
+		{name: "no answer", gate: true, res: sipua.DialResult{End: sipua.EndCancelledFinal, Code: 487, CallID: "c2"}, wantCalls: 1, wantOutcome: campaigns.OutcomeNoAnswer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -223,7 +229,7 @@ func TestPacerAttemptPaths(t *testing.T) {
 }
 
 func TestPacerNoAgentUnclaims(t *testing.T) {
-	agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	agents := agent.NewRegistry(agent.Config{DB: testDB(t), Clock: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	src := &fakeAttempts{done: make(chan struct{}, 1)}
 	e := NewEngine(EngineConfig{Attempts: src, Agents: agents, Clock: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	p := newPacer(context.Background(), e, campaigns.Campaign{ID: 1}, pacing.Progressive{})
@@ -256,10 +262,10 @@ func TestAgentsReservation(t *testing.T) {
 	}
 	agents.EndCall(r)
 	a, err := agents.GetAgent(context.Background(), r.AgentID)
-	if err != nil || a.State != AgentPaused || a.PauseReason != "break" {
+	if err != nil || a.State != agent.Paused || a.PauseReason != "break" {
 		t.Fatalf("after a pause asked during a call: %+v, %v", a, err)
 	}
-	if _, err := agents.GetAgent(context.Background(), 999); !errors.Is(err, ErrNotFound) {
+	if _, err := agents.GetAgent(context.Background(), 999); !errors.Is(err, input.ErrNotFound) {
 		t.Fatalf("unknown agent: %v", err)
 	}
 }
@@ -267,19 +273,19 @@ func TestAgentsReservation(t *testing.T) {
 func TestAgentsPhoneDropGoesPhoneDown(t *testing.T) {
 	legs := make(chan *fakePhoneLeg, 4)
 	up := make(chan struct{}, 4)
-	ag := NewAgents(AgentsConfig{
+	ag := agent.NewRegistry(agent.Config{
 		DB: testDB(t),
-		Dial: func(context.Context, string) (PhoneLeg, error) {
+		Dial: func(context.Context, string) (agent.PhoneLeg, error) {
 			l := &fakePhoneLeg{done: make(chan struct{})}
 			legs <- l
 			return l, nil
 		},
 		Clock: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		OnReady:   func([]int64) { up <- struct{}{} },
 		RedialMin: time.Millisecond,
 	})
+	onReady(t, ag, func([]int64) { up <- struct{}{} })
 	defer ag.Close()
-	a, err := ag.CreateAgent(context.Background(), NewAgent{Name: "A", SIPURI: "sip:a@127.0.0.1", CampaignIDs: []int64{1}})
+	a, err := ag.CreateAgent(context.Background(), agent.NewAgent{Name: "A", SIPURI: "sip:a@127.0.0.1", CampaignIDs: []int64{1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +300,7 @@ func TestAgentsPhoneDropGoesPhoneDown(t *testing.T) {
 	if !second.isUp() || ag.ReadyFor(1) != 1 {
 		t.Fatal("leg not placed again after it dropped")
 	}
-	if _, err := ag.CreateAgent(context.Background(), NewAgent{Name: "B", SIPURI: "http://x", CampaignIDs: []int64{1}}); !errors.Is(err, ErrInvalid) {
+	if _, err := ag.CreateAgent(context.Background(), agent.NewAgent{Name: "B", SIPURI: "http://x", CampaignIDs: []int64{1}}); !errors.Is(err, input.ErrInvalid) {
 		t.Fatalf("bad sip uri: %v", err)
 	}
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/pion/rtp"
 
+	"github.com/alo-dialer/alo/dialer/agent"
+	"github.com/alo-dialer/alo/dialer/media"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/sqldb"
 )
@@ -36,7 +38,7 @@ func newRTPPeer(t *testing.T) *rtpPeer {
 
 func (p *rtpPeer) addr() netip.AddrPort { return p.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
 
-func (p *rtpPeer) send(to *Stream, h rtp.Header, payload []byte) {
+func (p *rtpPeer) send(to *media.Stream, h rtp.Header, payload []byte) {
 	p.t.Helper()
 	h.Version = 2
 	buf, err := (&rtp.Packet{Header: h, Payload: payload}).Marshal()
@@ -73,18 +75,18 @@ func (p *rtpPeer) expectNothing() {
 	}
 }
 
-func startedStream(t *testing.T, pool *portPool, codec string, remote netip.AddrPort) *Stream {
+func startedStream(t *testing.T, pool *media.PortPool, codec string, remote netip.AddrPort) *media.Stream {
 	t.Helper()
-	s, err := newStream(pool, testenv.Logger(t))
+	s, err := media.NewStream(pool, testenv.Logger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pt := uint8(ptPCMU)
-	if codec == CodecPCMA {
-		pt = ptPCMA
+	pt := uint8(media.PtPCMU)
+	if codec == media.CodecPCMA {
+		pt = media.PtPCMA
 	}
-	s.start(remoteMedia{Addr: remote, Codec: codec, PT: pt, DTMFPT: 101})
-	t.Cleanup(func() { s.close(); s.wait() })
+	s.Start(media.RemoteMedia{Addr: remote, Codec: codec, PT: pt, DTMFPT: 101})
+	t.Cleanup(func() { s.Close(); s.Wait() })
 	return s
 }
 
@@ -108,3 +110,20 @@ func dialerDB(t *testing.T, open func(testing.TB) *sqldb.DB) *sqldb.DB {
 	return db
 }
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// onReady runs f for each of r's Ready events until the test ends.
+func onReady(t testing.TB, r *agent.Registry, f func([]int64)) {
+	t.Helper()
+	ch, done := r.Ready(), make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	go func() {
+		for {
+			select {
+			case ids := <-ch:
+				f(ids)
+			case <-done:
+				return
+			}
+		}
+	}()
+}

@@ -14,7 +14,13 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/dialer/agent"
 	"github.com/alo-dialer/alo/dialer/audio"
+	"github.com/alo-dialer/alo/dialer/media"
+	"github.com/alo-dialer/alo/dialer/prompt"
+	"github.com/alo-dialer/alo/dialer/recording"
+	"github.com/alo-dialer/alo/dialer/sipua"
+	"github.com/alo-dialer/alo/dialer/trunk"
 	"github.com/alo-dialer/alo/internal/sipptest"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/pacing"
@@ -26,7 +32,7 @@ import (
 // the left and the agent on the right, aligned, its header sizes filled in.
 func TestRecordingTwoChannels(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "7", "42.wav")
-	rec, err := StartRecording(path)
+	rec, err := recording.Start(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,19 +43,19 @@ func TestRecordingTwoChannels(t *testing.T) {
 		}
 		return s
 	}
-	cust, agent := rec.Tap(recCustomer), rec.Tap(recAgent)
+	cust, ag := rec.Tap(recording.RecCustomer), rec.Tap(recording.RecAgent)
 	ct, at := tone(440, 160*40), tone(1000, 160*40)
 	for i := range 40 {
 		pa, _ := audio.PCMA.Encode(nil, ct[i*160:(i+1)*160])
-		cust(TapPacket{Codec: CodecPCMA, Payload: pa})
+		cust(media.TapPacket{Codec: media.CodecPCMA, Payload: pa})
 		if i >= 10 { // the agent's phone starts sending 200 ms later
 			pu, _ := audio.PCMU.Encode(nil, at[i*160:(i+1)*160])
-			agent(TapPacket{Codec: CodecPCMU, Payload: pu})
+			ag(media.TapPacket{Codec: media.CodecPCMU, Payload: pu})
 		}
-		cust(TapPacket{Event: true, Payload: []byte{9, 0x80, 0, 160}}) // a key: not audio
-		time.Sleep(frameInterval)                                      // the recorder's own 20 ms clock drains the queues
+		cust(media.TapPacket{Event: true, Payload: []byte{9, 0x80, 0, 160}}) // a key: not audio
+		time.Sleep(media.FrameInterval)                                      // the recorder's own 20 ms clock drains the queues
 	}
-	time.Sleep(10 * frameInterval)
+	time.Sleep(10 * media.FrameInterval)
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -58,14 +64,14 @@ func TestRecordingTwoChannels(t *testing.T) {
 		t.Fatal(err)
 	}
 	if string(b[0:4]) != "RIFF" || binary.LittleEndian.Uint16(b[22:]) != 2 || binary.LittleEndian.Uint32(b[24:]) != 8000 ||
-		int(binary.LittleEndian.Uint32(b[40:])) != len(b)-wavHeaderSize || int(binary.LittleEndian.Uint32(b[4:])) != len(b)-8 {
+		int(binary.LittleEndian.Uint32(b[40:])) != len(b)-recording.WavHeaderSize || int(binary.LittleEndian.Uint32(b[4:])) != len(b)-8 {
 		t.Fatalf("header %x, file %d bytes", b[:44], len(b))
 	}
-	frames := (len(b) - wavHeaderSize) / 4
+	frames := (len(b) - recording.WavHeaderSize) / 4
 	left, right := make([]int16, frames), make([]int16, frames)
 	for i := range frames {
-		left[i] = int16(binary.LittleEndian.Uint16(b[wavHeaderSize+4*i:]))
-		right[i] = int16(binary.LittleEndian.Uint16(b[wavHeaderSize+4*i+2:]))
+		left[i] = int16(binary.LittleEndian.Uint16(b[recording.WavHeaderSize+4*i:]))
+		right[i] = int16(binary.LittleEndian.Uint16(b[recording.WavHeaderSize+4*i+2:]))
 	}
 	if frames < 30*160 {
 		t.Fatalf("only %d samples recorded", frames)
@@ -77,7 +83,7 @@ func TestRecordingTwoChannels(t *testing.T) {
 		t.Fatalf("channels mixed: left 440/1000 %.0f/%.0f, right %.0f/%.0f",
 			audio.TonePower(l, 440), audio.TonePower(l, 1000), audio.TonePower(r, 440), audio.TonePower(r, 1000))
 	}
-	if rec.Duration() < 30*frameInterval {
+	if rec.Duration() < 30*media.FrameInterval {
 		t.Fatalf("duration %v", rec.Duration())
 	}
 }
@@ -90,15 +96,15 @@ func readStereo(t *testing.T, path string) (left, right []int16) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b) < wavHeaderSize || string(b[0:4]) != "RIFF" || binary.LittleEndian.Uint16(b[22:]) != 2 ||
-		binary.LittleEndian.Uint32(b[24:]) != 8000 || int(binary.LittleEndian.Uint32(b[40:])) != len(b)-wavHeaderSize {
+	if len(b) < recording.WavHeaderSize || string(b[0:4]) != "RIFF" || binary.LittleEndian.Uint16(b[22:]) != 2 ||
+		binary.LittleEndian.Uint32(b[24:]) != 8000 || int(binary.LittleEndian.Uint32(b[40:])) != len(b)-recording.WavHeaderSize {
 		t.Fatalf("%s: not a complete two-channel 8 kHz WAV (%d bytes)", path, len(b))
 	}
-	frames := (len(b) - wavHeaderSize) / 4
+	frames := (len(b) - recording.WavHeaderSize) / 4
 	left, right = make([]int16, frames), make([]int16, frames)
 	for i := range frames {
-		left[i] = int16(binary.LittleEndian.Uint16(b[wavHeaderSize+4*i:]))
-		right[i] = int16(binary.LittleEndian.Uint16(b[wavHeaderSize+4*i+2:]))
+		left[i] = int16(binary.LittleEndian.Uint16(b[recording.WavHeaderSize+4*i:]))
+		right[i] = int16(binary.LittleEndian.Uint16(b[recording.WavHeaderSize+4*i+2:]))
 	}
 	return left, right
 }
@@ -123,15 +129,15 @@ func rms(s []int16) float64 {
 
 // talkingPhone sends a tone as PCMU RTP from peer to the stream every
 // 20 ms until the test ends: an agent's phone with someone talking.
-func talkingPhone(t *testing.T, from *rtpPeer, to *Stream, hz float64) {
+func talkingPhone(t *testing.T, from *rtpPeer, to *media.Stream, hz float64) {
 	t.Helper()
-	pcm := toneSamples(hz, 6000, samplesPerFrame*50) // 1 s, a whole number of cycles
+	pcm := toneSamples(hz, 6000, media.SamplesPerFrame*50) // 1 s, a whole number of cycles
 	stop, done := make(chan struct{}), make(chan struct{})
 	t.Cleanup(func() { close(stop); <-done })
 	dst := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(to.Port()))
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(frameInterval)
+		tick := time.NewTicker(media.FrameInterval)
 		defer tick.Stop()
 		for i := 0; ; i++ {
 			select {
@@ -139,10 +145,10 @@ func talkingPhone(t *testing.T, from *rtpPeer, to *Stream, hz float64) {
 				return
 			case <-tick.C:
 			}
-			off := (i % 50) * samplesPerFrame
-			payload, _ := audio.PCMU.Encode(nil, pcm[off:off+samplesPerFrame])
-			b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: ptPCMU, SequenceNumber: uint16(i),
-				Timestamp: uint32(i * samplesPerFrame), SSRC: 0xA6E7}, Payload: payload}).Marshal()
+			off := (i % 50) * media.SamplesPerFrame
+			payload, _ := audio.PCMU.Encode(nil, pcm[off:off+media.SamplesPerFrame])
+			b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: media.PtPCMU, SequenceNumber: uint16(i),
+				Timestamp: uint32(i * media.SamplesPerFrame), SSRC: 0xA6E7}, Payload: payload}).Marshal()
 			_, _ = from.conn.WriteToUDPAddrPort(b, dst)
 		}
 	}()
@@ -157,14 +163,14 @@ func listen(t *testing.T, p *rtpPeer) func() [][]int16 {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		buf := make([]byte, rtpMTU)
+		buf := make([]byte, media.RtpMTU)
 		var pkt rtp.Packet
 		for {
 			n, err := p.conn.Read(buf)
 			if err != nil {
 				return
 			}
-			if pkt.Unmarshal(buf[:n]) != nil || pkt.PayloadType != ptPCMU {
+			if pkt.Unmarshal(buf[:n]) != nil || pkt.PayloadType != media.PtPCMU {
 				continue
 			}
 			if pcm, err := audio.PCMU.Decode(nil, pkt.Payload); err == nil {
@@ -208,24 +214,24 @@ func TestRecordingBridgedCall(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			sf := sipptest.Render(t, "uas_stream.xml", "AUDIO", custTone, "SDP_FORMATS", "8", "SDP_EXTRA", "", "HANGUP_MS", tt.hangupMs)
 			carrier := sipptest.Start(t, sf, "-m", "1")
-			s := newTestSIP(t, Trunk{URI: carrier.URI("")})
+			s := newTestSIP(t, trunk.Trunk{URI: carrier.URI("")})
 			phone := newRTPPeer(t)
-			pool := newPortPool("127.0.0.1", PortRange{Min: 46000, Max: 46999})
-			legs, ready := make(chan *Stream, 1), make(chan struct{}, 1)
-			agents := NewAgents(AgentsConfig{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t),
-				Dial: func(context.Context, string) (PhoneLeg, error) {
-					st := startedStream(t, pool, CodecPCMU, phone.addr())
+			pool := media.NewPortPool("127.0.0.1", media.PortRange{Min: 46000, Max: 46999})
+			legs, ready := make(chan *media.Stream, 1), make(chan struct{}, 1)
+			agents := agent.NewRegistry(agent.Config{DB: testDB(t), Clock: time.Now, Log: testenv.Logger(t),
+				Dial: func(context.Context, string) (agent.PhoneLeg, error) {
+					st := startedStream(t, pool, media.CodecPCMU, phone.addr())
 					legs <- st
 					return &streamPhoneLeg{fakePhoneLeg: fakePhoneLeg{done: make(chan struct{})}, s: st}, nil
-				},
-				OnReady: func([]int64) {
-					select {
-					case ready <- struct{}{}:
-					default:
-					}
 				}})
+			onReady(t, agents, func([]int64) {
+				select {
+				case ready <- struct{}{}:
+				default:
+				}
+			})
 			t.Cleanup(agents.Close)
-			ag, err := agents.CreateAgent(context.Background(), NewAgent{Name: "A", SIPURI: "sip:a@127.0.0.1", CampaignIDs: []int64{5}})
+			ag, err := agents.CreateAgent(context.Background(), agent.NewAgent{Name: "A", SIPURI: "sip:a@127.0.0.1", CampaignIDs: []int64{5}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -247,7 +253,7 @@ func TestRecordingBridgedCall(t *testing.T) {
 			cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 5, ContactID: 7, Number: 1}, Campaign: camp,
 				Contact: campaigns.Contact{ID: 7, CampaignID: 5, Phone: "+998901234567", Language: "en"}}
 			p := newPacer(context.Background(), e, camp, pacing.Progressive{})
-			leg, res, err := s.DialCustomer(dialCtx(t), cl.Contact.Phone, DialOptions{RingTimeout: 5 * time.Second})
+			leg, res, err := s.DialCustomer(dialCtx(t), cl.Contact.Phone, sipua.DialOptions{RingTimeout: 5 * time.Second})
 			if err != nil || !res.Answered {
 				t.Fatalf("DialCustomer: %+v, %v", res, err)
 			}
@@ -257,7 +263,7 @@ func TestRecordingBridgedCall(t *testing.T) {
 				t.Fatalf("finished = %+v, want one bridged call", src.finished)
 			}
 
-			var q map[string]StreamQuality
+			var q map[string]media.StreamQuality
 			if err := json.Unmarshal([]byte(marker.media.Quality), &q); err != nil {
 				t.Fatalf("media stats %q: %v", marker.media.Quality, err)
 			}
@@ -283,7 +289,7 @@ func TestRecordingBridgedCall(t *testing.T) {
 			secs := float64(len(left)) / 8000
 			t.Logf("recorded %.2f s", secs)
 			if tt.disclosure {
-				pm, err := e.prompts().For(PromptRecordingNotice, "en")
+				pm, err := e.prompts().For(prompt.RecordingNotice, "en")
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -15,38 +16,53 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/alo-dialer/alo/dialer/agent"
+	"github.com/alo-dialer/alo/dialer/media"
+	"github.com/alo-dialer/alo/dialer/registrar"
+	"github.com/alo-dialer/alo/dialer/sipua"
+	"github.com/alo-dialer/alo/dialer/trunk"
+	"github.com/alo-dialer/alo/input"
 	"github.com/alo-dialer/alo/internal/sipptest"
 	"github.com/alo-dialer/alo/internal/testenv"
 )
 
+// regConfigs keeps each test registrar's dependencies (its database and
+// Redis), for the tests that look behind it.
+var regConfigs sync.Map // *registrar.Registrar → registrar.Config
+
+func regConfig(r *registrar.Registrar) registrar.Config {
+	c, _ := regConfigs.Load(r)
+	return c.(registrar.Config)
+}
+
 // registrarSIP starts alo's UA with a registrar over real redis-server and
 // SQLite, with agent 1 owning SIP user 1001.
-func registrarSIP(t *testing.T, cfg RegistrarConfig) (*SIP, *Registrar) {
+func registrarSIP(t *testing.T, cfg registrar.Config) (*sipua.UA, *registrar.Registrar) {
 	t.Helper()
 	ctx := context.Background()
 	db := dialerDB(t, testenv.SQLite)
-	agents := NewAgents(AgentsConfig{DB: db, Clock: time.Now, Log: quietLogger()})
-	ag, err := agents.CreateAgent(ctx, NewAgent{Name: "Dilnoza", SIPURI: "sip:1001@" + RegistrarDomain, CampaignIDs: []int64{1}})
+	agents := agent.NewRegistry(agent.Config{DB: db, Clock: time.Now, Log: quietLogger()})
+	ag, err := agents.CreateAgent(ctx, agent.NewAgent{Name: "Dilnoza", SIPURI: "sip:1001@" + registrar.Domain, CampaignIDs: []int64{1}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.DB, cfg.Redis, cfg.Log = db, testenv.Redis(t), testenv.Logger(t)
-	reg, err := NewRegistrar(cfg)
+	reg, err := registrar.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	regConfigs.Store(reg, cfg)
 	if err := reg.SetCredentials(ctx, ag.ID, "1001", "correct-horse"); err != nil {
 		t.Fatal(err)
 	}
-	if err := reg.SetCredentials(ctx, ag.ID, "10 01", "correct-horse"); !errors.Is(err, ErrInvalid) {
+	if err := reg.SetCredentials(ctx, ag.ID, "10 01", "correct-horse"); !errors.Is(err, input.ErrInvalid) {
 		t.Fatalf("bad user name: %v", err)
 	}
 	min := testenv.EvenPorts(t, 20)
-	s, err := NewSIP(SIPConfig{ListenAddr: "127.0.0.1:0", RTPPorts: PortRange{Min: min, Max: min + 19}, UserAgent: "alo-test"}, testenv.Logger(t))
+	s, err := sipua.New(sipua.Config{ListenAddr: "127.0.0.1:0", RTPPorts: media.PortRange{Min: min, Max: min + 19}, UserAgent: "alo-test", Registrar: reg}, testenv.Logger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.SetRegistrar(reg)
 	sctx, cancel := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- s.Serve(sctx) }()
@@ -62,7 +78,7 @@ func registrarSIP(t *testing.T, cfg RegistrarConfig) (*SIP, *Registrar) {
 
 // register sends REGISTER as user with password from a fresh sipgo UA and
 // returns the final status code.
-func register(t *testing.T, s *SIP, user, password string, expires int) int {
+func register(t *testing.T, s *sipua.UA, user, password string, expires int) int {
 	t.Helper()
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("phone-test"))
 	if err != nil {
@@ -99,7 +115,7 @@ func register(t *testing.T, s *SIP, user, password string, expires int) int {
 }
 
 func TestRegistrarDigestAndLocation(t *testing.T) {
-	s, reg := registrarSIP(t, RegistrarConfig{FailuresPerMinute: 1, FailureBurst: 3})
+	s, reg := registrarSIP(t, registrar.Config{FailuresPerMinute: 1, FailureBurst: 3})
 	ctx := context.Background()
 	tests := []struct {
 		name, user, pass string
@@ -134,9 +150,9 @@ func TestRegistrarDigestAndLocation(t *testing.T) {
 	}
 }
 
-func testenvTTL(t *testing.T, r *Registrar, user string) time.Duration {
+func testenvTTL(t *testing.T, r *registrar.Registrar, user string) time.Duration {
 	t.Helper()
-	d, err := r.cfg.Redis.TTL(context.Background(), bindingKey(user)).Result()
+	d, err := regConfig(r).Redis.TTL(context.Background(), registrar.BindingKey(user)).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,17 +162,17 @@ func testenvTTL(t *testing.T, r *Registrar, user string) time.Duration {
 // Unregistering (Expires: 0) removes the binding; dialling the agent then
 // fails with ErrNotRegistered.
 func TestRegistrarUnregister(t *testing.T) {
-	s, reg := registrarSIP(t, RegistrarConfig{})
+	s, reg := registrarSIP(t, registrar.Config{})
 	if got := register(t, s, "1001", "correct-horse", 300); got != 200 {
 		t.Fatalf("register %d", got)
 	}
 	if got := register(t, s, "1001", "correct-horse", 0); got != 200 {
 		t.Fatalf("unregister %d", got)
 	}
-	if _, err := reg.Lookup(context.Background(), "1001"); !errors.Is(err, ErrNotRegistered) {
+	if _, err := reg.Lookup(context.Background(), "1001"); !errors.Is(err, registrar.ErrNotRegistered) {
 		t.Fatalf("lookup after unregister: %v", err)
 	}
-	if _, _, err := s.DialAgent(dialCtx(t), "sip:1001@"+RegistrarDomain, DialOptions{AutoAnswer: true}); !errors.Is(err, ErrNotRegistered) {
+	if _, _, err := s.DialAgent(dialCtx(t), "sip:1001@"+registrar.Domain, sipua.DialOptions{AutoAnswer: true}); !errors.Is(err, registrar.ErrNotRegistered) {
 		t.Fatalf("dial unregistered phone: %v", err)
 	}
 }
@@ -180,7 +196,7 @@ func requireBaresip(t *testing.T) string {
 // audio reaches the customer leg.
 func TestBaresipAgentPhone(t *testing.T) {
 	bin := requireBaresip(t)
-	s, reg := registrarSIP(t, RegistrarConfig{})
+	s, reg := registrarSIP(t, registrar.Config{})
 	dir := t.TempDir()
 	port := sipptest.FreeUDPPort(t)
 	lo := testenv.EvenPorts(t, 8)
@@ -229,36 +245,36 @@ module menu.so
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	agent, res, err := s.DialAgent(dialCtx(t), "sip:1001@"+RegistrarDomain, DialOptions{AutoAnswer: true, RingTimeout: 10 * time.Second})
+	ag, res, err := s.DialAgent(dialCtx(t), "sip:1001@"+registrar.Domain, sipua.DialOptions{AutoAnswer: true, RingTimeout: 10 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("nail up baresip: %+v, %v", res, err)
 	}
 	carrier := sipptest.Start(t, "uas_answer.xml", "-m", "1")
 	// The customer goes through a trunk of its own on the same UA.
-	if err := s.trunks.apply([]Trunk{{ID: 1, Name: "sipp", Group: DefaultTrunkGroup, URI: carrier.URI(""), Transport: TransportUDP}}, nil); err != nil {
+	if err := s.Trunks().Apply([]trunk.Trunk{{ID: 1, Name: "sipp", Group: trunk.DefaultGroup, URI: carrier.URI(""), Transport: trunk.TransportUDP}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	cust, res, err := s.DialCustomer(dialCtx(t), "+77011234567", DialOptions{RingTimeout: 5 * time.Second})
+	cust, res, err := s.DialCustomer(dialCtx(t), "+77011234567", sipua.DialOptions{RingTimeout: 5 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("DialCustomer: %+v, %v", res, err)
 	}
-	before := agent.Media().Stats()
-	Connect(cust.Media(), agent.Media())
-	Connect(agent.Media(), cust.Media())
+	before := ag.Media().Stats()
+	media.Connect(cust.Media(), ag.Media())
+	media.Connect(ag.Media(), cust.Media())
 	waitForLong(t, 5*time.Second, func() bool {
-		st := agent.Media().Stats()
+		st := ag.Media().Stats()
 		return st.PacketsOut-before.PacketsOut >= 50 && st.PacketsIn-before.PacketsIn >= 50
 	})
 	if cust.Media().Stats().PacketsOut < 25 {
 		t.Errorf("the phone's audio did not reach the customer: %+v", cust.Media().Stats())
 	}
-	Disconnect(cust.Media())
-	Disconnect(agent.Media())
+	media.Disconnect(cust.Media())
+	media.Disconnect(ag.Media())
 	ctx := dialCtx(t)
 	if err := cust.Hangup(ctx); err != nil {
 		t.Error(err)
 	}
-	if err := agent.Hangup(ctx); err != nil {
+	if err := ag.Hangup(ctx); err != nil {
 		t.Error(err)
 	}
 	carrier.Wait(t)

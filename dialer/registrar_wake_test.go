@@ -3,31 +3,28 @@ package dialer
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/alo-dialer/alo/dialer/agent"
+	"github.com/alo-dialer/alo/dialer/registrar"
 )
 
 // A logged-in agent whose phone is not registered waits out the redial
 // back-off (an hour here); the phone's REGISTER cuts it short, and the agent
 // is ready within seconds.
 func TestRegistrationWakesRedial(t *testing.T) {
-	var agents atomic.Pointer[Agents]
-	s, reg := registrarSIP(t, RegistrarConfig{OnRegistered: func(user string) {
-		if a := agents.Load(); a != nil {
-			a.PhoneRegistered(user)
-		}
-	}})
+	s, reg := registrarSIP(t, registrar.Config{})
 	dials := make(chan error, 16)
 	ready := make(chan []int64, 4)
-	a := NewAgents(AgentsConfig{
-		DB: reg.cfg.DB, Clock: time.Now, Log: quietLogger(),
+	a := agent.NewRegistry(agent.Config{
+		DB: regConfig(reg).DB, Clock: time.Now, Log: quietLogger(), Registered: reg.Registered(),
 		RedialMin: time.Hour, RedialMax: time.Hour,
 		// The phone is reached if the registrar knows where it is, as
 		// SIP.DialAgent resolves sip:<user>@alo.
-		Dial: func(ctx context.Context, uri string) (PhoneLeg, error) {
+		Dial: func(ctx context.Context, uri string) (agent.PhoneLeg, error) {
 			var err error
-			if !registeredAs(uri, "1001") {
+			if !agent.RegisteredAs(uri, "1001") {
 				err = errors.New("unexpected uri " + uri)
 			} else if _, err = reg.Lookup(ctx, "1001"); err == nil {
 				dials <- nil
@@ -36,18 +33,17 @@ func TestRegistrationWakesRedial(t *testing.T) {
 			dials <- err
 			return nil, err
 		},
-		OnReady: func(c []int64) { ready <- c },
 	})
-	agents.Store(a)
+	onReady(t, a, func(c []int64) { ready <- c })
 	t.Cleanup(a.Close)
 	ctx := context.Background()
 	if _, err := a.SetReady(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-dials; !errors.Is(err, ErrNotRegistered) {
+	if err := <-dials; !errors.Is(err, registrar.ErrNotRegistered) {
 		t.Fatalf("first dial: %v, want ErrNotRegistered", err)
 	}
-	if ag, _ := a.GetAgent(ctx, 1); ag.State != AgentPhoneDown {
+	if ag, _ := a.GetAgent(ctx, 1); ag.State != agent.PhoneDown {
 		t.Fatalf("state %s before the phone registered, want phone_down", ag.State)
 	}
 	start := time.Now()
@@ -71,7 +67,7 @@ func TestRegistrationWakesRedial(t *testing.T) {
 		t.Fatal("agent not ready after the redial")
 	}
 	t.Logf("ready %v after REGISTER", time.Since(start))
-	if ag, _ := a.GetAgent(ctx, 1); ag.State != AgentReady {
+	if ag, _ := a.GetAgent(ctx, 1); ag.State != agent.Ready {
 		t.Fatalf("state %s, want ready", ag.State)
 	}
 	// A refresh while the leg is up does not dial again.
@@ -98,7 +94,7 @@ func TestRegisteredAs(t *testing.T) {
 		{"not a uri", "1001", false},
 	}
 	for _, c := range cases {
-		if got := registeredAs(c.uri, c.user); got != c.want {
+		if got := agent.RegisteredAs(c.uri, c.user); got != c.want {
 			t.Errorf("registeredAs(%q, %q) = %v, want %v", c.uri, c.user, got, c.want)
 		}
 	}

@@ -1,6 +1,9 @@
 package dialer
 
-import "github.com/alo-dialer/alo/campaigns"
+import (
+	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/dialer/sipua"
+)
 
 // OutcomeForResponse maps the final SIP response to an INVITE that was not
 // answered to the attempt's outcome (DESIGN.md, "Outcomes").
@@ -39,4 +42,26 @@ func OutcomeForResponse(code int, cancelled bool) campaigns.Outcome {
 		return campaigns.OutcomeCongestion
 	}
 	return campaigns.OutcomeFailed
+}
+
+// OutcomeOf turns how an unanswered call ended in SIP into the attempt's
+// outcome: the one place SIP facts become campaign vocabulary.
+func OutcomeOf(r sipua.DialResult) campaigns.Outcome {
+	switch r.End {
+	case sipua.EndNoTrunk:
+		return campaigns.OutcomeCongestion
+	case sipua.EndLateAnswer, sipua.EndRangOut:
+		return campaigns.OutcomeNoAnswer
+	case sipua.EndFinal:
+		return OutcomeForResponse(r.Code, false)
+	case sipua.EndCancelledFinal:
+		return OutcomeForResponse(r.Code, true)
+	case sipua.EndCancelledSilent:
+		return OutcomeForResponse(0, true)
+	case sipua.EndNoResponse:
+		return OutcomeForResponse(0, false)
+	case sipua.EndUnusable:
+		return campaigns.OutcomeFailed
+	}
+	return ""
 }

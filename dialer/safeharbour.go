@@ -7,6 +7,7 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer/prompt"
 	"github.com/alo-dialer/alo/pacing"
 )
 
@@ -27,7 +28,7 @@ func (a *answered) safeHarbour(ctx, bg context.Context) {
 		a.finish(bg, campaigns.Result{Outcome: campaigns.OutcomeAbandoned, SIPCode: 200,
 			Reason: reason, CallID: a.leg.CallID()})
 	}()
-	pm, err := a.prompt(PromptAbandon)
+	pm, err := a.prompt(prompt.Abandon)
 	if err != nil {
 		a.log.Error("safe-harbour message missing; hanging up", "err", err)
 		reason = "no agent within the abandonment threshold; message missing: " + err.Error()

@@ -14,14 +14,17 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/dialer/media"
+	"github.com/alo-dialer/alo/dialer/sipua"
+	"github.com/alo-dialer/alo/dialer/trunk"
 	"github.com/alo-dialer/alo/internal/sipptest"
 )
 
 // newTestSIP starts alo's UA on loopback with a private RTP range and the
 // given default trunk.
-func newTestSIP(t *testing.T, trunk Trunk) *SIP {
+func newTestSIP(t *testing.T, tk trunk.Trunk) *sipua.UA {
 	t.Helper()
-	return newTestSIPWith(t, SIPConfig{Trunk: trunk})
+	return newTestSIPWith(t, sipua.Config{Trunk: tk})
 }
 
 func dialCtx(t *testing.T) context.Context {
@@ -37,7 +40,7 @@ func TestDialCarrierScenarios(t *testing.T) {
 		name        string
 		scenario    string
 		sippArgs    []string
-		trunk       Trunk // URI filled in
+		trunk       trunk.Trunk // URI filled in
 		ringTimeout time.Duration
 		answered    bool
 		outcome     campaigns.Outcome
@@ -49,22 +52,22 @@ func TestDialCarrierScenarios(t *testing.T) {
 		{name: "busy", scenario: "uas_busy.xml", outcome: campaigns.OutcomeBusy, code: 486},
 		{name: "no answer", scenario: "uas_noanswer.xml", ringTimeout: 700 * time.Millisecond, outcome: campaigns.OutcomeNoAnswer, code: 487},
 		{name: "digest auth", scenario: "uas_auth.xml", sippArgs: []string{"-key", "authuser", "alo", "-key", "authpass", "s3cret"},
-			trunk: Trunk{User: "alo", Password: "s3cret"}, answered: true, code: 200},
+			trunk: trunk.Trunk{User: "alo", Password: "s3cret"}, answered: true, code: 200},
 		{name: "digest auth refused", scenario: "uas_auth.xml", sippArgs: []string{"-key", "authuser", "alo", "-key", "authpass", "other"},
-			trunk: Trunk{User: "alo", Password: "s3cret"}, outcome: campaigns.OutcomeFailed, code: 403},
+			trunk: trunk.Trunk{User: "alo", Password: "s3cret"}, outcome: campaigns.OutcomeFailed, code: 403},
 		{name: "200 races CANCEL", scenario: "uas_cancel_race.xml", ringTimeout: 500 * time.Millisecond,
 			outcome: campaigns.OutcomeNoAnswer, code: 200, cancelRaced: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sipp := sipptest.Start(t, tt.scenario, append([]string{"-m", "1"}, tt.sippArgs...)...)
-			trunk := tt.trunk
-			trunk.URI = sipp.URI("")
-			s := newTestSIP(t, trunk)
+			tk := tt.trunk
+			tk.URI = sipp.URI("")
+			s := newTestSIP(t, tk)
 
 			var provisional []int
 			start := time.Now()
-			leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{
+			leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", sipua.DialOptions{
 				CallerID:      "+442071234567",
 				RingTimeout:   tt.ringTimeout,
 				OnProvisional: func(code int) { provisional = append(provisional, code) },
@@ -72,7 +75,7 @@ func TestDialCarrierScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatalf("DialCustomer: %v", err)
 			}
-			if res.Answered != tt.answered || res.Code != tt.code || res.CancelRaced != tt.cancelRaced || (!tt.answered && res.Outcome != tt.outcome) {
+			if res.Answered != tt.answered || res.Code != tt.code || res.CancelRaced != tt.cancelRaced || (!tt.answered && OutcomeOf(res) != tt.outcome) {
 				t.Fatalf("result %+v; want answered=%v outcome=%q code=%d cancel_raced=%v", res, tt.answered, tt.outcome, tt.code, tt.cancelRaced)
 			}
 			if res.CallID == "" {
@@ -92,7 +95,7 @@ func TestDialCarrierScenarios(t *testing.T) {
 				t.Errorf("leg call id %q ended by %q", leg.CallID(), leg.EndedBy())
 			}
 			if tt.wantRTP {
-				if leg.Media().Codec() != CodecPCMA {
+				if leg.Media().Codec() != media.CodecPCMA {
 					t.Errorf("codec %s, want PCMA (the carrier's answer)", leg.Media().Codec())
 				}
 				eventually(t, func() bool { return leg.Media().Stats().PacketsIn >= 25 })
@@ -129,13 +132,13 @@ func TestBridgeCustomerToAgent(t *testing.T) {
 
 	carrier := sipptest.Start(t, "uas_answer.xml", "-m", "1")
 	phone := sipptest.Start(t, "agent_answer.xml", "-m", "1", "-aa", "-key", "rtp_port", strconv.Itoa(sinkPort))
-	s := newTestSIP(t, Trunk{URI: carrier.URI("")})
+	s := newTestSIP(t, trunk.Trunk{URI: carrier.URI("")})
 
-	agent, res, err := s.DialAgent(dialCtx(t), phone.URI("agent1"), DialOptions{AutoAnswer: true, RingTimeout: 5 * time.Second})
+	agent, res, err := s.DialAgent(dialCtx(t), phone.URI("agent1"), sipua.DialOptions{AutoAnswer: true, RingTimeout: 5 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("DialAgent: %+v, %v", res, err)
 	}
-	cust, res, err := s.DialCustomer(dialCtx(t), "+77011234567", DialOptions{RingTimeout: 5 * time.Second})
+	cust, res, err := s.DialCustomer(dialCtx(t), "+77011234567", sipua.DialOptions{RingTimeout: 5 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("DialCustomer: %+v, %v", res, err)
 	}
@@ -143,8 +146,8 @@ func TestBridgeCustomerToAgent(t *testing.T) {
 	if err := agent.KeepAlive(dialCtx(t)); err != nil {
 		t.Errorf("KeepAlive: %v", err)
 	}
-	Connect(cust.Media(), agent.Media())
-	Connect(agent.Media(), cust.Media())
+	media.Connect(cust.Media(), agent.Media())
+	media.Connect(agent.Media(), cust.Media())
 
 	var got []rtp.Packet
 	buf := make([]byte, 1500)
@@ -165,7 +168,7 @@ func TestBridgeCustomerToAgent(t *testing.T) {
 	}
 	for i, p := range got {
 		// g711a.pcap carries 30 ms frames (240 bytes); the relay keeps them.
-		if p.PayloadType != ptPCMU || p.SSRC != got[0].SSRC || len(p.Payload) != 240 {
+		if p.PayloadType != media.PtPCMU || p.SSRC != got[0].SSRC || len(p.Payload) != 240 {
 			t.Fatalf("packet %d: PT %d SSRC %x len %d", i, p.PayloadType, p.SSRC, len(p.Payload))
 		}
 		if i > 0 && p.SequenceNumber != got[i-1].SequenceNumber+1 {
@@ -179,8 +182,8 @@ func TestBridgeCustomerToAgent(t *testing.T) {
 		t.Errorf("agent stream stats %+v", st)
 	}
 
-	Disconnect(cust.Media())
-	Disconnect(agent.Media())
+	media.Disconnect(cust.Media())
+	media.Disconnect(agent.Media())
 	ctx := dialCtx(t)
 	if err := cust.Hangup(ctx); err != nil {
 		t.Errorf("customer Hangup: %v", err)
@@ -197,19 +200,19 @@ func TestBridgeCustomerToAgent(t *testing.T) {
 // until the ring timeout.
 func TestCarrierRoutesByNumber(t *testing.T) {
 	carrier := sipptest.Start(t, "uas_carrier.xml")
-	s := newTestSIP(t, Trunk{URI: carrier.URI("")})
+	s := newTestSIP(t, trunk.Trunk{URI: carrier.URI("")})
 
 	type result struct {
 		number string
-		leg    *Leg
-		res    DialResult
+		leg    *sipua.Leg
+		res    sipua.DialResult
 		err    error
 	}
 	numbers := []string{"+998901234560", "+998901234563", "+998901234567", "+998901234568", "+998901234569"}
 	results := make(chan result, len(numbers))
 	for _, n := range numbers {
 		go func() {
-			leg, res, err := s.DialCustomer(dialCtx(t), n, DialOptions{RingTimeout: 1500 * time.Millisecond})
+			leg, res, err := s.DialCustomer(dialCtx(t), n, sipua.DialOptions{RingTimeout: 1500 * time.Millisecond})
 			results <- result{n, leg, res, err}
 		}()
 	}
@@ -235,11 +238,11 @@ func TestCarrierRoutesByNumber(t *testing.T) {
 				t.Errorf("%s: ended by %q with %d packets in", r.number, r.leg.EndedBy(), r.leg.Media().Stats().PacketsIn)
 			}
 		case last <= '8':
-			if r.res.Outcome != campaigns.OutcomeBusy || r.res.Code != 486 {
+			if OutcomeOf(r.res) != campaigns.OutcomeBusy || r.res.Code != 486 {
 				t.Errorf("%s: %+v, want busy", r.number, r.res)
 			}
 		default:
-			if r.res.Outcome != campaigns.OutcomeNoAnswer || r.res.Code != 487 {
+			if OutcomeOf(r.res) != campaigns.OutcomeNoAnswer || r.res.Code != 487 {
 				t.Errorf("%s: %+v, want no_answer 487", r.number, r.res)
 			}
 		}
@@ -248,36 +251,39 @@ func TestCarrierRoutesByNumber(t *testing.T) {
 
 // Bad input is refused before any header is built.
 func TestDialRefusesBadInput(t *testing.T) {
-	s := newTestSIP(t, Trunk{URI: "sip:127.0.0.1:9"})
+	s := newTestSIP(t, trunk.Trunk{URI: "sip:127.0.0.1:9"})
 	tests := []struct {
 		name string
 		dial func() error
 	}{
-		{"short number", func() error { _, _, err := s.DialCustomer(dialCtx(t), "+1234567", DialOptions{}); return err }},
-		{"no plus", func() error { _, _, err := s.DialCustomer(dialCtx(t), "998901234567", DialOptions{}); return err }},
-		{"letters", func() error { _, _, err := s.DialCustomer(dialCtx(t), "+99890123456a", DialOptions{}); return err }},
+		{"short number", func() error { _, _, err := s.DialCustomer(dialCtx(t), "+1234567", sipua.DialOptions{}); return err }},
+		{"no plus", func() error { _, _, err := s.DialCustomer(dialCtx(t), "998901234567", sipua.DialOptions{}); return err }},
+		{"letters", func() error {
+			_, _, err := s.DialCustomer(dialCtx(t), "+99890123456a", sipua.DialOptions{})
+			return err
+		}},
 		{"CRLF in number", func() error {
-			_, _, err := s.DialCustomer(dialCtx(t), "+998901234567\r\nX-Evil: 1", DialOptions{})
+			_, _, err := s.DialCustomer(dialCtx(t), "+998901234567\r\nX-Evil: 1", sipua.DialOptions{})
 			return err
 		}},
 		{"CRLF in caller id", func() error {
-			_, _, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{CallerID: "+1\r\nX: y"})
+			_, _, err := s.DialCustomer(dialCtx(t), "+998901234567", sipua.DialOptions{CallerID: "+1\r\nX: y"})
 			return err
 		}},
 		{"CRLF in agent uri", func() error {
-			_, _, err := s.DialAgent(dialCtx(t), "sip:a@127.0.0.1\r\nX: y", DialOptions{})
+			_, _, err := s.DialAgent(dialCtx(t), "sip:a@127.0.0.1\r\nX: y", sipua.DialOptions{})
 			return err
 		}},
-		{"agent uri not sip", func() error { _, _, err := s.DialAgent(dialCtx(t), "tel:+123456789", DialOptions{}); return err }},
+		{"agent uri not sip", func() error { _, _, err := s.DialAgent(dialCtx(t), "tel:+123456789", sipua.DialOptions{}); return err }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := tt.dial(); !errors.Is(err, ErrInvalidInput) {
+			if err := tt.dial(); !errors.Is(err, sipua.ErrInvalidInput) {
 				t.Fatalf("err = %v, want ErrInvalidInput", err)
 			}
 		})
 	}
-	if n := s.ports.inUseCount(); n != 0 {
+	if n := s.PortsInUse(); n != 0 {
 		t.Errorf("%d RTP ports bound by refused dials", n)
 	}
 }
@@ -285,7 +291,7 @@ func TestDialRefusesBadInput(t *testing.T) {
 // Out-of-dialog requests: OPTIONS gets 200, a BYE for no call 481, a new
 // INVITE 403 (alo takes no inbound calls).
 func TestServerAnswersOutOfDialog(t *testing.T) {
-	s := newTestSIP(t, Trunk{})
+	s := newTestSIP(t, trunk.Trunk{})
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)

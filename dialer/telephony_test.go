@@ -9,19 +9,22 @@ import (
 	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/dialer/media"
+	"github.com/alo-dialer/alo/dialer/sipua"
+	"github.com/alo-dialer/alo/dialer/trunk"
 	"github.com/alo-dialer/alo/internal/sipptest"
 	"github.com/alo-dialer/alo/internal/testenv"
 )
 
 // newTestSIPWith starts alo's UA on loopback like newTestSIP, with the
 // trunk set, leg recorder and timers of cfg.
-func newTestSIPWith(t *testing.T, cfg SIPConfig) *SIP {
+func newTestSIPWith(t *testing.T, cfg sipua.Config) *sipua.UA {
 	t.Helper()
 	min := testenv.EvenPorts(t, 20)
 	cfg.ListenAddr = "127.0.0.1:0"
-	cfg.RTPPorts = PortRange{Min: min, Max: min + 19}
+	cfg.RTPPorts = media.PortRange{Min: min, Max: min + 19}
 	cfg.UserAgent = "alo-test"
-	s, err := NewSIP(cfg, testenv.Logger(t))
+	s, err := sipua.New(cfg, testenv.Logger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +36,7 @@ func newTestSIPWith(t *testing.T, cfg SIPConfig) *SIP {
 		if err := <-served; err != nil {
 			t.Errorf("Serve: %v", err)
 		}
-		if n := s.ports.inUseCount(); n != 0 {
+		if n := s.PortsInUse(); n != 0 {
 			t.Errorf("%d RTP ports still bound after shutdown", n)
 		}
 	})
@@ -76,12 +79,12 @@ func TestResponseTableAgainstSipp(t *testing.T) {
 		t.Run(strconv.Itoa(tt.code), func(t *testing.T) {
 			sipp := sipptest.Start(t, sipptest.Render(t, "uas_code.xml", "code", strconv.Itoa(tt.code), "reason", tt.reason,
 				"ring", strconv.Itoa(tt.ring)), "-m", "1")
-			s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.URI("")}})
-			leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
+			s := newTestSIPWith(t, sipua.Config{Trunk: trunk.Trunk{URI: sipp.URI("")}})
+			leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", sipua.DialOptions{RingTimeout: 5 * time.Second})
 			if err != nil || leg != nil {
 				t.Fatalf("DialCustomer: leg %v, %v", leg, err)
 			}
-			if res.Answered || res.Code != tt.code || res.Outcome != tt.outcome || res.Legs != 1 {
+			if res.Answered || res.Code != tt.code || OutcomeOf(res) != tt.outcome || res.Legs != 1 {
 				t.Fatalf("result %+v; want code %d outcome %s, one leg", res, tt.code, tt.outcome)
 			}
 			sipp.Wait(t)
@@ -94,18 +97,18 @@ func TestResponseTableAgainstSipp(t *testing.T) {
 // answer's analysis.
 func TestEarlyMediaThenAnswer(t *testing.T) {
 	sipp := sipptest.Start(t, "uas_early_media.xml", "-m", "1")
-	s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.URI("")}})
+	s := newTestSIPWith(t, sipua.Config{Trunk: trunk.Trunk{URI: sipp.URI("")}})
 	var prov []int
-	leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second,
+	leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", sipua.DialOptions{RingTimeout: 5 * time.Second,
 		OnProvisional: func(c int) { prov = append(prov, c) }})
 	if err != nil || !res.Answered {
 		t.Fatalf("DialCustomer: %+v, %v", res, err)
 	}
-	if len(prov) != 1 || prov[0] != 183 || leg.Media().Codec() != CodecPCMU {
+	if len(prov) != 1 || prov[0] != 183 || leg.Media().Codec() != media.CodecPCMU {
 		t.Fatalf("provisional %v codec %s", prov, leg.Media().Codec())
 	}
-	if fi := leg.Media().FirstIn(); fi.IsZero() || !fi.Before(leg.answerMono) {
-		t.Fatalf("early media first read at %v, the answer at %v: not read before the answer", fi, leg.answerMono)
+	if fi := leg.Media().FirstIn(); fi.IsZero() || !fi.Before(leg.AnsweredAt()) {
+		t.Fatalf("early media first read at %v, the answer at %v: not read before the answer", fi, leg.AnsweredAt())
 	}
 	if err := leg.Hangup(dialCtx(t)); err != nil {
 		t.Fatal(err)
@@ -120,21 +123,21 @@ func TestFailoverOn503(t *testing.T) {
 	refuser := sipptest.Start(t, sipptest.Render(t, "uas_code.xml", "code", "503", "reason", "Service Unavailable", "ring", "100"), "-m", "1")
 	carrier := sipptest.Start(t, "uas_answer.xml", "-m", "1")
 	db := dialerDB(t, testenv.SQLite)
-	ts, err := NewTrunks(TrunksConfig{Store: NewTrunkStore(db, time.Now), Log: testenv.Logger(t)})
+	ts, err := trunk.NewSet(trunk.SetConfig{Store: trunk.NewStore(db, time.Now), Log: testenv.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, uri := range []string{refuser.URI(""), carrier.URI("")} {
-		if _, err := ts.Create(ctx, Trunk{Name: "t" + strconv.Itoa(i), Group: "bank", Priority: i, URI: uri}); err != nil {
+		if _, err := ts.Create(ctx, trunk.Trunk{Name: "t" + strconv.Itoa(i), Group: "bank", Priority: i, URI: uri}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := ts.SetCampaignGroup(ctx, 9, "bank"); err != nil {
 		t.Fatal(err)
 	}
-	legs := NewCallLegs(db)
-	s := newTestSIPWith(t, SIPConfig{Trunks: ts, Legs: legs})
-	leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{CampaignID: 9, AttemptID: 42, CallerID: "+998712000000", RingTimeout: 5 * time.Second})
+	legs := sipua.NewCallLegs(db)
+	s := newTestSIPWith(t, sipua.Config{Trunks: ts, Legs: legs})
+	leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", sipua.DialOptions{CampaignID: 9, AttemptID: 42, CallerID: "+998712000000", RingTimeout: 5 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("DialCustomer: %+v, %v", res, err)
 	}
@@ -146,7 +149,7 @@ func TestFailoverOn503(t *testing.T) {
 	}
 	refuser.Wait(t)
 	carrier.Wait(t)
-	var got []CallLeg
+	var got []sipua.CallLeg
 	eventually(t, func() bool {
 		got, err = legs.ForAttempt(ctx, 42)
 		return err == nil && len(got) == 2 && !got[1].ByeAt.IsZero()
@@ -197,18 +200,18 @@ func TestFailoverOnNoResponse(t *testing.T) {
 	deadURI, seen := silentTrunk(t)
 	carrier := sipptest.Start(t, "uas_answer.xml", "-m", "1")
 	pinned := sipptest.FreeUDPPort(t)
-	ts, err := NewTrunks(TrunksConfig{Log: testenv.Logger(t)})
+	ts, err := trunk.NewSet(trunk.SetConfig{Log: testenv.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = ts.apply([]Trunk{
-		{ID: 1, Name: "dead", Group: DefaultTrunkGroup, URI: deadURI, Transport: TransportUDP, LocalPort: pinned,
+	_ = ts.Apply([]trunk.Trunk{
+		{ID: 1, Name: "dead", Group: trunk.DefaultGroup, URI: deadURI, Transport: trunk.TransportUDP, LocalPort: pinned,
 			PAI: "+998712000001", Privacy: "id", FromUser: "+998712000002"},
-		{ID: 2, Name: "live", Group: DefaultTrunkGroup, Priority: 1, URI: carrier.URI(""), Transport: TransportUDP},
+		{ID: 2, Name: "live", Group: trunk.DefaultGroup, Priority: 1, URI: carrier.URI(""), Transport: trunk.TransportUDP},
 	}, nil)
-	s := newTestSIPWith(t, SIPConfig{Trunks: ts, NoResponseTimeout: 400 * time.Millisecond})
+	s := newTestSIPWith(t, sipua.Config{Trunks: ts, NoResponseTimeout: 400 * time.Millisecond})
 	start := time.Now()
-	leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
+	leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", sipua.DialOptions{RingTimeout: 5 * time.Second})
 	if err != nil || !res.Answered || res.Legs != 2 || res.Trunk != "live" {
 		t.Fatalf("DialCustomer: %+v, %v", res, err)
 	}
@@ -244,8 +247,8 @@ func TestHoldResumeAndMediaTimeout(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sipp := sipptest.Start(t, sipptest.Render(t, tt.scenario, tt.vars...), "-m", "1")
-			s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.URI("")}, MediaTimeout: 700 * time.Millisecond})
-			leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
+			s := newTestSIPWith(t, sipua.Config{Trunk: trunk.Trunk{URI: sipp.URI("")}, MediaTimeout: 700 * time.Millisecond})
+			leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", sipua.DialOptions{RingTimeout: 5 * time.Second})
 			if err != nil || !res.Answered {
 				t.Fatalf("DialCustomer: %+v, %v", res, err)
 			}
@@ -261,7 +264,7 @@ func TestHoldResumeAndMediaTimeout(t *testing.T) {
 					t.Fatal("silent leg not hung up")
 				}
 			}
-			if leg.EndReason() != EndMediaTimeout || leg.EndedBy() != "local" {
+			if leg.EndReason() != sipua.EndMediaTimeout || leg.EndedBy() != "local" {
 				t.Fatalf("ended by %q for %q", leg.EndedBy(), leg.EndReason())
 			}
 			if tt.held && (!wasHeld || time.Since(start) < 1500*time.Millisecond) {
@@ -275,8 +278,8 @@ func TestHoldResumeAndMediaTimeout(t *testing.T) {
 // A call that outlives the maximum duration is hung up.
 func TestMaxCallDuration(t *testing.T) {
 	sipp := sipptest.Start(t, "uas_answer.xml", "-m", "1")
-	s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.URI("")}, MaxCallDuration: 600 * time.Millisecond})
-	leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", DialOptions{RingTimeout: 5 * time.Second})
+	s := newTestSIPWith(t, sipua.Config{Trunk: trunk.Trunk{URI: sipp.URI("")}, MaxCallDuration: 600 * time.Millisecond})
+	leg, res, err := s.DialCustomer(dialCtx(t), "+998901234567", sipua.DialOptions{RingTimeout: 5 * time.Second})
 	if err != nil || !res.Answered {
 		t.Fatalf("DialCustomer: %+v, %v", res, err)
 	}
@@ -285,7 +288,7 @@ func TestMaxCallDuration(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("call not ended at its maximum duration")
 	}
-	if leg.EndReason() != EndMaxDuration {
+	if leg.EndReason() != sipua.EndMaxDuration {
 		t.Fatalf("end reason %q", leg.EndReason())
 	}
 	sipp.Wait(t)
@@ -297,12 +300,12 @@ func TestMinimumRing(t *testing.T) {
 	t.Parallel()
 	sipp := sipptest.Start(t, "uas_noanswer.xml", "-m", "1")
 	db := dialerDB(t, testenv.SQLite)
-	legs := NewCallLegs(db)
-	s := newTestSIPWith(t, SIPConfig{Trunk: Trunk{URI: sipp.URI("")}, MinRing: 15 * time.Second, Legs: legs})
+	legs := sipua.NewCallLegs(db)
+	s := newTestSIPWith(t, sipua.Config{Trunk: trunk.Trunk{URI: sipp.URI("")}, MinRing: 15 * time.Second, Legs: legs})
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	_, res, err := s.DialCustomer(ctx, "+998901234567", DialOptions{RingTimeout: time.Second, AttemptID: 5})
-	if err != nil || res.Outcome != campaigns.OutcomeNoAnswer || res.Code != 487 {
+	_, res, err := s.DialCustomer(ctx, "+998901234567", sipua.DialOptions{RingTimeout: time.Second, AttemptID: 5})
+	if err != nil || OutcomeOf(res) != campaigns.OutcomeNoAnswer || res.Code != 487 {
 		t.Fatalf("DialCustomer: %+v, %v", res, err)
 	}
 	sipp.Wait(t)

@@ -3,6 +3,8 @@ package dialer
 import (
 	"testing"
 	"time"
+
+	"github.com/alo-dialer/alo/dialer/agent"
 )
 
 // TestAgentWrapUp: a bridged call with a wrap-up limit leaves the agent in
@@ -11,11 +13,10 @@ import (
 // goes to the agent who promised it.
 func TestAgentWrapUp(t *testing.T) {
 	ag := readyAgent(t, testDB(t))
-	agentState := func(id int64) AgentState {
+	agentState := func(id int64) agent.State {
 		t.Helper()
-		ag.mu.Lock()
-		defer ag.mu.Unlock()
-		return ag.sessions[id].state
+		st, _ := ag.StateOf(id)
+		return st
 	}
 
 	// Disposed during wrap-up: ready at once.
@@ -25,7 +26,7 @@ func TestAgentWrapUp(t *testing.T) {
 	}
 	r.WrapUp = time.Hour
 	ag.EndCall(r)
-	if st := agentState(r.AgentID); st != AgentWrapUp {
+	if st := agentState(r.AgentID); st != agent.WrapUp {
 		t.Fatalf("after the call: %s, want wrap_up", st)
 	}
 	if _, ok := ag.Reserve(1); ok {
@@ -34,7 +35,7 @@ func TestAgentWrapUp(t *testing.T) {
 	if busy, _ := ag.FloorFor(1, time.Now()); len(busy) != 1 || !busy[0].Wrapping {
 		t.Fatalf("pacing floor in wrap-up: %+v", busy)
 	}
-	if !ag.EndWrapUp(r.AgentID) || agentState(r.AgentID) != AgentReady {
+	if !ag.EndWrapUp(r.AgentID) || agentState(r.AgentID) != agent.Ready {
 		t.Fatalf("after the disposition: %s", agentState(r.AgentID))
 	}
 	if ag.EndWrapUp(r.AgentID) {
@@ -49,7 +50,7 @@ func TestAgentWrapUp(t *testing.T) {
 	r.WrapUp = 20 * time.Millisecond
 	ag.EndCall(r)
 	deadline := time.Now().Add(2 * time.Second)
-	for agentState(r.AgentID) != AgentReady {
+	for agentState(r.AgentID) != agent.Ready {
 		if time.Now().After(deadline) {
 			t.Fatalf("wrap-up limit passed, agent %s", agentState(r.AgentID))
 		}
@@ -60,13 +61,13 @@ func TestAgentWrapUp(t *testing.T) {
 	r, _ = ag.Reserve(1)
 	ag.StartCall(r)
 	ag.EndCall(r)
-	if st := agentState(r.AgentID); st != AgentReady {
+	if st := agentState(r.AgentID); st != agent.Ready {
 		t.Fatalf("no wrap-up limit: %s", st)
 	}
 	r, _ = ag.Reserve(1)
 	r.WrapUp = time.Hour
 	ag.EndCall(r)
-	if st := agentState(r.AgentID); st != AgentReady {
+	if st := agentState(r.AgentID); st != agent.Ready {
 		t.Fatalf("a reservation with no call: %s", st)
 	}
 }

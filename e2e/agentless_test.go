@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alo-dialer/alo/dialer"
 	"github.com/alo-dialer/alo/dialer/audio"
+	"github.com/alo-dialer/alo/dialer/prompt"
 )
 
 // TestAgentlessCalls: recorded calls in `alo serve` with sipp as the
@@ -43,7 +43,7 @@ func TestAgentlessCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	uploadPrompt(t, api, "en", "event_moved", wav.Bytes())
-	keys, err := audio.NewPrompts(dialer.BuiltinPrompts(), "en").For("notice_keys", "en")
+	keys, err := audio.NewPrompts(prompt.Builtin(), "en").For("notice_keys", "en")
 	if err != nil {
 		t.Fatal(err)
 	}

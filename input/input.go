@@ -14,6 +14,10 @@ import (
 // re-export it (campaigns.ErrInvalid) so existing checks keep working.
 var ErrInvalid = errors.New("invalid")
 
+// ErrNotFound says the input names something that does not exist (an id,
+// a number, a name); domain packages re-export or wrap it.
+var ErrNotFound = errors.New("not found")
+
 // Problem is one field at fault. Field is the field's path in the input's
 // JSON form (e.g. "contacts[3].phone"); Reason says what is wrong in words
 // a marketer understands. An empty Field means the input as a whole.

@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"github.com/alo-dialer/alo/campaigns"
-	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/dialer/agent"
+	"github.com/alo-dialer/alo/dialer/registrar"
+	"github.com/alo-dialer/alo/input"
 )
 
 // createAgentRequest is the body of POST /api/v1/agents.
@@ -28,7 +30,7 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, u User) err
 	if err := s.decodeValid(w, r, &req); err != nil {
 		return err
 	}
-	if err := dialer.ValidateSIPURI(req.SIPURI); err != nil {
+	if err := agent.ValidateSIPURI(req.SIPURI); err != nil {
 		return errFields(FieldError{Field: "sip_uri", Reason: "must be a sip: or sips: URI with a host, such as sip:1001@10.0.0.5:5060"})
 	}
 	// The registry does not know campaigns; an agent logged in to one that
@@ -47,7 +49,7 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, u User) err
 	if bad != nil {
 		return errFields(bad...)
 	}
-	a, err := s.cfg.Agents.CreateAgent(r.Context(), dialer.NewAgent{
+	a, err := s.cfg.Agents.CreateAgent(r.Context(), agent.NewAgent{
 		Name: strings.TrimSpace(req.Name), SIPURI: req.SIPURI, CampaignIDs: req.CampaignIDs,
 	})
 	if err != nil {
@@ -184,17 +186,17 @@ func (s *Server) setAgentSIPAccount(w http.ResponseWriter, r *http.Request, u Us
 	}
 	s.log.Info("agent sip account set", "agent", id, "sip_user", req.User, "user", u.Name)
 	writeJSON(w, http.StatusOK, sipAccountResponse{AgentID: id, User: req.User,
-		RegisteredURI: "sip:" + req.User + "@" + dialer.RegistrarDomain})
+		RegisteredURI: "sip:" + req.User + "@" + registrar.Domain})
 	return nil
 }
 
 // sipAccountFieldError names the field the registrar refused ("sip user
 // ...: why" or "sip password: why").
 func sipAccountFieldError(err error) error {
-	if !errors.Is(err, dialer.ErrInvalid) {
+	if !errors.Is(err, input.ErrInvalid) {
 		return err
 	}
-	msg := strings.TrimSuffix(err.Error(), ": "+dialer.ErrInvalid.Error())
+	msg := strings.TrimSuffix(err.Error(), ": "+input.ErrInvalid.Error())
 	field := "sip_user"
 	if strings.HasPrefix(msg, "sip password") {
 		field = "password"

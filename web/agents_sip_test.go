@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/dialer/agent"
+	"github.com/alo-dialer/alo/dialer/registrar"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/sqldb"
 )
@@ -29,13 +31,13 @@ func newSIPAccountAPI(t *testing.T) (*testAPI, *sqldb.DB) {
 	}
 	clock := func() time.Time { return testTime }
 	users := NewUsers(db, clock)
-	agents := dialer.NewAgents(dialer.AgentsConfig{DB: db, Clock: clock, Log: slog.New(slog.DiscardHandler)})
-	reg, err := dialer.NewRegistrar(dialer.RegistrarConfig{DB: db, Clock: clock, Log: slog.New(slog.DiscardHandler)})
+	agents := agent.NewRegistry(agent.Config{DB: db, Clock: clock, Log: slog.New(slog.DiscardHandler)})
+	reg, err := registrar.New(registrar.Config{DB: db, Clock: clock, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"Dilnoza", "Aziz"} {
-		if _, err := agents.CreateAgent(ctx, dialer.NewAgent{Name: name, SIPURI: "sip:" + name + "@alo", CampaignIDs: []int64{1}}); err != nil {
+		if _, err := agents.CreateAgent(ctx, agent.NewAgent{Name: name, SIPURI: "sip:" + name + "@alo", CampaignIDs: []int64{1}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -114,9 +116,9 @@ func TestSetAgentSIPAccount(t *testing.T) {
 
 func TestSetAgentSIPAccountReplacesAndIsUnique(t *testing.T) {
 	a, db := newSIPAccountAPI(t)
-	put := func(agent, user string) response {
+	put := func(ag, user string) response {
 		t.Helper()
-		return a.admin("PUT", "/api/v1/agents/"+agent+"/sip-account", `{"sip_user":"`+user+`","password":"secret-one"}`)
+		return a.admin("PUT", "/api/v1/agents/"+ag+"/sip-account", `{"sip_user":"`+user+`","password":"secret-one"}`)
 	}
 	put("1", "1001").expect(t, http.StatusOK, "")
 	put("1", "1002").expect(t, http.StatusOK, "")

@@ -6,12 +6,12 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/dialer/agent"
 )
 
 // dialerAgent is an agent of campaign 1.
-func dialerAgent() dialer.NewAgent {
-	return dialer.NewAgent{Name: "Dilnoza", SIPURI: "sip:1001@10.0.0.5:5060", CampaignIDs: []int64{1}}
+func dialerAgent() agent.NewAgent {
+	return agent.NewAgent{Name: "Dilnoza", SIPURI: "sip:1001@10.0.0.5:5060", CampaignIDs: []int64{1}}
 }
 
 func TestCreateAgent(t *testing.T) {
@@ -44,9 +44,9 @@ func TestCreateAgent(t *testing.T) {
 				return
 			}
 			r.expect(t, http.StatusCreated, "")
-			var ag dialer.Agent
+			var ag agent.Agent
 			r.decode(t, &ag)
-			if ag.ID != 1 || ag.Name != "Dilnoza" || !slices.Equal(ag.CampaignIDs, []int64{1, 2}) || ag.State != dialer.AgentOffline {
+			if ag.ID != 1 || ag.Name != "Dilnoza" || !slices.Equal(ag.CampaignIDs, []int64{1, 2}) || ag.State != agent.Offline {
 				t.Fatalf("agent %+v", ag)
 			}
 		})
@@ -59,39 +59,39 @@ func TestAgentEndpoints(t *testing.T) {
 	if _, err := a.agents.CreateAgent(context.Background(), dialerAgent()); err != nil {
 		t.Fatal(err)
 	}
-	state := func(t *testing.T, r response, want dialer.AgentState, reason string) {
+	state := func(t *testing.T, r response, want agent.State, reason string) {
 		t.Helper()
 		r.expect(t, http.StatusOK, "")
-		var ag dialer.Agent
+		var ag agent.Agent
 		r.decode(t, &ag)
 		if ag.State != want || ag.PauseReason != reason {
 			t.Fatalf("agent %+v, want %s %q", ag, want, reason)
 		}
 	}
 	t.Run("list", func(t *testing.T) {
-		var as []dialer.Agent
+		var as []agent.Agent
 		a.call("GET", "/api/v1/agents", RoleAgent, "", "").decode(t, &as)
 		if len(as) != 1 || as[0].SIPURI != "sip:1001@10.0.0.5:5060" {
 			t.Fatalf("agents %+v", as)
 		}
 	})
 	t.Run("get", func(t *testing.T) {
-		state(t, a.call("GET", "/api/v1/agents/1", RoleSupervisor, "", ""), dialer.AgentOffline, "")
+		state(t, a.call("GET", "/api/v1/agents/1", RoleSupervisor, "", ""), agent.Offline, "")
 	})
 	t.Run("ready wakes the agent's campaigns", func(t *testing.T) {
-		state(t, a.admin("POST", "/api/v1/agents/1/ready", ""), dialer.AgentReady, "")
+		state(t, a.admin("POST", "/api/v1/agents/1/ready", ""), agent.Ready, "")
 		if w := a.waker.got(); !slices.Equal(w, []int64{1}) {
 			t.Fatalf("woken %v", w)
 		}
 	})
 	t.Run("pause with a reason", func(t *testing.T) {
-		state(t, a.admin("POST", "/api/v1/agents/1/pause", `{"reason":" обед "}`), dialer.AgentPaused, "обед")
+		state(t, a.admin("POST", "/api/v1/agents/1/pause", `{"reason":" обед "}`), agent.Paused, "обед")
 	})
 	t.Run("pause without a body", func(t *testing.T) {
-		state(t, a.admin("POST", "/api/v1/agents/1/pause", ""), dialer.AgentPaused, "")
+		state(t, a.admin("POST", "/api/v1/agents/1/pause", ""), agent.Paused, "")
 	})
 	t.Run("offline", func(t *testing.T) {
-		state(t, a.admin("POST", "/api/v1/agents/1/offline", ""), dialer.AgentOffline, "")
+		state(t, a.admin("POST", "/api/v1/agents/1/offline", ""), agent.Offline, "")
 	})
 	bad := []struct {
 		name, method, path, body string

@@ -9,7 +9,7 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
-	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/dialer/trunk"
 	"github.com/alo-dialer/alo/pacing"
 )
 
@@ -184,7 +184,7 @@ func (req createCampaignRequest) campaign() (campaigns.Campaign, []FieldError) {
 			c.Retry[campaigns.Outcome(o)] = campaigns.RetryRule{Delay: d, Max: rule.Max}
 		}
 	}
-	if req.TrunkGroup != "" && dialer.ValidateTrunkGroup(strings.ToLower(req.TrunkGroup)) != nil {
+	if req.TrunkGroup != "" && trunk.ValidateGroup(strings.ToLower(req.TrunkGroup)) != nil {
 		bad = append(bad, FieldError{Field: "trunk_group", Reason: "lower-case letters, digits, - and _, up to 64"})
 	}
 	if req.Rules != nil && req.Rules.RuleSetID <= 0 {

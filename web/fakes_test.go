@@ -10,7 +10,8 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
-	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/dialer/agent"
+	"github.com/alo-dialer/alo/input"
 )
 
 // fakeCampaigns is an in-memory CampaignService. err, when set, is returned
@@ -208,62 +209,62 @@ func (f *fakeCampaigns) ListAttempts(_ context.Context, flt campaigns.AttemptFil
 // fakeAgents is an in-memory AgentService.
 type fakeAgents struct {
 	mu     sync.Mutex
-	agents map[int64]dialer.Agent
+	agents map[int64]agent.Agent
 }
 
-func newFakeAgents() *fakeAgents { return &fakeAgents{agents: map[int64]dialer.Agent{}} }
+func newFakeAgents() *fakeAgents { return &fakeAgents{agents: map[int64]agent.Agent{}} }
 
-func (f *fakeAgents) CreateAgent(_ context.Context, in dialer.NewAgent) (dialer.Agent, error) {
+func (f *fakeAgents) CreateAgent(_ context.Context, in agent.NewAgent) (agent.Agent, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	a := dialer.Agent{ID: int64(len(f.agents) + 1), Name: in.Name, SIPURI: in.SIPURI,
-		CampaignIDs: in.CampaignIDs, State: dialer.AgentOffline, CreatedAt: testTime}
+	a := agent.Agent{ID: int64(len(f.agents) + 1), Name: in.Name, SIPURI: in.SIPURI,
+		CampaignIDs: in.CampaignIDs, State: agent.Offline, CreatedAt: testTime}
 	f.agents[a.ID] = a
 	return a, nil
 }
 
-func (f *fakeAgents) ListAgents(context.Context) ([]dialer.Agent, error) {
+func (f *fakeAgents) ListAgents(context.Context) ([]agent.Agent, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []dialer.Agent
+	var out []agent.Agent
 	for id := int64(1); id <= int64(len(f.agents)); id++ {
 		out = append(out, f.agents[id])
 	}
 	return out, nil
 }
 
-func (f *fakeAgents) GetAgent(_ context.Context, id int64) (dialer.Agent, error) {
+func (f *fakeAgents) GetAgent(_ context.Context, id int64) (agent.Agent, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	a, ok := f.agents[id]
 	if !ok {
-		return dialer.Agent{}, fmt.Errorf("agent %d: %w", id, dialer.ErrNotFound)
+		return agent.Agent{}, fmt.Errorf("agent %d: %w", id, input.ErrNotFound)
 	}
 	return a, nil
 }
 
-func (f *fakeAgents) set(id int64, st dialer.AgentState, reason string) (dialer.Agent, error) {
+func (f *fakeAgents) set(id int64, st agent.State, reason string) (agent.Agent, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	a, ok := f.agents[id]
 	if !ok {
-		return dialer.Agent{}, fmt.Errorf("agent %d: %w", id, dialer.ErrNotFound)
+		return agent.Agent{}, fmt.Errorf("agent %d: %w", id, input.ErrNotFound)
 	}
 	a.State, a.PauseReason = st, reason
 	f.agents[id] = a
 	return a, nil
 }
 
-func (f *fakeAgents) SetReady(_ context.Context, id int64) (dialer.Agent, error) {
-	return f.set(id, dialer.AgentReady, "")
+func (f *fakeAgents) SetReady(_ context.Context, id int64) (agent.Agent, error) {
+	return f.set(id, agent.Ready, "")
 }
 
-func (f *fakeAgents) SetPaused(_ context.Context, id int64, reason string) (dialer.Agent, error) {
-	return f.set(id, dialer.AgentPaused, reason)
+func (f *fakeAgents) SetPaused(_ context.Context, id int64, reason string) (agent.Agent, error) {
+	return f.set(id, agent.Paused, reason)
 }
 
-func (f *fakeAgents) SetOffline(_ context.Context, id int64) (dialer.Agent, error) {
-	return f.set(id, dialer.AgentOffline, "")
+func (f *fakeAgents) SetOffline(_ context.Context, id int64) (agent.Agent, error) {
+	return f.set(id, agent.Offline, "")
 }
 
 // fakeDNC is an in-memory DNCService with the real list's errors.

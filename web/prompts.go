@@ -7,14 +7,14 @@ import (
 	"mime"
 	"net/http"
 
-	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/dialer/prompt"
 )
 
 // PromptService stores and lists recorded messages (a notice campaign's
 // Prompts.Message, a reminder's place); *dialer.PromptLibrary satisfies it.
 type PromptService interface {
-	Save(lang, name string, wav []byte) (dialer.PromptInfo, error)
-	List() ([]dialer.PromptInfo, error)
+	Save(lang, name string, wav []byte) (prompt.Info, error)
+	List() ([]prompt.Info, error)
 }
 
 // maxPromptBody bounds an upload: ten minutes of 8 kHz 16-bit mono (what

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alo-dialer/alo/dialer"
 	"github.com/alo-dialer/alo/dialer/audio"
+	"github.com/alo-dialer/alo/dialer/prompt"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/sqldb"
 )
@@ -44,7 +44,7 @@ func TestPromptsAPI(t *testing.T) {
 		}
 		a.tokens[r] = tok
 	}
-	lib := dialer.NewPromptLibrary(t.TempDir(), dialer.BuiltinPrompts(), "en")
+	lib := prompt.NewLibrary(t.TempDir(), prompt.Builtin(), "en")
 	a.h = NewServer(ServerConfig{Users: users, Prompts: lib, Log: slog.New(slog.DiscardHandler)}).Handler()
 
 	a.call("POST", "/api/v1/prompts?name=event_moved&language=ru", RoleAdmin, "audio/wav", string(promptWAV(t, 16000))).
@@ -62,7 +62,7 @@ func TestPromptsAPI(t *testing.T) {
 	_ = mw.Close()
 	r := a.call("POST", "/api/v1/prompts", RoleAdmin, mw.FormDataContentType(), form.String())
 	r.expect(t, http.StatusCreated, "")
-	var info dialer.PromptInfo
+	var info prompt.Info
 	r.decode(t, &info)
 	if info.Name != "place_clinic_2" || info.Language != "en" || info.Millis != 1000 || !info.Uploaded {
 		t.Fatalf("form upload: %+v", info)
@@ -83,7 +83,7 @@ func TestPromptsAPI(t *testing.T) {
 
 	r = a.call("GET", "/api/v1/prompts", RoleSupervisor, "", "")
 	r.expect(t, http.StatusOK, "")
-	var list []dialer.PromptInfo
+	var list []prompt.Info
 	r.decode(t, &list)
 	found := map[string]bool{}
 	for _, p := range list {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
-	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/input"
 )
 
 // FieldError names one request field at fault, by its JSON name.
@@ -53,9 +53,9 @@ func statusOf(err error) (int, errorBody) {
 		return ae.status, errorBody{Error: ae.msg, Fields: ae.fields}
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge, errorBody{Error: fmt.Sprintf("request body larger than %d bytes", tooBig.Limit)}
-	case errors.Is(err, campaigns.ErrNotFound), errors.Is(err, dialer.ErrNotFound), errors.Is(err, compliance.ErrNotListed):
+	case errors.Is(err, campaigns.ErrNotFound), errors.Is(err, input.ErrNotFound), errors.Is(err, compliance.ErrNotListed):
 		return http.StatusNotFound, errorBody{Error: err.Error()}
-	case errors.Is(err, campaigns.ErrInvalid), errors.Is(err, dialer.ErrInvalid), errors.Is(err, compliance.ErrBadNumber):
+	case errors.Is(err, campaigns.ErrInvalid), errors.Is(err, input.ErrInvalid), errors.Is(err, compliance.ErrBadNumber):
 		return http.StatusBadRequest, errorBody{Error: err.Error()}
 	case errors.Is(err, campaigns.ErrConflict), errors.Is(err, campaigns.ErrAlreadyDialed):
 		return http.StatusConflict, errorBody{Error: err.Error()}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
-	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/dialer/agent"
 )
 
 // CampaignService is what the API needs of campaigns; *campaigns.Store
@@ -41,12 +41,12 @@ type ImportJobService interface {
 // AgentService is what the API needs of the dialer's agent registry;
 // *dialer.Agents satisfies it.
 type AgentService interface {
-	CreateAgent(ctx context.Context, a dialer.NewAgent) (dialer.Agent, error)
-	ListAgents(ctx context.Context) ([]dialer.Agent, error)
-	GetAgent(ctx context.Context, id int64) (dialer.Agent, error)
-	SetReady(ctx context.Context, id int64) (dialer.Agent, error)
-	SetPaused(ctx context.Context, id int64, reason string) (dialer.Agent, error)
-	SetOffline(ctx context.Context, id int64) (dialer.Agent, error)
+	CreateAgent(ctx context.Context, a agent.NewAgent) (agent.Agent, error)
+	ListAgents(ctx context.Context) ([]agent.Agent, error)
+	GetAgent(ctx context.Context, id int64) (agent.Agent, error)
+	SetReady(ctx context.Context, id int64) (agent.Agent, error)
+	SetPaused(ctx context.Context, id int64, reason string) (agent.Agent, error)
+	SetOffline(ctx context.Context, id int64) (agent.Agent, error)
 }
 
 // DNCService is what the API needs of the do-not-call list;

@@ -6,17 +6,18 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/dialer/trunk"
+	"github.com/alo-dialer/alo/input"
 )
 
 // TrunkService manages carrier trunks and which group a campaign dials
 // through. *dialer.Trunks satisfies it.
 type TrunkService interface {
-	Create(ctx context.Context, t dialer.Trunk) (dialer.Trunk, error)
-	Update(ctx context.Context, t dialer.Trunk) (dialer.Trunk, error)
+	Create(ctx context.Context, t trunk.Trunk) (trunk.Trunk, error)
+	Update(ctx context.Context, t trunk.Trunk) (trunk.Trunk, error)
 	Delete(ctx context.Context, id int64) error
-	Status() []dialer.TrunkStatus
-	StatusOf(id int64) (dialer.TrunkStatus, error)
+	Status() []trunk.Status
+	StatusOf(id int64) (trunk.Status, error)
 	SetCampaignGroup(ctx context.Context, campaignID int64, group string) error
 	CampaignGroup(campaignID int64) string
 }
@@ -41,8 +42,8 @@ type trunkRequest struct {
 	MaxCPS        float64 `json:"max_cps" validate:"min=0,max=10000"`
 }
 
-func (r trunkRequest) trunk() dialer.Trunk {
-	return dialer.Trunk{
+func (r trunkRequest) tk() trunk.Trunk {
+	return trunk.Trunk{
 		Name: strings.TrimSpace(r.Name), Group: r.Group, Priority: r.Priority, URI: strings.TrimSpace(r.URI),
 		Transport: r.Transport, User: r.User, Password: r.Password, OutboundProxy: strings.TrimSpace(r.OutboundProxy),
 		LocalPort: r.LocalPort, FromUser: r.FromUser, PAI: r.PAI, Privacy: r.Privacy, MaxCalls: r.MaxCalls, MaxCPS: r.MaxCPS,
@@ -80,7 +81,7 @@ func adminOnly(u User) error {
 // trunkFieldError turns the dialer's validation error ("trunk <field>: why")
 // into a field error.
 func trunkFieldError(err error) error {
-	if !errors.Is(err, dialer.ErrInvalid) {
+	if !errors.Is(err, input.ErrInvalid) {
 		return err
 	}
 	msg := strings.TrimPrefix(err.Error(), "trunk ")
@@ -88,7 +89,7 @@ func trunkFieldError(err error) error {
 	if !ok || strings.Contains(field, " ") {
 		return errStatus(http.StatusBadRequest, err.Error())
 	}
-	why = strings.TrimSuffix(why, ": "+dialer.ErrInvalid.Error())
+	why = strings.TrimSuffix(why, ": "+input.ErrInvalid.Error())
 	return errFields(FieldError{Field: field, Reason: why})
 }
 
@@ -104,7 +105,7 @@ func (s *Server) createTrunk(w http.ResponseWriter, r *http.Request, u User) err
 	if err := s.decodeValid(w, r, &req); err != nil {
 		return err
 	}
-	t, err := svc.Create(r.Context(), req.trunk())
+	t, err := svc.Create(r.Context(), req.tk())
 	if err != nil {
 		return trunkFieldError(err)
 	}
@@ -133,7 +134,7 @@ func (s *Server) updateTrunk(w http.ResponseWriter, r *http.Request, u User) err
 	if err := s.decodeValid(w, r, &req); err != nil {
 		return err
 	}
-	t := req.trunk()
+	t := req.tk()
 	t.ID = id
 	if t, err = svc.Update(r.Context(), t); err != nil {
 		return trunkFieldError(err)
@@ -207,7 +208,7 @@ func (s *Server) setCampaignTrunkGroup(w http.ResponseWriter, r *http.Request, u
 		return err
 	}
 	group := strings.ToLower(strings.TrimSpace(req.Group))
-	if err := dialer.ValidateTrunkGroup(group); err != nil {
+	if err := trunk.ValidateGroup(group); err != nil {
 		return errFields(FieldError{Field: "group", Reason: "lower-case letters, digits, - and _, up to 64"})
 	}
 	// A mapping for a campaign that does not exist would never be used.

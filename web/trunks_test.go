@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/dialer/trunk"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/sqldb"
 )
 
 // newTrunkAPI is the API over the real trunk set on SQLite.
-func newTrunkAPI(t *testing.T) (*testAPI, *dialer.Trunks) {
+func newTrunkAPI(t *testing.T) (*testAPI, *trunk.Set) {
 	t.Helper()
 	ctx := context.Background()
 	db := testenv.SQLite(t)
@@ -25,8 +26,8 @@ func newTrunkAPI(t *testing.T) (*testAPI, *dialer.Trunks) {
 		t.Fatal(err)
 	}
 	users := NewUsers(db, func() time.Time { return testTime })
-	trunks, err := dialer.NewTrunks(dialer.TrunksConfig{Store: dialer.NewTrunkStore(db, func() time.Time { return testTime }),
-		Default: dialer.Trunk{URI: "sip:default.example.net"}, Log: slog.New(slog.DiscardHandler)})
+	trunks, err := trunk.NewSet(trunk.SetConfig{Store: trunk.NewStore(db, func() time.Time { return testTime }),
+		Default: trunk.Trunk{URI: "sip:default.example.net"}, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestCreateTrunk(t *testing.T) {
 			if strings.Contains(r.body, "s3cret") || strings.Contains(a.logs.String(), "s3cret") {
 				t.Fatalf("password leaked: body %s logs %s", r.body, a.logs.String())
 			}
-			var st dialer.TrunkStatus
+			var st trunk.Status
 			r.decode(t, &st)
 			if st.ID == 0 || st.Group != "bank" || !st.HasPassword || !st.Up || st.MaxCPS != 10 || st.Transport != "udp" {
 				t.Fatalf("trunk %+v", st)
@@ -87,7 +88,7 @@ func TestTrunkEndpoints(t *testing.T) {
 	a.admin("POST", "/api/v1/trunks", `{"name":"uz-1","group":"bank","uri":"sip:sbc.carrier.uz","password":"s3cret"}`).expect(t, 201, "")
 	// Only an admin manages trunks; a marketer may read them.
 	a.call("POST", "/api/v1/trunks", RoleMarketer, "application/json", `{"name":"x","uri":"sip:x.example"}`).expect(t, http.StatusForbidden, "admin")
-	var list []dialer.TrunkStatus
+	var list []trunk.Status
 	r := a.call("GET", "/api/v1/trunks", RoleMarketer, "", "")
 	r.expect(t, 200, "")
 	r.decode(t, &list)

@@ -17,6 +17,13 @@ import (
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
 	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/dialer/agent"
+	"github.com/alo-dialer/alo/dialer/media"
+	"github.com/alo-dialer/alo/dialer/prompt"
+	"github.com/alo-dialer/alo/dialer/recording"
+	"github.com/alo-dialer/alo/dialer/registrar"
+	"github.com/alo-dialer/alo/dialer/sipua"
+	"github.com/alo-dialer/alo/dialer/trunk"
 	"github.com/alo-dialer/alo/pacing"
 	"github.com/alo-dialer/alo/sqldb"
 	"github.com/alo-dialer/alo/web"
@@ -48,13 +55,13 @@ type app struct {
 	rdb   *redis.Client
 	store *campaigns.Store
 	users *web.Users
-	sip   *dialer.SIP
+	sip   *sipua.UA
 	eng   *dialer.Engine
 
-	trunks *dialer.Trunks
-	reg    *dialer.Registrar
+	trunks *trunk.Set
+	reg    *registrar.Registrar
 
-	agents *dialer.Agents
+	agents *agent.Registry
 	closer []func()
 }
 
@@ -90,15 +97,15 @@ func newApp(ctx context.Context, cfg ServeConfig, redisURL string, log *slog.Log
 	a.store = campaigns.NewStore(a.db, clockNow)
 	a.users = web.NewUsers(a.db, clockNow)
 
-	rtp, err := dialer.ParsePortRange(cfg.RTPPorts)
+	rtp, err := media.ParsePortRange(cfg.RTPPorts)
 	if err != nil {
 		return nil, fmt.Errorf("ALO_RTP_PORTS (--rtp-ports): %w", err)
 	}
 	// Trunks: those managed through the API, plus ALO_TRUNK_URI as the
 	// default group's trunk.
-	a.trunks, err = dialer.NewTrunks(dialer.TrunksConfig{
-		Store:   dialer.NewTrunkStore(a.db, clockNow),
-		Default: dialer.Trunk{URI: cfg.TrunkURI, User: cfg.TrunkUser, Password: cfg.TrunkPassword},
+	a.trunks, err = trunk.NewSet(trunk.SetConfig{
+		Store:   trunk.NewStore(a.db, clockNow),
+		Default: trunk.Trunk{URI: cfg.TrunkURI, User: cfg.TrunkUser, Password: cfg.TrunkPassword},
 		Clock:   clockNow,
 		Log:     log.With("component", "trunks"),
 	})
@@ -108,38 +115,30 @@ func newApp(ctx context.Context, cfg ServeConfig, redisURL string, log *slog.Log
 	if err := a.trunks.Reload(ctx); err != nil {
 		return nil, err
 	}
+	// The registrar: agents' phones REGISTER with their SIP account, and
+	// an agent whose sip_uri is sip:<user>@alo is called where it registered.
+	a.reg, err = registrar.New(registrar.Config{DB: a.db, Redis: a.rdb, Clock: clockNow, Log: log.With("component", "registrar")})
+	if err != nil {
+		return nil, err
+	}
 	sipTLS, err := cfg.sipTLS()
 	if err != nil {
 		return nil, err
 	}
-	a.sip, err = dialer.NewSIP(dialer.SIPConfig{
+	a.sip, err = sipua.New(sipua.Config{
 		TLS:        sipTLS,
 		ListenAddr: cfg.SIPAddr,
 		RTPPorts:   rtp,
 		Trunks:     a.trunks,
-		Legs:       dialer.NewCallLegs(a.db),
+		Legs:       sipua.NewCallLegs(a.db),
 		Clock:      clockNow,
 		MinRing:    minRing,
 		UserAgent:  "alo",
+		Registrar:  a.reg,
 	}, log.With("component", "sip"))
 	if err != nil {
 		return nil, err
 	}
-	// The registrar: agents' phones REGISTER with their SIP account, and
-	// an agent whose sip_uri is sip:<user>@alo is called where it registered.
-	a.reg, err = dialer.NewRegistrar(dialer.RegistrarConfig{DB: a.db, Redis: a.rdb, Clock: clockNow, Log: log.With("component", "registrar"),
-		// A phone that registers is redialled at once if its agent is
-		// logged in and waiting (a.agents is built in run, before SIP
-		// takes requests).
-		OnRegistered: func(user string) {
-			if a.agents != nil {
-				a.agents.PhoneRegistered(user)
-			}
-		}})
-	if err != nil {
-		return nil, err
-	}
-	a.sip.SetRegistrar(a.reg)
 	return a, nil
 }
 
@@ -267,11 +266,10 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	}
 
 	// Dialer.
-	var eng *dialer.Engine
-	a.agents = dialer.NewAgents(dialer.AgentsConfig{
+	a.agents = agent.NewRegistry(agent.Config{
 		DB: a.db,
-		Dial: func(ctx context.Context, uri string) (dialer.PhoneLeg, error) {
-			leg, res, err := a.sip.DialAgent(ctx, uri, dialer.DialOptions{AutoAnswer: true, RingTimeout: 30 * time.Second})
+		Dial: func(ctx context.Context, uri string) (agent.PhoneLeg, error) {
+			leg, res, err := a.sip.DialAgent(ctx, uri, sipua.DialOptions{AutoAnswer: true, RingTimeout: 30 * time.Second})
 			if err != nil {
 				return nil, err
 			}
@@ -280,16 +278,18 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 			}
 			return leg, nil
 		},
-		Clock:   clockNow,
-		Log:     log.With("component", "agents"),
-		OnReady: func(ids []int64) { eng.WakeAll(ids) },
+		Clock: clockNow,
+		Log:   log.With("component", "agents"),
+		// A phone that registers is redialled at once if its agent is
+		// logged in and waiting.
+		Registered: a.reg.Registered(),
 	})
 	// Recorded messages uploaded through the API (<data>/prompts/<lang>/<name>.wav).
-	prompts := dialer.NewPromptLibrary(filepath.Join(a.cfg.DataDir, "prompts"), dialer.BuiltinPrompts(), "en")
+	prompts := prompt.NewLibrary(filepath.Join(a.cfg.DataDir, "prompts"), prompt.Builtin(), "en")
 	if err := prompts.Prompts().Check(); err != nil {
 		log.Warn("prompts that cannot be played (calls needing them fall back or fail)", "err", err)
 	}
-	eng = dialer.NewEngine(dialer.EngineConfig{
+	eng := dialer.NewEngine(dialer.EngineConfig{
 		Node:      node,
 		Campaigns: a.store,
 		Attempts:  comp.attempts(dispatcher, a.store),
@@ -360,7 +360,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	// OPTIONS keep-alive of every trunk, for as long as SIP runs.
 	go a.trunks.KeepAlive(sipCtx, a.sip)
 	// Recorded calls past their campaign's retention, on this node's disk.
-	sweeper := &dialer.RecordingSweeper{Dir: filepath.Join(a.cfg.DataDir, "recordings"), Campaigns: a.store,
+	sweeper := &recording.Sweeper{Dir: filepath.Join(a.cfg.DataDir, "recordings"), Campaigns: a.store,
 		Clock: clockNow, Log: log.With("component", "recordings")}
 	go sweeper.Run(sipCtx, time.Hour)
 	if err := srv.Start(mux); err != nil {

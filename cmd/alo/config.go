@@ -16,7 +16,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/dialer/sipua"
 	"github.com/alo-dialer/alo/sqldb"
 )
 
@@ -182,7 +182,7 @@ func (c ServeConfig) sipTLS() (*tls.Config, error) {
 	if c.SIPTLSCA == "" && c.SIPTLSCert == "" && c.SIPTLSKey == "" {
 		return nil, nil
 	}
-	conf, err := dialer.LoadTLSConfig(c.SIPTLSCA, c.SIPTLSCert, c.SIPTLSKey)
+	conf, err := sipua.LoadTLSConfig(c.SIPTLSCA, c.SIPTLSCert, c.SIPTLSKey)
 	if err != nil {
 		return nil, fmt.Errorf("ALO_SIP_TLS_CA / ALO_SIP_TLS_CERT / ALO_SIP_TLS_KEY (--sip-tls-ca, --sip-tls-cert, --sip-tls-key): %w", err)
 	}

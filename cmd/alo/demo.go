@@ -15,7 +15,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 
 	"github.com/alo-dialer/alo/campaigns"
-	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/dialer/agent"
 	"github.com/alo-dialer/alo/dialer/sipsim"
 	"github.com/alo-dialer/alo/web"
 )
@@ -191,7 +191,7 @@ func seedDemo(ctx context.Context, a *app, phonesAddr string, nAgents, nContacts
 		return "", 0, err
 	}
 	for i := 1; i <= nAgents; i++ {
-		ag, err := a.agents.CreateAgent(ctx, dialer.NewAgent{
+		ag, err := a.agents.CreateAgent(ctx, agent.NewAgent{
 			Name: fmt.Sprintf("Agent %d", i), SIPURI: fmt.Sprintf("sip:agent%d@%s", i, phonesAddr), CampaignIDs: []int64{camp.ID},
 		})
 		if err != nil {
