@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// AttemptState is where one attempt is in its life (DESIGN.md, "The life of an
+// AttemptState is where one attempt is in its life (docs/architecture.md, "The life of an
 // attempt"). scheduled and queued are recorded on the contact row in SQL;
 // ready and claimed live in Redis only; dialing and done are attempt rows.
 type AttemptState string

@@ -13,7 +13,7 @@ import (
 	"github.com/alo-dialer/alo/sqldb"
 )
 
-// The attempt state machine, SQL side (DESIGN.md, "The life of an
+// The attempt state machine, SQL side (docs/architecture.md, "The life of an
 // attempt"). Every transition names the state it leaves in its WHERE clause,
 // so that of two racing callers (two nodes, a node and the reconciler, a
 // task that asynq ran twice) exactly one moves the row and the other learns

@@ -12,7 +12,7 @@ import (
 
 // Feeder turns contacts due within a short horizon into attempt:due tasks,
 // so Redis holds the near future and a million-contact campaign stays an
-// SQL table (DESIGN.md, "Shape").
+// SQL table (docs/architecture.md, "Shape").
 type Feeder struct {
 	store   *Store
 	enq     Enqueuer

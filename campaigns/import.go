@@ -117,7 +117,7 @@ type importer struct {
 // separator are detected, columns mapped, each row checked, duplicates
 // (within the file and against the campaign) and bad rows reported with the
 // physical line they start on, and the good rows written in batches while
-// the file is still being read (DESIGN.md invariant 6: bad rows change
+// the file is still being read (docs/architecture.md invariant 6: bad rows change
 // nothing else). A row whose external_id is already in the campaign updates
 // that contact. The error is for a file that cannot be read as contacts at
 // all, or a storage failure; rows written before a storage failure stay

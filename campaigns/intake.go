@@ -127,7 +127,7 @@ const headerPeek = 64 << 10
 // as Excel writes in CIS locales, or tab) is read off the header line; a
 // UTF-8 BOM is skipped. Numbers are normalised with NormalizePhone against
 // region. Bad rows are returned as RowErrors with the line they start on,
-// and the good rows are kept (DESIGN.md invariant 6). The error is for a
+// and the good rows are kept (docs/architecture.md invariant 6). The error is for a
 // file that cannot be read as contacts at all: no header, no phone column,
 // or a read failure.
 func ParseContactsCSV(r io.Reader, region string) ([]NewContact, []RowError, error) {

@@ -225,7 +225,7 @@ func TestRowErrorError(t *testing.T) {
 	}
 }
 
-// BenchmarkParseContactsCSV measures intake alone (DESIGN.md: 1 M contacts
+// BenchmarkParseContactsCSV measures intake alone (docs/architecture.md: 1 M contacts
 // into SQL in under 30 s, of which parsing is one part).
 func BenchmarkParseContactsCSV(b *testing.B) {
 	var sb strings.Builder

@@ -1,6 +1,6 @@
 package campaigns
 
-// Invariant tests (DESIGN.md, "Invariants" 1 and 2; issue 2, "Done when"):
+// Invariant tests (docs/architecture.md, "Invariants" 1 and 2; issue 2, "Done when"):
 // the whole campaigns package on real Redis, with asynq, on both SQL engines.
 
 import (

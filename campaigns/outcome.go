@@ -1,7 +1,7 @@
 package campaigns
 
 // Outcome is the final result of one attempt. The same vocabulary is used in
-// code, in the API and in reports (DESIGN.md, "Outcomes").
+// code, in the API and in reports (docs/architecture.md, "Outcomes").
 type Outcome string
 
 // The outcomes of an attempt.

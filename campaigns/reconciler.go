@@ -38,7 +38,7 @@ type Report struct {
 const DefaultNodeGrace = 15 * time.Second
 
 // Reconciler rebuilds Redis state from SQL (invariant 2) and resolves the
-// attempts of dead nodes as the state machine says (DESIGN.md, "The life of
+// attempts of dead nodes as the state machine says (docs/architecture.md, "The life of
 // an attempt").
 type Reconciler struct {
 	store *Store

@@ -9,7 +9,7 @@ import (
 // BenchmarkGateCheck measures one decision with zones and DNC in memory:
 // 10,000 distinct numbers (zones cached after the first round), 100,000 DNC
 // entries, the cis-default preset with its holiday table and attempt
-// limit. Target (DESIGN.md): ≥ 100,000 decisions per second per core.
+// limit. Target (docs/architecture.md): ≥ 100,000 decisions per second per core.
 func BenchmarkGateCheck(b *testing.B) {
 	for _, name := range []string{PresetCISDefault, PresetUSTCPA} {
 		b.Run(name, func(b *testing.B) {

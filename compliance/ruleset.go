@@ -44,7 +44,7 @@ const (
 	MethodPrerecorded = "prerecorded"
 )
 
-// Abandonment window kinds (DESIGN.md, "Abandonment, precisely").
+// Abandonment window kinds (docs/architecture.md, "Abandonment, precisely").
 const (
 	// WindowPeriod30d is the FCC's measure: successive 30-day periods per
 	// campaign, counted from its first call.

@@ -83,7 +83,7 @@ type answered struct {
 	leg *sipua.Leg
 	w   *answerWatch
 	at  time.Time // the answer
-	// start is when answer-to-bridged latency starts (DESIGN.md): the 2xx's
+	// start is when answer-to-bridged latency starts (docs/architecture.md): the 2xx's
 	// arrival, or with AMD on the verdict; monotonic.
 	start   time.Time
 	media   campaigns.AttemptMedia

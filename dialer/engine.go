@@ -98,7 +98,7 @@ func (e *Engine) AnswerToBridged() LatencySummary { return e.bridgeLatency.summa
 
 // AnswerToAgentAudio summarises the recent latencies from the same start to
 // the first packet of the customer's audio actually sent to the agent
-// (DESIGN.md's literal measure). It also holds the wait for the customer's
+// (docs/architecture.md's literal measure). It also holds the wait for the customer's
 // first packet: a phone or carrier that starts its stream 30 ms after its
 // 200 OK adds those 30 ms.
 func (e *Engine) AnswerToAgentAudio() LatencySummary { return e.audioLatency.summary() }

@@ -8,7 +8,7 @@ import (
 
 // LatencySummary describes the recent answer-to-bridged latencies: from
 // the 200 OK (or, with AMD on, the verdict) to the first packet of the
-// customer's audio sent to the agent (DESIGN.md's definition).
+// customer's audio sent to the agent (docs/architecture.md's definition).
 type LatencySummary struct {
 	Count         int64         `json:"count"`  // observed since start
 	Window        int           `json:"window"` // how many of the latest the percentiles cover

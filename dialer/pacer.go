@@ -179,7 +179,11 @@ func (p *pacer) step(ctx context.Context) {
 		// Waiting stays 0: connect does not expose the live answers
 		// searching for an agent; the policy counts them among Dialing
 		// until answered, and the abandonment loop corrects the rest.
-		snap.Busy, snap.PausedAgents = p.e.cfg.Agents.FloorFor(c.ID, snap.Now)
+		var busy []agent.Busy
+		busy, snap.PausedAgents = p.e.cfg.Agents.FloorFor(c.ID, snap.Now)
+		for _, b := range busy {
+			snap.Busy = append(snap.Busy, pacing.BusyAgent{Elapsed: b.Elapsed, Wrapping: b.Wrapping, PauseNext: b.PauseNext})
+		}
 	}
 	if !worthDeciding(reserves, snap) {
 		return // nothing to launch whatever is queued; spare Redis the read

@@ -6,7 +6,7 @@ import (
 )
 
 // OutcomeForResponse maps the final SIP response to an INVITE that was not
-// answered to the attempt's outcome (DESIGN.md, "Outcomes").
+// answered to the attempt's outcome (docs/architecture.md, "Outcomes").
 // code is the final status code, 0 when no final response came at all;
 // cancelled says alo sent CANCEL (the ring timeout) before it.
 //

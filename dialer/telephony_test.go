@@ -295,7 +295,7 @@ func TestMaxCallDuration(t *testing.T) {
 }
 
 // The minimum ring: a campaign asking for 1 s still rings 15 s before
-// alo's CANCEL (DESIGN.md invariant 5). Slow by nature; runs in parallel.
+// alo's CANCEL (docs/architecture.md invariant 5). Slow by nature; runs in parallel.
 func TestMinimumRing(t *testing.T) {
 	t.Parallel()
 	sipp := sipptest.Start(t, "uas_noanswer.xml", "-m", "1")

@@ -28,7 +28,7 @@ import (
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
 // The campaign of the test: contacts +998901234500…549, whose last digit
-// tells the sipp carrier (dialer/testdata/sipp/uas_carrier.xml) what to do.
+// tells the sipp carrier (internal/sipptest/scenarios/uas_carrier.xml) what to do.
 const (
 	contactCount = 50
 	numberBase   = 998901234500 // Uzbek mobiles: valid for phonenumbers, zone Asia/Tashkent

@@ -26,7 +26,7 @@ type stack struct {
 }
 
 // startStack brings the stack up with the carrier playing carrierScenario
-// (a file of dialer/testdata/sipp) and alo named node; extraEnv comes last
+// (a file of internal/sipptest/scenarios) and alo named node; extraEnv comes last
 // and so overrides (REDIS_URL= for alo's private redis-server child).
 func startStack(t *testing.T, carrierScenario, node string, extraEnv ...string) *stack {
 	t.Helper()
@@ -38,7 +38,7 @@ func startStack(t *testing.T, carrierScenario, node string, extraEnv ...string) 
 	if err := exec.Command(s.alo, "serve", "--help").Run(); err != nil {
 		t.Skipf("this alo binary has no working `serve` command yet (alo serve --help: %v)", err)
 	}
-	scenarios := filepath.Join(root, "dialer", "testdata", "sipp")
+	scenarios := filepath.Join(root, "internal", "sipptest", "scenarios")
 	// The agents' phones: one sipp UAS answers every agent URI and points
 	// their media at a socket here that counts what alo relays to agents.
 	s.agentMedia = newPacketCounter(t)

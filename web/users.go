@@ -28,7 +28,7 @@ var (
 // may change anything through the API, the others may only read.
 type Role string
 
-// The roles of DESIGN.md's users.
+// The roles of docs/architecture.md's users.
 const (
 	RoleAdmin      Role = "admin"
 	RoleMarketer   Role = "marketer"

@@ -43,7 +43,7 @@ const (
 	claimLease     = 30 * time.Second
 	nodeTTL        = 10 * time.Second
 	// minRing is the floor of every ring timeout until rule sets carry
-	// their own (DESIGN.md invariant 5; Ofcom asks for 15 s).
+	// their own (docs/architecture.md invariant 5; Ofcom asks for 15 s).
 	minRing = 15 * time.Second
 )
 
@@ -360,7 +360,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	// OPTIONS keep-alive of every trunk, for as long as SIP runs.
 	go a.trunks.KeepAlive(sipCtx, a.sip)
 	// Recorded calls past their campaign's retention, on this node's disk.
-	sweeper := &recording.Sweeper{Dir: filepath.Join(a.cfg.DataDir, "recordings"), Campaigns: a.store,
+	sweeper := &recording.Sweeper{Dir: filepath.Join(a.cfg.DataDir, "recordings"), Campaigns: dialer.RecordingRetention{Campaigns: a.store},
 		Clock: clockNow, Log: log.With("component", "recordings")}
 	go sweeper.Run(sipCtx, time.Hour)
 	if err := srv.Start(mux); err != nil {

@@ -4,7 +4,7 @@ import (
 	"time"
 )
 
-// State is what an agent is doing now (DESIGN.md, "Agents").
+// State is what an agent is doing now (docs/architecture.md, "Agents").
 type State string
 
 // The states of an agent.

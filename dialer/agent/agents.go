@@ -16,7 +16,6 @@ import (
 	"github.com/alo-dialer/alo/dialer/media"
 	"github.com/alo-dialer/alo/dialer/sipua"
 	"github.com/alo-dialer/alo/input"
-	"github.com/alo-dialer/alo/pacing"
 	"github.com/alo-dialer/alo/sqldb"
 )
 
@@ -613,11 +612,18 @@ func (a *Registry) ReadyFor(campaignID int64) int {
 	return n
 }
 
+// Busy is an agent on a call or in wrap-up, as a pacer sees them.
+type Busy struct {
+	Elapsed   time.Duration // since the call started
+	Wrapping  bool          // the call ended; wrap-up until the disposition
+	PauseNext bool          // a pause waits for the end of this call
+}
+
 // FloorFor lists, for campaignID's pacer, the agents on a call or in
 // wrap-up with the time since their call started (when each will be free
 // again is what predictive pacing dials ahead of), and counts the agents
 // logged in but paused or with their phone down (never dialed for).
-func (a *Registry) FloorFor(campaignID int64, now time.Time) (busy []pacing.BusyAgent, paused int) {
+func (a *Registry) FloorFor(campaignID int64, now time.Time) (busy []Busy, paused int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, s := range a.sessions {
@@ -626,7 +632,7 @@ func (a *Registry) FloorFor(campaignID int64, now time.Time) (busy []pacing.Busy
 		}
 		switch s.state {
 		case OnCall, WrapUp:
-			busy = append(busy, pacing.BusyAgent{Elapsed: now.Sub(s.callAt), Wrapping: s.state == WrapUp, PauseNext: s.pausing})
+			busy = append(busy, Busy{Elapsed: now.Sub(s.callAt), Wrapping: s.state == WrapUp, PauseNext: s.pausing})
 		case Paused, PhoneDown:
 			paused++
 		}

@@ -10,21 +10,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/alo-dialer/alo/campaigns"
 )
 
-// CampaignLister lists every campaign; *campaigns.Store satisfies it.
-type CampaignLister interface {
-	ListCampaigns(ctx context.Context) ([]campaigns.Campaign, error)
+// Retentions says, per campaign id, how many days its recordings are kept
+// (0 or absent: kept until deleted by hand).
+type Retentions interface {
+	RecordingRetention(ctx context.Context) (map[int64]int, error)
 }
 
-// RecordingSweeper deletes recorded calls once their campaign's
+// Sweeper deletes recorded calls once their campaign's
 // recording.retention_days have passed. Recordings live in each node's
 // own data dir, so every node sweeps its own.
 type Sweeper struct {
 	Dir       string // <data dir>/recordings
-	Campaigns CampaignLister
+	Campaigns Retentions
 	Clock     func() time.Time
 	Log       *slog.Logger
 }
@@ -33,26 +32,25 @@ type Sweeper struct {
 // reports how many it deleted. A recording's age is its file's last write,
 // i.e. the end of the call; one still being written is never old enough.
 func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
-	cs, err := s.Campaigns.ListCampaigns(ctx)
+	cs, err := s.Campaigns.RecordingRetention(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("recording retention: list campaigns: %w", err)
 	}
 	now := s.Clock()
 	removed := 0
 	var errs []error
-	for _, c := range cs {
-		days := c.Recording.RetentionDays
+	for id, days := range cs {
 		if days <= 0 {
 			continue
 		}
 		cutoff := now.Add(-time.Duration(days) * 24 * time.Hour)
-		dir := filepath.Join(s.Dir, strconv.FormatInt(c.ID, 10))
+		dir := filepath.Join(s.Dir, strconv.FormatInt(id, 10))
 		entries, err := os.ReadDir(dir)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("recording retention: campaign %d: %w", c.ID, err))
+			errs = append(errs, fmt.Errorf("recording retention: campaign %d: %w", id, err))
 			continue
 		}
 		for _, e := range entries {

@@ -9,13 +9,11 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/alo-dialer/alo/campaigns"
 )
 
-type campaignList []campaigns.Campaign
+type campaignList map[int64]int
 
-func (l campaignList) ListCampaigns(context.Context) ([]campaigns.Campaign, error) { return l, nil }
+func (l campaignList) RecordingRetention(context.Context) (map[int64]int, error) { return l, nil }
 
 // TestRecordingSweeper: files older than their campaign's retention go,
 // younger ones and those of campaigns without retention stay.
@@ -48,10 +46,10 @@ func TestRecordingSweeper(t *testing.T) {
 		}
 	}
 	cs := campaignList{
-		{ID: 1, Recording: campaigns.RecordingSettings{Enabled: true, RetentionDays: 30}},
-		{ID: 2, Recording: campaigns.RecordingSettings{Enabled: true}},
-		{ID: 3, Recording: campaigns.RecordingSettings{RetentionDays: 1}},
-		{ID: 4, Recording: campaigns.RecordingSettings{RetentionDays: 1}}, // never recorded: no dir
+		1: 30,
+		2: 0,
+		3: 1,
+		4: 1, // never recorded: no dir
 	}
 	s := &Sweeper{Dir: dir, Campaigns: cs, Clock: func() time.Time { return now }, Log: slog.New(slog.DiscardHandler)}
 	n, err := s.Sweep(context.Background())

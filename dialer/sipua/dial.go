@@ -68,7 +68,7 @@ type DialResult struct {
 
 	// early says the trunk refused before any 18x (500, 502, 503 or no
 	// response at all): the callee cannot have been reached, so another
-	// trunk may be tried within the same attempt (DESIGN.md).
+	// trunk may be tried within the same attempt (docs/architecture.md).
 	early bool
 	// answeredAt is when the 2xx arrived (Leg.AnsweredAt).
 	answeredAt time.Time
@@ -240,7 +240,7 @@ func (s *UA) dial(ctx context.Context, spec dialSpec, o DialOptions) (*Leg, Dial
 		ringTimeout = DefaultRingTimeout
 	}
 	if kind == "customer" {
-		// Never ring less than the rule set's minimum (DESIGN.md, invariant 5).
+		// Never ring less than the rule set's minimum (docs/architecture.md, invariant 5).
 		ringTimeout = max(ringTimeout, s.cfg.MinRing, o.MinRing)
 	}
 	ringCtx, cancelRing := context.WithCancelCause(ctx)
@@ -310,7 +310,7 @@ func (s *UA) dial(ctx context.Context, spec dialSpec, o DialOptions) (*Leg, Dial
 			provisional = true
 			if r.StatusCode >= 180 && !rang {
 				rang = true
-				// The ring timeout counts from the first ring (DESIGN.md,
+				// The ring timeout counts from the first ring (docs/architecture.md,
 				// invariant 5: a call rings at least the minimum).
 				if timer.Stop() {
 					timer.Reset(ringTimeout)
@@ -546,7 +546,7 @@ const ghostByeTimeout = 5 * time.Second
 // watchGhost remembers a CANCELled INVITE whose transaction ended without a
 // final response, so that a 2xx arriving later (handled by
 // onUnhandledResponse) is ACKed and BYEd instead of leaving the callee on a
-// silent line (DESIGN.md, invariant 5).
+// silent line (docs/architecture.md, invariant 5).
 func (s *UA) watchGhost(sock *sipSocket, inv *sip.Request) {
 	callID := inv.CallID().Value()
 	g := &ghost{sock: sock, inv: inv}

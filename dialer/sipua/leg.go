@@ -183,7 +183,7 @@ func (l *Leg) recordEnd(by string) {
 	})
 }
 
-// watch ends a customer leg that went silent or ran too long (DESIGN.md,
+// watch ends a customer leg that went silent or ran too long (docs/architecture.md,
 // invariant 5: no ghost or silent calls). A held call is expected to be
 // silent. Agent legs are not watched: a muted phone sends no RTP, and SIP
 // keep-alives prove those alive.
@@ -299,7 +299,7 @@ func (l *Leg) answerRefresh(req *sip.Request, tx sip.ServerTransaction) {
 // KeepAlive sends an in-dialog OPTIONS and waits for the answer within ctx.
 // A nailed-up agent leg carries no RTP while the agent waits (a muted phone
 // sends none either), so SIP is what proves the phone still holds the call
-// (DESIGN.md, "Agents"). Any final response but 481 (the phone forgot the
+// (docs/architecture.md, "Agents"). Any final response but 481 (the phone forgot the
 // call) or 408 means the phone is there; the caller hangs up on an error.
 func (l *Leg) KeepAlive(ctx context.Context) error {
 	select {

@@ -35,7 +35,7 @@ type Config struct {
 	// Clock stamps the leg evidence; nil is time.Now.
 	Clock func() time.Time
 	// MinRing is the floor of every customer call's ring timeout (the
-	// rule set's minimum ring, DESIGN.md invariant 5); 0 means none.
+	// rule set's minimum ring, docs/architecture.md invariant 5); 0 means none.
 	MinRing time.Duration
 	// NoResponseTimeout is how long a trunk may leave an INVITE without
 	// any response before alo gives up on it and fails over (default 5 s;
