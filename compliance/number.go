@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/alo-dialer/alo/e164"
 )
 
 // Sentinel errors of the compliance package.
@@ -13,19 +15,10 @@ var (
 	ErrNotListed = errors.New("not on the list")
 )
 
-// IsE164 reports whether s has the E.164 shape: '+', then 8 to 15 digits,
-// the first not 0.
-func IsE164(s string) bool {
-	if len(s) < 9 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+// IsE164 reports whether s has the E.164 shape; it is e164.Valid ('+',
+// then 8 to 15 digits, the first not 0), kept here so the gate's callers
+// need not know where the rule lives.
+func IsE164(s string) bool { return e164.Valid(s) }
 
 // unknownZone is what phonenumbers answers for a number it cannot place.
 const unknownZone = "Etc/Unknown"
