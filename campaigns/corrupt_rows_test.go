@@ -23,21 +23,17 @@ func TestCorruptRowNamesIt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Each case damages a row of a campaign of its own, so no case
-		// reads another's damage.
-		campaign := func(t *testing.T) Campaign {
+		// dialed makes a campaign of its own (so no case reads another's
+		// damage) with one contact, two numbers and a custom field, and
+		// ends one answered attempt to it, ready for a disposition.
+		dialed := func(t *testing.T) (Campaign, Attempt) {
 			t.Helper()
-			c, err := s.CreateCampaign(ctx, Campaign{ClientID: cl.ID, Name: t.Name()})
+			camp, err := s.CreateCampaign(ctx, Campaign{ClientID: cl.ID, Name: t.Name()})
 			if err != nil {
 				t.Fatal(err)
 			}
-			return c
-		}
-		// dialed adds a contact with two numbers and ends one answered
-		// attempt to it, ready for a disposition.
-		dialed := func(t *testing.T, camp Campaign, phone string) Attempt {
-			t.Helper()
-			res, err := s.AddContacts(ctx, camp.ID, []NewContact{{Phone: phone, MorePhones: []string{"+77019999999"}}})
+			res, err := s.AddContacts(ctx, camp.ID, []NewContact{{Phone: "+77011000001", MorePhones: []string{"+77011000002"},
+				Fields: map[string]string{"card": "Gold"}}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,65 +50,48 @@ func TestCorruptRowNamesIt(t *testing.T) {
 			if err := s.Finish(ctx, a.ID, Result{Outcome: OutcomeHuman}); err != nil {
 				t.Fatal(err)
 			}
-			return a
-		}
-		corrupt := func(t *testing.T, table, column string, id int64) {
-			t.Helper()
-			if _, err := db.ExecContext(ctx, `UPDATE `+table+` SET `+column+` = '{not json' WHERE id = $1`, id); err != nil {
-				t.Fatal(err)
-			}
+			return camp, a
 		}
 		tests := []struct {
-			name string
-			// run damages a row and reads it back, returning the error and
-			// what it must name.
-			run func(t *testing.T) (err error, names string)
+			name   string
+			table  string // campaigns or contacts: the row damaged is the case's own
+			column string
+			read   func(camp Campaign, a Attempt) error
 		}{
-			{"campaign settings", func(t *testing.T) (error, string) {
-				c := campaign(t)
-				corrupt(t, "campaigns", "schedule_json", c.ID)
-				_, err = s.GetCampaign(ctx, c.ID)
-				return err, fmt.Sprintf("campaign %d: schedule_json", c.ID)
+			{"campaign settings", "campaigns", "schedule_json", func(c Campaign, _ Attempt) error {
+				_, err := s.GetCampaign(ctx, c.ID)
+				return err
 			}},
-			{"contact numbers", func(t *testing.T) (error, string) {
-				camp := campaign(t)
-				res, err := s.AddContacts(ctx, camp.ID, []NewContact{{Phone: "+77011000001", MorePhones: []string{"+77011000002"}}})
-				if err != nil {
-					t.Fatal(err)
-				}
-				corrupt(t, "contacts", "phones_json", res[0].ID)
-				_, err = s.GetContact(ctx, res[0].ID)
-				return err, fmt.Sprintf("contact %d: phones_json", res[0].ID)
+			{"contact numbers", "contacts", "phones_json", func(_ Campaign, a Attempt) error {
+				_, err := s.GetContact(ctx, a.ContactID)
+				return err
 			}},
-			{"contact fields in a list", func(t *testing.T) (error, string) {
-				camp := campaign(t)
-				res, err := s.AddContacts(ctx, camp.ID, []NewContact{{Phone: "+77011000003", Fields: map[string]string{"card": "Gold"}}})
-				if err != nil {
-					t.Fatal(err)
-				}
-				corrupt(t, "contacts", "fields_json", res[0].ID)
-				_, err = s.ListContacts(ctx, camp.ID, 100, 0)
-				return err, fmt.Sprintf("contact %d: fields_json", res[0].ID)
+			{"contact fields in a list", "contacts", "fields_json", func(c Campaign, _ Attempt) error {
+				_, err := s.ListContacts(ctx, c.ID, 100, 0)
+				return err
 			}},
-			{"export", func(t *testing.T) (error, string) {
-				camp := campaign(t)
-				res, err := s.AddContacts(ctx, camp.ID, []NewContact{{Phone: "+77011000004", Fields: map[string]string{"card": "Gold"}}})
-				if err != nil {
-					t.Fatal(err)
-				}
-				corrupt(t, "contacts", "fields_json", res[0].ID)
-				return s.ExportCSV(ctx, camp.ID, ExportContacts, false, io.Discard), fmt.Sprintf("contact %d: fields_json", res[0].ID)
+			{"export's numbers", "contacts", "phones_json", func(c Campaign, _ Attempt) error {
+				return s.ExportCSV(ctx, c.ID, ExportContacts, false, io.Discard)
 			}},
-			{"wrong number disposition", func(t *testing.T) (error, string) {
-				a := dialed(t, campaign(t), "+77011000005")
-				corrupt(t, "contacts", "phones_json", a.ContactID)
+			{"export's fields", "contacts", "fields_json", func(c Campaign, _ Attempt) error {
+				return s.ExportCSV(ctx, c.ID, ExportContacts, false, io.Discard)
+			}},
+			{"wrong number disposition", "contacts", "phones_json", func(_ Campaign, a Attempt) error {
 				_, err := s.Dispose(ctx, DisposeRequest{AttemptID: a.ID, Code: "wrong_number"})
-				return err, fmt.Sprintf("contact %d: phones_json", a.ContactID)
+				return err
 			}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				err, names := tt.run(t)
+				camp, a := dialed(t)
+				id, names := a.ContactID, fmt.Sprintf("contact %d: %s", a.ContactID, tt.column)
+				if tt.table == "campaigns" {
+					id, names = camp.ID, fmt.Sprintf("campaign %d: %s", camp.ID, tt.column)
+				}
+				if _, err := db.ExecContext(ctx, `UPDATE `+tt.table+` SET `+tt.column+` = '{not json' WHERE id = $1`, id); err != nil {
+					t.Fatal(err)
+				}
+				err := tt.read(camp, a)
 				var syn *json.SyntaxError
 				if err == nil || !strings.Contains(err.Error(), names) || !errors.As(err, &syn) {
 					t.Fatalf("err = %v, want a JSON syntax error naming %q", err, names)
