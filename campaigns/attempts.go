@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alo-dialer/alo/input"
 	"github.com/alo-dialer/alo/sqldb"
 )
 
@@ -262,10 +263,10 @@ func (s *Store) MarkBridged(ctx context.Context, attemptID, agentID int64, at ti
 // nothing.
 func (s *Store) Finish(ctx context.Context, attemptID int64, r Result) error {
 	if !r.Outcome.Valid() {
-		return fmt.Errorf("finish attempt %d: outcome: %w: %q", attemptID, ErrInvalid, r.Outcome)
+		return fmt.Errorf("finish attempt %d: %w", attemptID, input.Invalidf("outcome", "%q is not an outcome", r.Outcome))
 	}
 	if r.Outcome == OutcomeBlocked {
-		return fmt.Errorf("finish attempt %d: outcome: %w: blocked attempts are recorded by Block", attemptID, ErrInvalid)
+		return fmt.Errorf("finish attempt %d: %w", attemptID, input.Invalid("outcome", "blocked attempts are recorded by Block"))
 	}
 	return s.finish(ctx, attemptID, r)
 }

@@ -6,14 +6,17 @@ package campaigns
 
 import (
 	"errors"
-	"fmt"
 	"time"
+
+	"github.com/alo-dialer/alo/input"
 )
 
 // Sentinel errors; callers test them with errors.Is.
 var (
-	ErrNotFound      = errors.New("not found")
-	ErrInvalid       = errors.New("invalid")
+	ErrNotFound = errors.New("not found")
+	// ErrInvalid is input.ErrInvalid: every *input.Error matches it, and
+	// so do the package's other input errors (PhoneError, CSV headers).
+	ErrInvalid       = input.ErrInvalid
 	ErrAlreadyDialed = errors.New("attempt already dialed")
 	ErrConflict      = errors.New("conflict")
 )
@@ -74,21 +77,6 @@ type RecordingSettings struct {
 
 // MaxRetentionDays bounds RecordingSettings.RetentionDays (ten years).
 const MaxRetentionDays = 3650
-
-// validate checks that the disclosure could name a prompt file (letters,
-// digits, '-' and '_', as dialer/prompts are named): a name that can never
-// be found would leave every call of the campaign unrecorded.
-func (r RecordingSettings) validate() error {
-	if r.RetentionDays < 0 || r.RetentionDays > MaxRetentionDays {
-		return fmt.Errorf("recording.retention_days: %w: %d is not within 0-%d", ErrInvalid, r.RetentionDays, MaxRetentionDays)
-	}
-	for _, c := range r.Disclosure {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return fmt.Errorf("recording.disclosure: %w: %q is not a prompt name (letters, digits, '-', '_') or \"none\"", ErrInvalid, r.Disclosure)
-		}
-	}
-	return nil
-}
 
 // DefaultLines is an agentless campaign's calls at once when unset.
 const DefaultLines = 10

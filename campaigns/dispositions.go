@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"sort"
 	"time"
+
+	"github.com/alo-dialer/alo/input"
 )
 
 // Meaning is what a disposition code does to its contact.
@@ -112,21 +114,27 @@ func (s *Store) SetDispositions(ctx context.Context, campaignID int64, ds []Disp
 	for _, d := range BuiltInDispositions {
 		builtIn[d.Code] = d.Meaning
 	}
+	// Every disposition at fault is named at once (the first fault of each).
+	var ps input.Problems
 	seen := map[string]bool{}
 	for i, d := range ds {
+		at := func(field string) string { return fmt.Sprintf("dispositions[%d].%s", i, field) }
 		switch {
 		case !dispositionCode.MatchString(d.Code):
-			return nil, fmt.Errorf("dispositions[%d].code: %w: %q (lower-case letters, digits and _, up to 32)", i, ErrInvalid, d.Code)
+			ps.Addf(at("code"), "%q (lower-case letters, digits and _, up to 32)", d.Code)
 		case seen[d.Code]:
-			return nil, fmt.Errorf("dispositions[%d].code: %w: %q given twice", i, ErrInvalid, d.Code)
+			ps.Addf(at("code"), "%q given twice", d.Code)
 		case builtIn[d.Code] != "" && d.Meaning != "" && d.Meaning != builtIn[d.Code]:
-			return nil, fmt.Errorf("dispositions[%d].meaning: %w: %q is built in as %s", i, ErrInvalid, d.Code, builtIn[d.Code])
+			ps.Addf(at("meaning"), "%q is built in as %s", d.Code, builtIn[d.Code])
 		case builtIn[d.Code] == "" && !validMeaning(d.Meaning):
-			return nil, fmt.Errorf("dispositions[%d].meaning: %w: %q is not success, final_failure, retry, callback, do_not_call, wrong_number or reschedule", i, ErrInvalid, d.Meaning)
+			ps.Addf(at("meaning"), "%q is not success, final_failure, retry, callback, do_not_call, wrong_number or reschedule", d.Meaning)
 		case len(d.Label) > 200:
-			return nil, fmt.Errorf("dispositions[%d].label: %w: longer than 200", i, ErrInvalid)
+			ps.Add(at("label"), "longer than 200")
 		}
 		seen[d.Code] = true
+	}
+	if err := ps.Err(); err != nil {
+		return nil, err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -201,17 +209,17 @@ func (s *Store) Dispose(ctx context.Context, r DisposeRequest) (Disposed, error)
 	}
 	switch {
 	case d.Code == "":
-		return Disposed{}, fmt.Errorf("code: %w: %q is not a disposition of campaign %d", ErrInvalid, r.Code, a.CampaignID)
+		return Disposed{}, input.Invalidf("code", "%q is not a disposition of campaign %d", r.Code, a.CampaignID)
 	case a.State != StateDone:
 		return Disposed{}, fmt.Errorf("attempt %d: %w: the call is still in progress; dispose it when it ends", a.ID, ErrConflict)
 	case a.AnsweredAt == nil:
 		return Disposed{}, fmt.Errorf("attempt %d: %w: no one answered it", a.ID, ErrConflict)
 	case d.Meaning == MeaningCallback && (r.CallbackAt == nil || !r.CallbackAt.After(now)):
-		return Disposed{}, fmt.Errorf("callback_at: %w: a callback needs a time in the future", ErrInvalid)
+		return Disposed{}, input.Invalid("callback_at", "a callback needs a time in the future")
 	case d.Meaning == MeaningReschedule && r.AppointmentAt == nil:
-		return Disposed{}, fmt.Errorf("appointment_at: %w: a reschedule needs the new appointment time", ErrInvalid)
+		return Disposed{}, input.Invalid("appointment_at", "a reschedule needs the new appointment time")
 	case len(r.Notes) > 2000:
-		return Disposed{}, fmt.Errorf("notes: %w: longer than 2000 characters", ErrInvalid)
+		return Disposed{}, input.Invalid("notes", "longer than 2000 characters")
 	}
 	out := Disposed{Meaning: d.Meaning, Phone: a.Phone, AgentID: a.AgentID}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -298,7 +306,9 @@ func (s *Store) applyDisposition(ctx context.Context, tx *sql.Tx, a Attempt, m M
 	case MeaningWrongNumber:
 		var list []string
 		if phones != "" {
-			_ = json.Unmarshal([]byte(phones), &list)
+			if err := json.Unmarshal([]byte(phones), &list); err != nil {
+				return fmt.Errorf("contact %d: phones_json: %w", a.ContactID, err)
+			}
 		}
 		next, ok := nextNumber(list, a.Phone)
 		if !ok {

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/alo-dialer/alo/input"
 )
 
 // What an export holds.
@@ -46,7 +48,7 @@ func (s *Store) ExportCSV(ctx context.Context, campaignID int64, what string, bo
 	case ExportAttempts:
 		err = s.exportAttempts(ctx, campaignID, cw)
 	default:
-		return fmt.Errorf("what: %w: %q is not contacts or attempts", ErrInvalid, what)
+		return input.Invalidf("what", "%q is not contacts or attempts", what)
 	}
 	if err != nil {
 		return err
@@ -68,7 +70,7 @@ func formatMS(v sql.NullInt64) string {
 func (s *Store) exportContacts(ctx context.Context, campaignID int64, cw *csv.Writer) error {
 	// First pass: the custom field names and the most numbers any contact
 	// has, so every row has the same columns.
-	rows, err := s.db.QueryContext(ctx, `SELECT phones_json, fields_json FROM contacts WHERE campaign_id = $1
+	rows, err := s.db.QueryContext(ctx, `SELECT id, phones_json, fields_json FROM contacts WHERE campaign_id = $1
 		AND (phones_json <> '' OR fields_json <> '')`, campaignID)
 	if err != nil {
 		return fmt.Errorf("export contacts: %w", err)
@@ -76,17 +78,28 @@ func (s *Store) exportContacts(ctx context.Context, campaignID int64, cw *csv.Wr
 	names := map[string]bool{}
 	maxPhones := 1
 	for rows.Next() {
+		var id int64
 		var phones, fields string
-		if err := rows.Scan(&phones, &fields); err != nil {
+		if err := rows.Scan(&id, &phones, &fields); err != nil {
 			rows.Close()
 			return fmt.Errorf("export contacts: %w", err)
 		}
+		// A row that does not decode would fail the second pass anyway
+		// (scanContact); say which one before any CSV is written.
 		var list []string
-		if phones != "" && json.Unmarshal([]byte(phones), &list) == nil {
+		if phones != "" {
+			if err := json.Unmarshal([]byte(phones), &list); err != nil {
+				rows.Close()
+				return fmt.Errorf("export contacts: contact %d: phones_json: %w", id, err)
+			}
 			maxPhones = max(maxPhones, len(list))
 		}
 		var f map[string]string
-		if fields != "" && json.Unmarshal([]byte(fields), &f) == nil {
+		if fields != "" {
+			if err := json.Unmarshal([]byte(fields), &f); err != nil {
+				rows.Close()
+				return fmt.Errorf("export contacts: contact %d: fields_json: %w", id, err)
+			}
 			for k := range f {
 				names[k] = true
 			}

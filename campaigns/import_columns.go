@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/alo-dialer/alo/input"
 )
 
 // The contact fields an import column can fill. Any other column becomes a
@@ -102,16 +104,18 @@ func (m ColumnMap) Validate() error {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	var ps input.Problems
 	for _, k := range keys {
 		if strings.TrimSpace(k) == "" {
-			return fmt.Errorf("column_map: %w: an empty header name", ErrInvalid)
+			ps.Add("column_map", "an empty header name")
+			continue
 		}
 		if !validField(m[k]) {
-			return fmt.Errorf("column_map[%q]: %w: %q is not a contact field (phone, phone2…phone%d, name, language, time_zone, region, external_id, appointment_at, appointment_place, ignore or field:<name>)",
-				k, ErrInvalid, m[k], MaxPhonesPerContact)
+			ps.Addf(fmt.Sprintf("column_map[%q]", k), "%q is not a contact field (phone, phone2…phone%d, name, language, time_zone, region, external_id, appointment_at, appointment_place, ignore or field:<name>)",
+				m[k], MaxPhonesPerContact)
 		}
 	}
-	return nil
+	return ps.Err()
 }
 
 // resolve maps a header row to positions: the map first, then the default

@@ -1,8 +1,9 @@
 package campaigns
 
 import (
-	"fmt"
 	"time"
+
+	"github.com/alo-dialer/alo/input"
 )
 
 // The defaults of a campaign's schedule by type, when its settings leave
@@ -66,7 +67,7 @@ func (c Campaign) FirstDue(ct Contact, now time.Time) (due time.Time, deadline *
 		deadline = &d
 	case TypeAppointmentReminder:
 		if ct.AppointmentAt == nil {
-			return time.Time{}, nil, fmt.Errorf("appointment_at: %w: an appointment_reminder contact needs one", ErrInvalid)
+			return time.Time{}, nil, input.Invalid("appointment_at", "an appointment_reminder contact needs one")
 		}
 		due = ct.AppointmentAt.Add(-sch.LeadTime)
 		if due.Before(now) {

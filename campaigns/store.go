@@ -9,18 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alo-dialer/alo/e164"
+	"github.com/alo-dialer/alo/input"
 	"github.com/alo-dialer/alo/sqldb"
-)
-
-// Defaults applied by CreateCampaign to fields left at their zero value.
-const (
-	DefaultDailyStart  = 9 * 60  // 09:00 local
-	DefaultDailyEnd    = 20 * 60 // 20:00 local
-	DefaultTimeZone    = "UTC"
-	DefaultMaxAttempts = 3
-	DefaultRetryDelay  = 30 * time.Minute
-	DefaultRingTimeout = 30 * time.Second
-	DefaultPacing      = "progressive"
 )
 
 // Page size bounds for the List methods.
@@ -116,7 +107,7 @@ func page(limit, offset int) (int, int) {
 func (s *Store) CreateClient(ctx context.Context, name string) (Client, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return Client{}, fmt.Errorf("client name: %w: must not be empty", ErrInvalid)
+		return Client{}, input.Invalid("name", "a client's name must not be empty")
 	}
 	c := Client{Name: name, CreatedAt: fromMS(ms(s.clock()))}
 	err := s.db.QueryRowContext(ctx,
@@ -167,84 +158,6 @@ func (s *Store) ListClients(ctx context.Context) ([]Client, error) {
 	return out, nil
 }
 
-// withDefaults fills the zero fields of c with the documented defaults.
-func withDefaults(c Campaign) Campaign {
-	if c.Status == "" {
-		c.Status = StatusDraft
-	}
-	if c.DailyStart == 0 && c.DailyEnd == 0 {
-		c.DailyStart, c.DailyEnd = DefaultDailyStart, DefaultDailyEnd
-	}
-	if c.TimeZone == "" {
-		c.TimeZone = DefaultTimeZone
-	}
-	if c.MaxAttempts == 0 {
-		c.MaxAttempts = DefaultMaxAttempts
-	}
-	if c.RetryDelay == 0 {
-		c.RetryDelay = DefaultRetryDelay
-	}
-	if c.RingTimeout == 0 {
-		c.RingTimeout = DefaultRingTimeout
-	}
-	if c.Pacing == "" {
-		c.Pacing = DefaultPacing
-	}
-	if c.Type == "" {
-		c.Type = TypeOutboundList
-	}
-	if c.Type == TypeNotice {
-		c.Agentless = true // a notice is a recorded message by definition
-	}
-	return c
-}
-
-// validType reports whether t is one of the campaign types.
-func validType(t Type) bool {
-	switch t {
-	case TypeWelcomeCall, TypeAppointmentReminder, TypeNotice, TypeOutboundList:
-		return true
-	}
-	return false
-}
-
-// validateSettings checks what Validate's switch does not: the type and
-// the settings it reads.
-func (c Campaign) validateSettings() error {
-	switch {
-	case !validType(c.Type):
-		return fmt.Errorf("type: %w: %q is not welcome_call, appointment_reminder, notice or outbound_list", ErrInvalid, c.Type)
-	case c.Agentless && c.Type != TypeNotice && c.Type != TypeAppointmentReminder:
-		return fmt.Errorf("agentless: %w: only notice and appointment_reminder campaigns run without agents", ErrInvalid)
-	case c.Schedule.FirstDelay < 0 || c.Schedule.Deadline < 0 || c.Schedule.LeadTime < 0 || c.Schedule.CutOff < 0:
-		return fmt.Errorf("schedule: %w: durations must not be negative", ErrInvalid)
-	case c.Type == TypeWelcomeCall && c.Schedule.Deadline > 0 && c.Schedule.Deadline <= c.Schedule.FirstDelay:
-		return fmt.Errorf("schedule.deadline: %w: must be after schedule.first_delay", ErrInvalid)
-	case c.Type == TypeAppointmentReminder && c.Schedule.LeadTime > 0 && c.Schedule.LeadTime <= c.Schedule.CutOff:
-		return fmt.Errorf("schedule.lead_time: %w: must be longer than schedule.cut_off", ErrInvalid)
-	case c.StartsAt != nil && c.EndsAt != nil && !c.EndsAt.After(*c.StartsAt):
-		return fmt.Errorf("ends_at: %w: must be after starts_at", ErrInvalid)
-	case c.MaxPerNumber < 0:
-		return fmt.Errorf("max_per_number: %w: negative", ErrInvalid)
-	case c.WrapUp < 0:
-		return fmt.Errorf("wrap_up: %w: negative", ErrInvalid)
-	case c.Lines < 0 || c.Lines > MaxLines:
-		return fmt.Errorf("lines: %w: %d is not in 0…%d", ErrInvalid, c.Lines, MaxLines)
-	}
-	if err := c.Recording.validate(); err != nil {
-		return err
-	}
-	for o, r := range c.Retry {
-		if !o.Retryable() && o != OutcomeInvalidNumber {
-			return fmt.Errorf("retry[%s]: %w: not an outcome that is retried (busy, no_answer, machine, congestion, failed, unknown, abandoned, invalid_number)", o, ErrInvalid)
-		}
-		if r.Delay < 0 || r.Max < 0 {
-			return fmt.Errorf("retry[%s]: %w: delay and max must not be negative", o, ErrInvalid)
-		}
-	}
-	return nil
-}
-
 // settingsJSON encodes the JSON columns of c.
 func (c Campaign) settingsJSON() (schedule, retry, prompts string) {
 	enc := func(v any, empty bool) string {
@@ -255,42 +168,6 @@ func (c Campaign) settingsJSON() (schedule, retry, prompts string) {
 		return string(b)
 	}
 	return enc(c.Schedule, c.Schedule == Schedule{}), enc(c.Retry, len(c.Retry) == 0), enc(c.Prompts, c.Prompts == Prompts{})
-}
-
-// validStatus reports whether s is one of the defined statuses.
-func validStatus(s Status) bool {
-	switch s {
-	case StatusDraft, StatusScheduled, StatusRunning, StatusPaused, StatusCompleted, StatusStopped:
-		return true
-	}
-	return false
-}
-
-// Validate reports the first field of c at fault, as an error wrapping
-// ErrInvalid that names it (the API turns it into a 400).
-func (c Campaign) Validate() error {
-	switch {
-	case strings.TrimSpace(c.Name) == "":
-		return fmt.Errorf("name: %w: must not be empty", ErrInvalid)
-	case !validStatus(c.Status):
-		return fmt.Errorf("status: %w: %q is not draft, scheduled, running, paused, completed or stopped", ErrInvalid, c.Status)
-	case c.DailyStart < 0 || c.DailyStart >= 1440:
-		return fmt.Errorf("daily_start_min: %w: %d is not in [0, 1440)", ErrInvalid, c.DailyStart)
-	case c.DailyEnd <= c.DailyStart || c.DailyEnd > 1440:
-		return fmt.Errorf("daily_end_min: %w: %d must be after daily_start_min (%d) and at most 1440", ErrInvalid, c.DailyEnd, c.DailyStart)
-	case c.MaxAttempts < 1:
-		return fmt.Errorf("max_attempts: %w: %d is less than 1", ErrInvalid, c.MaxAttempts)
-	case c.RetryDelay < 0:
-		return fmt.Errorf("retry_delay: %w: negative", ErrInvalid)
-	case c.RingTimeout < 0:
-		return fmt.Errorf("ring_timeout: %w: negative", ErrInvalid)
-	case !validMachineAction(c.AMD.MachineAction):
-		return fmt.Errorf("amd.machine_action: %w: %q is not hangup, message or connect", ErrInvalid, c.AMD.MachineAction)
-	}
-	if _, err := time.LoadLocation(c.TimeZone); err != nil {
-		return fmt.Errorf("time_zone: %w: %q is not an IANA zone", ErrInvalid, c.TimeZone)
-	}
-	return c.validateSettings()
 }
 
 // CreateCampaign stores a new campaign for an existing client, after
@@ -438,7 +315,7 @@ func (s *Store) RunningCampaigns(ctx context.Context) ([]Campaign, error) {
 // finish normally.
 func (s *Store) SetStatus(ctx context.Context, id int64, st Status) error {
 	if !validStatus(st) {
-		return fmt.Errorf("status: %w: %q is not draft, running or paused", ErrInvalid, st)
+		return input.Invalidf("status", "%q is not draft, running or paused", st)
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE campaigns SET status = $1 WHERE id = $2`, string(st), id)
 	if err != nil {
@@ -452,24 +329,11 @@ func (s *Store) SetStatus(ctx context.Context, id int64, st Status) error {
 	return nil
 }
 
-// validE164 is a cheap shape check (+ and 6 to 15 digits); intake has
-// already normalised the number, this only keeps garbage out of the table.
-func validE164(p string) bool {
-	if len(p) < 7 || len(p) > 16 || p[0] != '+' || p[1] == '0' {
-		return false
-	}
-	for _, r := range p[1:] {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // AddContacts adds contacts to a campaign in one transaction, each
 // scheduled for its first attempt at DueAt (or now). Nothing is written if
-// any contact is invalid; the error names its index. An external_id
-// already in the campaign is ErrConflict (UpsertContacts updates instead).
+// any contact is invalid; the error (an *input.Error) names every bad field
+// by its index. An external_id already in the campaign is ErrConflict
+// (UpsertContacts updates instead).
 func (s *Store) AddContacts(ctx context.Context, campaignID int64, in []NewContact) ([]Contact, error) {
 	res, err := s.upsertContacts(ctx, "add contacts", campaignID, in, false)
 	return res.Added, err
@@ -499,24 +363,8 @@ func (s *Store) upsertContacts(ctx context.Context, op string, campaignID int64,
 	if camp.Status.final() {
 		return res, fmt.Errorf("%s: campaign %d is %s: %w: it takes no more contacts", op, campaignID, camp.Status, ErrConflict)
 	}
-	zones := map[string]bool{}
-	for i, nc := range in {
-		for k, p := range append([]string{nc.Phone}, nc.MorePhones...) {
-			if !validE164(p) {
-				field := "phone"
-				if k > 0 {
-					field = fmt.Sprintf("phones[%d]", k)
-				}
-				return res, fmt.Errorf("%s: contacts[%d].%s: %w: %q is not E.164", op, i, field, ErrInvalid, p)
-			}
-		}
-		if nc.TimeZone == "" || zones[nc.TimeZone] {
-			continue
-		}
-		if _, err := time.LoadLocation(nc.TimeZone); err != nil {
-			return res, fmt.Errorf("%s: contacts[%d].time_zone: %w: %q is not an IANA zone", op, i, ErrInvalid, nc.TimeZone)
-		}
-		zones[nc.TimeZone] = true
+	if err := checkNewContacts(in); err != nil {
+		return res, fmt.Errorf("%s: %w", op, err)
 	}
 	now := fromMS(ms(s.clock()))
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -556,7 +404,7 @@ func (s *Store) upsertContacts(ctx context.Context, op string, campaignID int64,
 		c := nc.contact(campaignID, now, now)
 		due, deadline, err := camp.FirstDue(c, now)
 		if err != nil {
-			return res, fmt.Errorf("%s: contacts[%d].%w", op, i, err)
+			return res, fmt.Errorf("%s: %w", op, input.Nest(fmt.Sprintf("contacts[%d]", i), err))
 		}
 		if nc.DueAt != nil {
 			due = fromMS(ms(*nc.DueAt))
@@ -581,6 +429,34 @@ func (s *Store) upsertContacts(ctx context.Context, op string, campaignID int64,
 		return UpsertResult{}, fmt.Errorf("%s: commit: %w", op, err)
 	}
 	return res, nil
+}
+
+// checkNewContacts names every number that is not E.164 and every zone
+// that is not an IANA name in the batch, all at once. Intake has already
+// normalised the numbers; this only keeps garbage out of the table.
+func checkNewContacts(in []NewContact) error {
+	var ps input.Problems
+	zones := map[string]bool{}
+	for i, nc := range in {
+		for k, p := range append([]string{nc.Phone}, nc.MorePhones...) {
+			if !e164.Valid(p) {
+				field := fmt.Sprintf("contacts[%d].phone", i)
+				if k > 0 {
+					field = fmt.Sprintf("contacts[%d].phones[%d]", i, k)
+				}
+				ps.Addf(field, "%q is not E.164", p)
+			}
+		}
+		if nc.TimeZone == "" || zones[nc.TimeZone] {
+			continue
+		}
+		if _, err := time.LoadLocation(nc.TimeZone); err != nil {
+			ps.Addf(fmt.Sprintf("contacts[%d].time_zone", i), "%q is not an IANA zone", nc.TimeZone)
+			continue
+		}
+		zones[nc.TimeZone] = true
+	}
+	return ps.Err()
 }
 
 // contact is the Contact nc becomes when added at now, due at due.
@@ -620,12 +496,17 @@ func scanContact(r rowScanner) (Contact, error) {
 	c.DeadlineAt = fromNullMS(deadline)
 	c.UpdatedAt = fromNullMS(updated)
 	// Both columns are written by this package from Go values, so a
-	// decoding error means a hand-edited row: keep what the row says plainly.
+	// decoding error means a hand-edited or damaged row: say which, rather
+	// than show the contact without its numbers or fields.
 	if phones != "" {
-		_ = json.Unmarshal([]byte(phones), &c.Phones)
+		if err := json.Unmarshal([]byte(phones), &c.Phones); err != nil {
+			return Contact{}, fmt.Errorf("contact %d: phones_json: %w", c.ID, err)
+		}
 	}
 	if fields != "" {
-		_ = json.Unmarshal([]byte(fields), &c.Fields)
+		if err := json.Unmarshal([]byte(fields), &c.Fields); err != nil {
+			return Contact{}, fmt.Errorf("contact %d: fields_json: %w", c.ID, err)
+		}
 	}
 	return c, nil
 }
@@ -745,15 +626,6 @@ func (s *Store) Stats(ctx context.Context, campaignID int64) (Stats, error) {
 		return Stats{}, fmt.Errorf("stats of campaign %d: %w", campaignID, err)
 	}
 	return st, nil
-}
-
-// validMachineAction accepts the machine actions and "" (hang up).
-func validMachineAction(a string) bool {
-	switch a {
-	case "", MachineHangup, MachineMessage, MachineConnect:
-		return true
-	}
-	return false
 }
 
 // amdJSON stores AMD settings as JSON: thresholds are many and optional,

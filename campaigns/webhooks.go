@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/alo-dialer/alo/input"
 )
 
 // Webhook event types: one per attempt outcome, one per disposition.
@@ -88,12 +90,16 @@ type WebhookPayload struct {
 
 // SetWebhook creates or replaces a client's webhook.
 func (s *Store) SetWebhook(ctx context.Context, clientID int64, rawURL, secret string) (Webhook, error) {
+	var ps input.Problems
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return Webhook{}, fmt.Errorf("url: %w: want an http or https URL", ErrInvalid)
+		ps.Add("url", "want an http or https URL")
 	}
 	if len(secret) < minWebhookSecret {
-		return Webhook{}, fmt.Errorf("secret: %w: at least %d characters", ErrInvalid, minWebhookSecret)
+		ps.Addf("secret", "at least %d characters", minWebhookSecret)
+	}
+	if err := ps.Err(); err != nil {
+		return Webhook{}, err
 	}
 	if _, err := s.GetClient(ctx, clientID); err != nil {
 		return Webhook{}, err
@@ -194,7 +200,7 @@ func (s *Store) WebhookEvents(ctx context.Context, status string, limit, offset 
 		switch status {
 		case DeliveryPending, DeliveryQueued, DeliveryDelivered, DeliveryFailed:
 		default:
-			return nil, fmt.Errorf("status: %w: %q is not pending, queued, delivered or failed", ErrInvalid, status)
+			return nil, input.Invalidf("status", "%q is not pending, queued, delivered or failed", status)
 		}
 		q += ` WHERE status = $3`
 	}

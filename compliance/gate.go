@@ -1,6 +1,7 @@
 // Package compliance decides whether a call may be placed now and keeps the
-// evidence of why. It has its own input types and imports nothing of alo's,
-// so it can be reasoned about (and audited) on its own.
+// evidence of why. It has its own input types and imports nothing of alo's
+// but the leaf value package e164 (standard library only, the one E.164
+// shape check), so it can be reasoned about (and audited) on its own.
 package compliance
 
 import (

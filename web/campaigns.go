@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -270,24 +271,25 @@ func viewCampaign(c campaigns.Campaign) campaignView {
 }
 
 func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, _ User) error {
-	var req createCampaignRequest
-	if err := s.decodeValid(w, r, &req); err != nil {
-		return err
-	}
+	return serveBody(s, w, r, http.StatusCreated, s.newCampaign)
+}
+
+// newCampaign makes the campaign req asks for and answers its view.
+func (s *Server) newCampaign(ctx context.Context, req createCampaignRequest) (campaignView, error) {
 	c, bad := req.campaign()
 	if bad != nil {
-		return errFields(bad...)
+		return campaignView{}, errFields(bad...)
 	}
 	if (req.Rules != nil && s.cfg.Compliance == nil) || (req.TrunkGroup != "" && s.cfg.Trunks == nil) {
-		return errStatus(http.StatusServiceUnavailable, "rules or trunk_group given, but compliance or trunks are not configured on this node")
+		return campaignView{}, errStatus(http.StatusServiceUnavailable, "rules or trunk_group given, but compliance or trunks are not configured on this node")
 	}
-	c, err := s.cfg.Campaigns.CreateCampaign(r.Context(), c)
+	c, err := s.cfg.Campaigns.CreateCampaign(ctx, c)
 	if errors.Is(err, campaigns.ErrNotFound) {
 		// The only thing a create can fail to find is the client it names.
-		return errFields(FieldError{Field: "client_id", Reason: fmt.Sprintf("no client with id %d", req.ClientID)})
+		return campaignView{}, errFields(FieldError{Field: "client_id", Reason: fmt.Sprintf("no client with id %d", req.ClientID)})
 	}
 	if err != nil {
-		return err
+		return campaignView{}, err
 	}
 	v := viewCampaign(c)
 	// One request makes a complete campaign: the compliance pin and the
@@ -295,22 +297,21 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, _ User) 
 	// set here right after the campaign row. The campaign is a draft, so a
 	// failure here leaves nothing dialing; the error says which part failed.
 	if req.Rules != nil {
-		b, err := s.cfg.Compliance.Pin(r.Context(), compliance.Binding{CampaignID: c.ID, RuleSetID: req.Rules.RuleSetID,
+		b, err := s.cfg.Compliance.Pin(ctx, compliance.Binding{CampaignID: c.ID, RuleSetID: req.Rules.RuleSetID,
 			Version: req.Rules.Version, Purpose: req.Rules.Purpose, Method: req.Rules.Method})
 		if err != nil {
-			return fmt.Errorf("campaign %d created, rules not pinned: %w", c.ID, complianceError(err))
+			return campaignView{}, fmt.Errorf("campaign %d created, rules not pinned: %w", c.ID, complianceError(err))
 		}
 		v.Rules = &b
 	}
 	if req.TrunkGroup != "" {
 		group := strings.ToLower(req.TrunkGroup)
-		if err := s.cfg.Trunks.SetCampaignGroup(r.Context(), c.ID, group); err != nil {
-			return fmt.Errorf("campaign %d created, trunk group not set: %w", c.ID, err)
+		if err := s.cfg.Trunks.SetCampaignGroup(ctx, c.ID, group); err != nil {
+			return campaignView{}, fmt.Errorf("campaign %d created, trunk group not set: %w", c.ID, err)
 		}
 		v.TrunkGroup = group
 	}
-	writeJSON(w, http.StatusCreated, v)
-	return nil
+	return v, nil
 }
 
 func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request, _ User) error {
@@ -361,7 +362,8 @@ type stopRequest struct {
 func (s *Server) stopCampaign(w http.ResponseWriter, r *http.Request, u User) error {
 	var req stopRequest
 	if r.ContentLength != 0 {
-		if err := s.decodeValid(w, r, &req); err != nil {
+		var err error
+		if req, err = jsonBody[stopRequest](s, w, r); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,11 @@
 package web
 
-import "net/http"
+import (
+	"context"
+	"net/http"
+
+	"github.com/alo-dialer/alo/campaigns"
+)
 
 // createClientRequest is the body of POST /api/v1/clients.
 type createClientRequest struct {
@@ -8,16 +13,9 @@ type createClientRequest struct {
 }
 
 func (s *Server) createClient(w http.ResponseWriter, r *http.Request, _ User) error {
-	var req createClientRequest
-	if err := s.decodeValid(w, r, &req); err != nil {
-		return err
-	}
-	c, err := s.cfg.Campaigns.CreateClient(r.Context(), req.Name)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, c)
-	return nil
+	return serveBody(s, w, r, http.StatusCreated, func(ctx context.Context, req createClientRequest) (campaigns.Client, error) {
+		return s.cfg.Campaigns.CreateClient(ctx, req.Name)
+	})
 }
 
 func (s *Server) listClients(w http.ResponseWriter, r *http.Request, _ User) error {

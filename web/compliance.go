@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/e164"
 )
 
 // ComplianceService is what the API needs of compliance;
@@ -118,28 +119,26 @@ func (s *Server) createRuleSet(w http.ResponseWriter, r *http.Request, u User) e
 	if err := requireRole(u, RoleAdmin, RoleCompliance); err != nil {
 		return err
 	}
-	var req createRuleSetRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		return err
-	}
-	var rs compliance.RuleSet
-	switch {
-	case req.Preset != "" && req.Rules == nil:
-		rs, err = svc.CreateFromPreset(r.Context(), req.Preset, req.Name, u.Name)
-	case req.Preset == "" && req.Rules != nil:
-		if req.Name != "" {
-			req.Rules.Name = req.Name
+	return serveBody(s, w, r, http.StatusCreated, func(ctx context.Context, req createRuleSetRequest) (compliance.RuleSet, error) {
+		var rs compliance.RuleSet
+		var err error
+		switch {
+		case req.Preset != "" && req.Rules == nil:
+			rs, err = svc.CreateFromPreset(ctx, req.Preset, req.Name, u.Name)
+		case req.Preset == "" && req.Rules != nil:
+			if req.Name != "" {
+				req.Rules.Name = req.Name
+			}
+			rs, err = svc.CreateRuleSet(ctx, *req.Rules, u.Name)
+		default:
+			return rs, errFields(FieldError{Field: "preset", Reason: "give either preset or rules"})
 		}
-		rs, err = svc.CreateRuleSet(r.Context(), *req.Rules, u.Name)
-	default:
-		return errFields(FieldError{Field: "preset", Reason: "give either preset or rules"})
-	}
-	if err != nil {
-		return complianceError(err)
-	}
-	s.log.Info("rule set created", "user", u.Name, "rule_set", rs.ID, "label", rs.VersionLabel())
-	writeJSON(w, http.StatusCreated, rs)
-	return nil
+		if err != nil {
+			return rs, complianceError(err)
+		}
+		s.log.Info("rule set created", "user", u.Name, "rule_set", rs.ID, "label", rs.VersionLabel())
+		return rs, nil
+	})
 }
 
 func (s *Server) getRuleSet(w http.ResponseWriter, r *http.Request, _ User) error {
@@ -186,17 +185,14 @@ func (s *Server) editRuleSet(w http.ResponseWriter, r *http.Request, u User) err
 	if err != nil {
 		return err
 	}
-	var rs compliance.RuleSet
-	if err := decodeJSON(w, r, &rs); err != nil {
-		return err
-	}
-	out, err := svc.EditRuleSet(r.Context(), id, rs, u.Name)
-	if err != nil {
-		return complianceError(err)
-	}
-	s.log.Info("rule set edited", "user", u.Name, "rule_set", out.ID, "version", out.Version)
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return serveBody(s, w, r, http.StatusOK, func(ctx context.Context, rs compliance.RuleSet) (compliance.RuleSet, error) {
+		out, err := svc.EditRuleSet(ctx, id, rs, u.Name)
+		if err != nil {
+			return out, complianceError(err)
+		}
+		s.log.Info("rule set edited", "user", u.Name, "rule_set", out.ID, "version", out.Version)
+		return out, nil
+	})
 }
 
 func (s *Server) getCampaignRules(w http.ResponseWriter, r *http.Request, _ User) error {
@@ -229,21 +225,18 @@ func (s *Server) pinCampaignRules(w http.ResponseWriter, r *http.Request, u User
 	if _, err := s.cfg.Campaigns.GetCampaign(r.Context(), id); err != nil {
 		return err
 	}
-	var req pinRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		return err
-	}
-	if req.RuleSetID <= 0 {
-		return errFields(FieldError{Field: "rule_set_id", Reason: "required"})
-	}
-	b, err := svc.Pin(r.Context(), compliance.Binding{CampaignID: id, RuleSetID: req.RuleSetID, Version: req.Version,
-		Purpose: req.Purpose, Method: req.Method})
-	if err != nil {
-		return complianceError(err)
-	}
-	s.log.Info("campaign rules pinned", "user", u.Name, "campaign", id, "rule_set", b.RuleSetID, "version", b.Version)
-	writeJSON(w, http.StatusOK, b)
-	return nil
+	return serveBody(s, w, r, http.StatusOK, func(ctx context.Context, req pinRequest) (compliance.Binding, error) {
+		if req.RuleSetID <= 0 {
+			return compliance.Binding{}, errFields(FieldError{Field: "rule_set_id", Reason: "required"})
+		}
+		b, err := svc.Pin(ctx, compliance.Binding{CampaignID: id, RuleSetID: req.RuleSetID, Version: req.Version,
+			Purpose: req.Purpose, Method: req.Method})
+		if err != nil {
+			return b, complianceError(err)
+		}
+		s.log.Info("campaign rules pinned", "user", u.Name, "campaign", id, "rule_set", b.RuleSetID, "version", b.Version)
+		return b, nil
+	})
 }
 
 // campaignAbandonment returns the campaign's abandonment window at ?at
@@ -341,25 +334,22 @@ func (s *Server) addScopedDNC(w http.ResponseWriter, r *http.Request, u User) er
 	if err := requireRole(u, RoleAdmin, RoleCompliance, RoleMarketer, RoleAgent, RoleSupervisor); err != nil {
 		return err
 	}
-	var req scopedDNCRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		return err
-	}
-	rec := compliance.DNCRecord{Number: req.Number, Scope: req.Scope, ScopeID: req.ScopeID, Source: req.Source,
-		Note: req.Note, ExpiresAt: req.ExpiresAt}
-	if rec.Source == "" {
-		rec.Source = compliance.SourceAPI
-	}
-	if req.RequestedAt != nil {
-		rec.RequestedAt = *req.RequestedAt
-	}
-	out, err := svc.AddDNC(r.Context(), rec)
-	if err != nil {
-		return complianceError(err)
-	}
-	s.log.Info("scoped dnc entry added", "user", u.Name, "scope", out.Scope, "source", out.Source)
-	writeJSON(w, http.StatusCreated, out)
-	return nil
+	return serveBody(s, w, r, http.StatusCreated, func(ctx context.Context, req scopedDNCRequest) (compliance.DNCRecord, error) {
+		rec := compliance.DNCRecord{Number: req.Number, Scope: req.Scope, ScopeID: req.ScopeID, Source: req.Source,
+			Note: req.Note, ExpiresAt: req.ExpiresAt}
+		if rec.Source == "" {
+			rec.Source = compliance.SourceAPI
+		}
+		if req.RequestedAt != nil {
+			rec.RequestedAt = *req.RequestedAt
+		}
+		out, err := svc.AddDNC(ctx, rec)
+		if err != nil {
+			return out, complianceError(err)
+		}
+		s.log.Info("scoped dnc entry added", "user", u.Name, "scope", out.Scope, "source", out.Source)
+		return out, nil
+	})
 }
 
 func (s *Server) listScopedDNC(w http.ResponseWriter, r *http.Request, _ User) error {
@@ -425,7 +415,7 @@ func (s *Server) importRegistry(w http.ResponseWriter, r *http.Request, u User) 
 			return errStatus(http.StatusBadRequest, fmt.Sprintf("registry CSV: %v", err))
 		}
 		n := strings.TrimSpace(strings.TrimPrefix(rec[0], "\ufeff"))
-		if row == 0 && !compliance.IsE164(n) {
+		if row == 0 && !e164.Valid(n) {
 			continue // header
 		}
 		numbers = append(numbers, n)
@@ -447,16 +437,10 @@ func (s *Server) grantConsent(w http.ResponseWriter, r *http.Request, u User) er
 	if err := requireRole(u, RoleAdmin, RoleCompliance, RoleMarketer); err != nil {
 		return err
 	}
-	var c compliance.ConsentRecord
-	if err := decodeJSON(w, r, &c); err != nil {
-		return err
-	}
-	out, err := svc.GrantConsent(r.Context(), c)
-	if err != nil {
-		return complianceError(err)
-	}
-	writeJSON(w, http.StatusCreated, out)
-	return nil
+	return serveBody(s, w, r, http.StatusCreated, func(ctx context.Context, c compliance.ConsentRecord) (compliance.ConsentRecord, error) {
+		out, err := svc.GrantConsent(ctx, c)
+		return out, complianceError(err)
+	})
 }
 
 func (s *Server) revokeConsent(w http.ResponseWriter, r *http.Request, u User) error {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -107,16 +108,13 @@ func (s *Server) putColumnMap(w http.ResponseWriter, r *http.Request, u User) er
 	if err != nil {
 		return err
 	}
-	var m campaigns.ColumnMap
-	if err := decodeJSON(w, r, &m); err != nil {
-		return err
-	}
-	if err := s.cfg.Campaigns.SaveColumnMap(r.Context(), id, m); err != nil {
-		return err
-	}
-	s.log.Info("column map saved", "campaign", id, "user", u.Name)
-	writeJSON(w, http.StatusOK, m)
-	return nil
+	return serveBody(s, w, r, http.StatusOK, func(ctx context.Context, m campaigns.ColumnMap) (campaigns.ColumnMap, error) {
+		if err := s.cfg.Campaigns.SaveColumnMap(ctx, id, m); err != nil {
+			return nil, err
+		}
+		s.log.Info("column map saved", "campaign", id, "user", u.Name)
+		return m, nil
+	})
 }
 
 const acceptedContactTypes = "application/json (a contact {phone, name, …} or an array of them) or text/csv"

@@ -55,17 +55,13 @@ func (s *Server) putDispositions(w http.ResponseWriter, r *http.Request, u User)
 	if err != nil {
 		return err
 	}
-	var ds []campaigns.Disposition
-	if err := decodeJSON(w, r, &ds); err != nil {
-		return err
-	}
-	out, err := svc.SetDispositions(r.Context(), id, ds)
-	if err != nil {
-		return err
-	}
-	s.log.Info("dispositions set", "campaign", id, "count", len(ds), "user", u.Name)
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return serveBody(s, w, r, http.StatusOK, func(ctx context.Context, ds []campaigns.Disposition) ([]campaigns.Disposition, error) {
+		out, err := svc.SetDispositions(ctx, id, ds)
+		if err == nil {
+			s.log.Info("dispositions set", "campaign", id, "count", len(ds), "user", u.Name)
+		}
+		return out, err
+	})
 }
 
 // disposeRequest is the body of POST /attempts/{id}/disposition.
@@ -91,25 +87,22 @@ func (s *Server) dispose(w http.ResponseWriter, r *http.Request, u User) error {
 	if err != nil {
 		return err
 	}
-	var req disposeRequest
-	if err := s.decodeValid(w, r, &req); err != nil {
-		return err
-	}
-	d, err := svc.Dispose(r.Context(), campaigns.DisposeRequest{AttemptID: id, Code: req.Code, Notes: req.Notes, By: u.ID,
-		CallbackAt: req.CallbackAt, AppointmentAt: req.AppointmentAt})
-	if err != nil {
-		return err
-	}
-	if d.Meaning == campaigns.MeaningDoNotCall && s.cfg.DNC != nil {
-		// At once, not at the next import: the person asked.
-		if err := s.cfg.DNC.AddDNC(r.Context(), d.Phone, "disposition by "+u.Name); err != nil {
-			return err
+	return serveBody(s, w, r, http.StatusOK, func(ctx context.Context, req disposeRequest) (campaigns.Disposed, error) {
+		d, err := svc.Dispose(ctx, campaigns.DisposeRequest{AttemptID: id, Code: req.Code, Notes: req.Notes, By: u.ID,
+			CallbackAt: req.CallbackAt, AppointmentAt: req.AppointmentAt})
+		if err != nil {
+			return d, err
 		}
-	}
-	if d.AgentID != 0 && s.cfg.WrapUp != nil {
-		s.cfg.WrapUp.EndWrapUp(d.AgentID)
-	}
-	s.log.Info("attempt disposed", "attempt", id, "code", req.Code, "meaning", d.Meaning, "user", u.Name)
-	writeJSON(w, http.StatusOK, d)
-	return nil
+		if d.Meaning == campaigns.MeaningDoNotCall && s.cfg.DNC != nil {
+			// At once, not at the next import: the person asked.
+			if err := s.cfg.DNC.AddDNC(ctx, d.Phone, "disposition by "+u.Name); err != nil {
+				return d, err
+			}
+		}
+		if d.AgentID != 0 && s.cfg.WrapUp != nil {
+			s.cfg.WrapUp.EndWrapUp(d.AgentID)
+		}
+		s.log.Info("attempt disposed", "attempt", id, "code", req.Code, "meaning", d.Meaning, "user", u.Name)
+		return d, nil
+	})
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/alo-dialer/alo/campaigns"
@@ -22,20 +23,17 @@ type dncView struct {
 // to E.164 first: the gate compares exact E.164 strings, so "8 701 …" and
 // "+7701…" must land on the same entry.
 func (s *Server) addDNC(w http.ResponseWriter, r *http.Request, u User) error {
-	var req addDNCRequest
-	if err := s.decodeValid(w, r, &req); err != nil {
-		return err
-	}
-	number, err := campaigns.NormalizePhone(req.Number, s.cfg.DefaultRegion)
-	if err != nil {
-		return errFields(FieldError{Field: "number", Reason: err.Error()})
-	}
-	if err := s.cfg.DNC.AddDNC(r.Context(), number, req.Note); err != nil {
-		return err
-	}
-	s.log.Info("dnc number added", "user", u.Name)
-	writeJSON(w, http.StatusCreated, dncView{Number: number, Note: req.Note})
-	return nil
+	return serveBody(s, w, r, http.StatusCreated, func(ctx context.Context, req addDNCRequest) (dncView, error) {
+		number, err := campaigns.NormalizePhone(req.Number, s.cfg.DefaultRegion)
+		if err != nil {
+			return dncView{}, errFields(FieldError{Field: "number", Reason: err.Error()})
+		}
+		if err := s.cfg.DNC.AddDNC(ctx, number, req.Note); err != nil {
+			return dncView{}, err
+		}
+		s.log.Info("dnc number added", "user", u.Name)
+		return dncView{Number: number, Note: req.Note}, nil
+	})
 }
 
 func (s *Server) listDNC(w http.ResponseWriter, r *http.Request, _ User) error {

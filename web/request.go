@@ -17,7 +17,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/alo-dialer/alo/campaigns"
-	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/e164"
 )
 
 // Body size limits: a JSON request is a form's worth of data or a batch of
@@ -64,7 +64,7 @@ func newValidator() *validator.Validate {
 		return reason == ""
 	})
 	_ = v.RegisterValidation("phone_e164", func(fl validator.FieldLevel) bool {
-		return compliance.IsE164(fl.Field().String())
+		return e164.Valid(fl.Field().String())
 	})
 	_ = v.RegisterValidation("nocontrol", func(fl validator.FieldLevel) bool {
 		return strings.IndexFunc(fl.Field().String(), unicode.IsControl) < 0
@@ -196,6 +196,40 @@ func (s *Server) decodeValid(w http.ResponseWriter, r *http.Request, dst any) er
 	return s.check(dst)
 }
 
+// jsonBody decodes the request's JSON body as a T (see decodeJSON) and,
+// when T is a struct, checks its validate tags (a struct without tags
+// passes as it is; a list or map has none to check).
+func jsonBody[T any](s *Server, w http.ResponseWriter, r *http.Request) (T, error) {
+	var v T
+	if err := decodeJSON(w, r, &v); err != nil {
+		return v, err
+	}
+	if reflect.TypeFor[T]().Kind() == reflect.Struct {
+		if err := s.check(&v); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// serveBody is the shape the writing handlers share, as serveByID is the
+// reading ones': decode and check the JSON body, hand it to call (which
+// asks the service, logs and maps its errors), answer status with call's
+// result. Anything read before the body (the path's id, the role) is read
+// by the handler first, so the order of refusals stays the handler's.
+func serveBody[T, R any](s *Server, w http.ResponseWriter, r *http.Request, status int, call func(ctx context.Context, req T) (R, error)) error {
+	req, err := jsonBody[T](s, w, r)
+	if err != nil {
+		return err
+	}
+	out, err := call(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, out)
+	return nil
+}
+
 // check runs dst's validate tags; failures become a 400 naming the fields.
 func (s *Server) check(dst any) error {
 	err := s.validate.Struct(dst)
@@ -231,7 +265,8 @@ func jsonError(err error) error {
 		}
 		return errFields(FieldError{Field: field, Reason: "must be " + jsonKind(typ.Type)})
 	}
-	// encoding/json reports unknown fields only as text.
+	// encoding/json reports unknown fields only as text (no error type, as
+	// of Go 1.26 without the jsonv2 experiment), so this one parse stays.
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		return errFields(FieldError{Field: strings.Trim(name, `"`), Reason: "unknown field"})
 	}

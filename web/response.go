@@ -11,11 +11,10 @@ import (
 	"github.com/alo-dialer/alo/input"
 )
 
-// FieldError names one request field at fault, by its JSON name.
-type FieldError struct {
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
-}
+// FieldError names one request field at fault, by its JSON name. It is
+// input.Problem, so the domain packages' typed input errors become the
+// error body's fields as they are, without parsing their text.
+type FieldError = input.Problem
 
 // errorBody is every error response: {"error": "..."} plus the fields at
 // fault when a request did not validate.
@@ -43,14 +42,18 @@ func errFields(fields ...FieldError) error {
 }
 
 // statusOf maps an error to the status and message the client sees. Domain
-// errors carry their own text (it names the object and never a secret);
-// anything unrecognised is a 500 with a generic message, logged by the caller.
+// errors carry their own text (it names the object and never a secret); an
+// *input.Error also lists its fields; anything unrecognised is a 500 with
+// a generic message, logged by the caller.
 func statusOf(err error) (int, errorBody) {
 	var ae *apiError
 	var tooBig *http.MaxBytesError
+	var bad *input.Error
 	switch {
 	case errors.As(err, &ae):
 		return ae.status, errorBody{Error: ae.msg, Fields: ae.fields}
+	case errors.As(err, &bad):
+		return http.StatusBadRequest, errorBody{Error: err.Error(), Fields: bad.Problems}
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge, errorBody{Error: fmt.Sprintf("request body larger than %d bytes", tooBig.Limit)}
 	case errors.Is(err, campaigns.ErrNotFound), errors.Is(err, input.ErrNotFound), errors.Is(err, compliance.ErrNotListed):

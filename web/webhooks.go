@@ -51,17 +51,13 @@ func (s *Server) putWebhook(w http.ResponseWriter, r *http.Request, u User) erro
 	if err != nil {
 		return err
 	}
-	var req webhookRequest
-	if err := s.decodeValid(w, r, &req); err != nil {
-		return err
-	}
-	hook, err := svc.SetWebhook(r.Context(), id, req.URL, req.Secret)
-	if err != nil {
-		return err
-	}
-	s.log.Info("webhook set", "client", id, "user", u.Name)
-	writeJSON(w, http.StatusOK, hook)
-	return nil
+	return serveBody(s, w, r, http.StatusOK, func(ctx context.Context, req webhookRequest) (campaigns.Webhook, error) {
+		hook, err := svc.SetWebhook(ctx, id, req.URL, req.Secret)
+		if err == nil {
+			s.log.Info("webhook set", "client", id, "user", u.Name)
+		}
+		return hook, err
+	})
 }
 
 func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request, _ User) error {
