@@ -33,9 +33,7 @@ var (
 // until the test's cleanup, which every process honours.
 func EvenPorts(t testing.TB, n int) int {
 	t.Helper()
-	if n > 64 {
-		t.Fatalf("EvenPorts: at most 64 ports, asked for %d", n)
-	}
+	need := (n + 63) / 64 // consecutive blocks the ports span
 	dir := filepath.Join(os.TempDir(), "alo-test-ports")
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		t.Fatal(err)
@@ -46,21 +44,41 @@ func EvenPorts(t testing.TB, n int) int {
 	blocksMu.Lock()
 	defer blocksMu.Unlock()
 	for i := range blocks {
-		b := (first + i) % blocks
-		f, ok := lockBlock(dir, b)
+		b := (first + i) % (blocks - need + 1)
+		locks, ok := lockBlocks(dir, b, need)
 		if !ok {
 			continue
 		}
 		start := blockBase + 64*b
 		if !portsFree(start, n) {
-			f.Close()
+			unlock(locks)
 			continue
 		}
-		t.Cleanup(func() { f.Close() }) // closing drops the lock
+		t.Cleanup(func() { unlock(locks) }) // closing drops the locks
 		return start
 	}
 	t.Fatal("EvenPorts: no free port block")
 	return 0
+}
+
+// lockBlocks takes blocks b to b+n-1, or none of them.
+func lockBlocks(dir string, b, n int) ([]*os.File, bool) {
+	var locks []*os.File
+	for i := range n {
+		f, ok := lockBlock(dir, b+i)
+		if !ok {
+			unlock(locks)
+			return nil, false
+		}
+		locks = append(locks, f)
+	}
+	return locks, true
+}
+
+func unlock(locks []*os.File) {
+	for _, f := range locks {
+		f.Close()
+	}
 }
 
 // lockBlock takes block b's lock without waiting.
