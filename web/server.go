@@ -53,6 +53,7 @@ type ServerConfig struct {
 	RecordingsDir string
 	// Waker is told when a campaign starts or an agent turns ready; may be nil.
 	Waker Waker
+	Live  LiveConfig // GET /api/v1/events (events.go)
 	Log   *slog.Logger
 	// DefaultRegion reads DNC numbers written without a country code
 	// (ISO 3166 alpha-2); empty means they must carry +country code.
@@ -138,6 +139,7 @@ func (s *Server) routes() {
 	s.handle("DELETE /api/v1/dnc/{number}", writer, s.removeDNC)
 
 	s.complianceRoutes()
+	s.eventRoutes()
 }
 
 // Handler returns the API as an http.Handler. Requests no route matches get
