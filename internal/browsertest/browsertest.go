@@ -111,6 +111,7 @@ type Tab struct {
 
 	mu     sync.Mutex
 	errors []string // uncaught exceptions and console errors of the page
+	ignore []*regexp.Regexp
 }
 
 // NewTab opens a tab whose viewport is width×height CSS pixels. The test
@@ -118,7 +119,9 @@ type Tab struct {
 // error to the console.
 func (b *Browser) NewTab(t testing.TB, width, height int64) *Tab {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(b.ctx)
+	// Each tab has its own browser context (cookies, storage), as if each
+	// were another person's PC.
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
 	tab := &Tab{t: t, b: b, ctx: ctx}
 	// The first Do opens the tab, which lives as long as that call's
 	// context: no timeout on it either.
@@ -136,7 +139,7 @@ func (b *Browser) NewTab(t testing.TB, width, height int64) *Tab {
 				return
 			}
 			if m.Type == chromedp.ConsoleError || m.IsException() {
-				tab.addError(m.String())
+				tab.addError(m)
 			}
 		}
 	}()
@@ -152,9 +155,27 @@ func (b *Browser) NewTab(t testing.TB, width, height int64) *Tab {
 	return tab
 }
 
-func (tab *Tab) addError(s string) {
+func (tab *Tab) addError(m chromedp.ConsoleMessage) {
 	tab.mu.Lock()
+	defer tab.mu.Unlock()
+	s := m.String()
+	if m.URL != "" {
+		s += " (" + m.URL + ")"
+	}
+	for _, re := range tab.ignore {
+		if re.MatchString(s) {
+			return
+		}
+	}
 	tab.errors = append(tab.errors, s)
+}
+
+// IgnoreConsole lets console errors matching the regular expression
+// pattern pass, such as the browser's note on a page answered with the
+// 401 a test expects.
+func (tab *Tab) IgnoreConsole(pattern string) {
+	tab.mu.Lock()
+	tab.ignore = append(tab.ignore, regexp.MustCompile(pattern))
 	tab.mu.Unlock()
 }
 
@@ -214,9 +235,7 @@ func (tab *Tab) WaitVisible(sel string) {
 func (tab *Tab) WaitText(sel, want string) string {
 	tab.t.Helper()
 	expr := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.innerText.includes(%q); })()`, sel, want)
-	ctx, cancel := context.WithTimeout(tab.ctx, Timeout)
-	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingMutation())); err != nil {
+	if err := tab.poll(expr); err != nil {
 		tab.t.Fatalf("waiting for %q in %s: %v (it shows %q)", want, sel, err, tab.textNow(sel))
 	}
 	return tab.Text(sel)
@@ -225,11 +244,41 @@ func (tab *Tab) WaitText(sel, want string) string {
 // WaitJS waits until the JavaScript expression is true.
 func (tab *Tab) WaitJS(expr string) {
 	tab.t.Helper()
-	ctx, cancel := context.WithTimeout(tab.ctx, Timeout)
-	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(10*time.Millisecond))); err != nil {
+	if err := tab.poll(expr); err != nil {
 		tab.t.Fatalf("waiting for %s: %v", expr, err)
 	}
+}
+
+// poll waits in the page until expr is true. A navigation in between (a
+// form that was just submitted) ends a poll; it starts again on the new
+// page until Timeout.
+func (tab *Tab) poll(expr string) error {
+	ctx, cancel := context.WithTimeout(tab.ctx, Timeout)
+	defer cancel()
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(10*time.Millisecond)))
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// Submit runs steps that load another page (a click on a submit button,
+// Enter in a form) and waits until it has loaded; it returns its status.
+func (tab *Tab) Submit(steps ...chromedp.Action[chromedp.Void]) int64 {
+	tab.t.Helper()
+	ctx, cancel := context.WithTimeout(tab.ctx, Timeout)
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, steps...)
+	if err != nil {
+		tab.t.Fatalf("browser: %v", err)
+	}
+	return resp.Status
 }
 
 // Text is the rendered text of the first element matching sel.

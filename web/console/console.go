@@ -167,12 +167,11 @@ type locale struct {
 // Accept-Language, English) and the zone (the profile's, the node's).
 func (c *Console) localeOf(r *http.Request, v *Viewer) locale {
 	loc := locale{lang: c.catalog.langs[0], zone: c.cfg.TimeZone, c: c}
-	switch {
-	case cookieLang(r) != "":
-		loc.lang, _ = c.catalog.Supported(cookieLang(r))
-	case v != nil && v.Language != "" && c.supported(v.Language):
-		loc.lang, _ = c.catalog.Supported(v.Language)
-	default:
+	if l, ok := c.catalog.Supported(cookieLang(r)); ok {
+		loc.lang = l
+	} else if l, ok := c.profileLang(v); ok {
+		loc.lang = l
+	} else {
 		loc.lang = c.catalog.Match(r.Header.Get("Accept-Language"))
 	}
 	loc.printer = c.catalog.Printer(loc.lang)
@@ -186,7 +185,12 @@ func (c *Console) localeOf(r *http.Request, v *Viewer) locale {
 	return loc
 }
 
-func (c *Console) supported(code string) bool { _, ok := c.catalog.Supported(code); return ok }
+func (c *Console) profileLang(v *Viewer) (Language, bool) {
+	if v == nil {
+		return Language{}, false
+	}
+	return c.catalog.Supported(v.Language)
+}
 
 func cookieLang(r *http.Request) string {
 	ck, err := r.Cookie(langCookie)

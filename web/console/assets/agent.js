@@ -144,10 +144,22 @@ function main(root) {
     }
   }
 
-  // Hot keys 1–9 dispose, but never while the agent types into a field
-  // (a "2" in the notes is a 2). Esc leaves a field for the hot keys.
+  // Shortcuts. Alt+R, Alt+P and Alt+N work everywhere, by the key's place
+  // (ev.code), so they are the same on a Russian or Kazakh layout; they
+  // are handled here rather than with accesskey, whose modifiers differ
+  // from browser to browser. Hot keys 1–9 dispose, but never while the
+  // agent types into a field (a "2" in the notes is a 2); Esc leaves a
+  // field for the hot keys.
   document.addEventListener("keydown", (ev) => {
-    if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey || ev.repeat) return;
+    if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.repeat) return;
+    if (ev.altKey) {
+      const shortcut = { KeyR: () => $("ready").click(), KeyP: () => $("pause").click(), KeyN: () => $("notes").focus() }[ev.code];
+      if (shortcut) {
+        ev.preventDefault();
+        shortcut();
+      }
+      return;
+    }
     const el = ev.target;
     const typing = el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || el.isContentEditable ||
       (el instanceof HTMLInputElement && !["checkbox", "radio", "button", "submit"].includes(el.type));
@@ -183,7 +195,7 @@ function main(root) {
   function renderAgent() {
     const a = model.agent;
     if (!a) return;
-    const s = a.state;
+    const s = a.state || "offline";
     $("state").dataset.state = s;
     $("state-label").textContent = t("state." + s);
     $("state-reason").textContent = s === "paused" ? reasonLabel(a.pause_reason) : "";
@@ -307,7 +319,9 @@ function main(root) {
   function tick() {
     const now = live.now();
     const a = model.agent;
-    if (a && a.since) $("state-timer").textContent = duration(now - Date.parse(a.since));
+    // A zero time (Go's 0001-01-01) means the server does not know: no count.
+    const since = a && a.since ? Date.parse(a.since) : NaN;
+    $("state-timer").textContent = since > 0 ? duration(now - since) : "–";
     const c = model.call;
     if (c) {
       const end = c.ended_at ? Date.parse(c.ended_at) : now;
