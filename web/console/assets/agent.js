@@ -18,6 +18,9 @@ function main(root) {
     for (const a of args) s = s.replace(/%[sd]/, String(a));
     return s;
   };
+  // label is the message for key, or fallback when there is none (a code
+  // newer than this page's catalog).
+  const label = (key, fallback) => strings[key] ?? fallback;
   const $ = (id) => document.getElementById(id);
   const agentID = Number(root.dataset.agentId);
   const api = root.dataset.api;
@@ -247,7 +250,7 @@ function main(root) {
     const hist = c.history || [];
     tbody.replaceChildren(...hist.map((h) => {
       const tr = document.createElement("tr");
-      tr.append(el("td", dateTime(h.at, lang, zone)), el("td", h.outcome || ""), el("td", h.disposition || ""),
+      tr.append(el("td", dateTime(h.at, lang, zone)), el("td", h.outcome ? label("outcome." + h.outcome, h.outcome) : ""), el("td", h.disposition || ""),
         el("td", h.agent || ""), el("td", h.notes || ""));
       return tr;
     }));
