@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/rtp"
-
 	"github.com/alo-dialer/alo/dialer/agent"
 	"github.com/alo-dialer/alo/dialer/media"
 	"github.com/alo-dialer/alo/internal/testenv"
@@ -37,43 +35,6 @@ func newRTPPeer(t *testing.T) *rtpPeer {
 }
 
 func (p *rtpPeer) addr() netip.AddrPort { return p.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
-
-func (p *rtpPeer) send(to *media.Stream, h rtp.Header, payload []byte) {
-	p.t.Helper()
-	h.Version = 2
-	buf, err := (&rtp.Packet{Header: h, Payload: payload}).Marshal()
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	dst := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(to.Port()))
-	if _, err := p.conn.WriteToUDPAddrPort(buf, dst); err != nil {
-		p.t.Fatal(err)
-	}
-}
-
-func (p *rtpPeer) recv() rtp.Packet {
-	p.t.Helper()
-	buf := make([]byte, 1500)
-	_ = p.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
-	n, err := p.conn.Read(buf)
-	if err != nil {
-		p.t.Fatalf("no packet: %v", err)
-	}
-	var pkt rtp.Packet
-	if err := pkt.Unmarshal(buf[:n]); err != nil {
-		p.t.Fatal(err)
-	}
-	return pkt
-}
-
-func (p *rtpPeer) expectNothing() {
-	p.t.Helper()
-	buf := make([]byte, 1500)
-	_ = p.conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-	if n, err := p.conn.Read(buf); err == nil {
-		p.t.Fatalf("unexpected packet of %d bytes", n)
-	}
-}
 
 func startedStream(t *testing.T, pool *media.PortPool, codec string, remote netip.AddrPort) *media.Stream {
 	t.Helper()
