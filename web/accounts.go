@@ -22,7 +22,7 @@ const maxUserClients = 1000
 var errNoUser = errors.New("no such user")
 
 // ErrUserNotFound is returned for a user id or name that is not stored.
-var ErrUserNotFound = errors.New("user not found")
+var ErrUserNotFound = errors.New("not found")
 
 // NewUser is a user to create. A user of role agent is one agent: AgentID
 // is required for that role and refused for the others.

@@ -269,12 +269,16 @@ func viewCampaign(c campaigns.Campaign) campaignView {
 	return v
 }
 
-func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, _ User) error {
+func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, u User) error {
 	var req createCampaignRequest
 	if err := s.decodeValid(w, r, &req); err != nil {
 		return err
 	}
 	c, bad := req.campaign()
+	if !u.SeesClient(req.ClientID) {
+		// Another client's is answered like one that does not exist.
+		bad = append(bad, FieldError{Field: "client_id", Reason: fmt.Sprintf("no client with id %d", req.ClientID)})
+	}
 	if bad != nil {
 		return errFields(bad...)
 	}
@@ -313,9 +317,12 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, _ User) 
 	return nil
 }
 
-func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request, _ User) error {
+func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request, u User) error {
 	cs, err := s.cfg.Campaigns.ListCampaigns(r.Context())
 	if err != nil {
+		return err
+	}
+	if cs, err = s.visibleCampaigns(r.Context(), u, cs); err != nil {
 		return err
 	}
 	out := make([]campaignView, 0, len(cs))

@@ -1,6 +1,11 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+	"slices"
+
+	"github.com/alo-dialer/alo/campaigns"
+)
 
 // createClientRequest is the body of POST /api/v1/clients.
 type createClientRequest struct {
@@ -20,10 +25,13 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request, _ User) er
 	return nil
 }
 
-func (s *Server) listClients(w http.ResponseWriter, r *http.Request, _ User) error {
+func (s *Server) listClients(w http.ResponseWriter, r *http.Request, u User) error {
 	cs, err := s.cfg.Campaigns.ListClients(r.Context())
 	if err != nil {
 		return err
+	}
+	if u.Limited() {
+		cs = slices.DeleteFunc(cs, func(c campaigns.Client) bool { return !u.SeesClient(c.ID) })
 	}
 	writeJSON(w, http.StatusOK, nonNil(cs))
 	return nil

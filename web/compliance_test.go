@@ -41,7 +41,7 @@ func complianceAPI(t *testing.T, now func() time.Time) (*testAPI, *compliance.Se
 		Reports: compliance.NewReports(db.DB, gate, ledger, now), Clock: now}
 	users := NewUsers(mustSQLiteWithWeb(t), func() time.Time { return testTime })
 	for _, r := range Roles {
-		_, tok, err := users.Add(ctx, string(r)+"-user", r)
+		_, tok, err := addRoleUser(ctx, users, string(r)+"-user", r, testAgentID)
 		if err != nil {
 			t.Fatal(err)
 		}

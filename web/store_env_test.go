@@ -38,7 +38,7 @@ func newStoreEnv(t *testing.T, roles ...Role) *storeEnv {
 	e.users = NewUsers(e.db, e.clock)
 	e.store = campaigns.NewStore(e.db, e.clock)
 	for _, role := range roles {
-		_, tok, err := e.users.Add(ctx, string(role), role)
+		_, tok, err := addRoleUser(ctx, e.users, string(role), role, envAgentID)
 		if err != nil {
 			t.Fatal(err)
 		}
