@@ -2,12 +2,14 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/dialer"
 )
 
 // rule is who may call a route: anyone (public), or the roles listed, and
@@ -127,6 +129,9 @@ func (s *Server) agentCampaigns(ctx context.Context, u User) ([]int64, error) {
 		return nil, nil
 	}
 	a, err := s.cfg.Agents.GetAgent(ctx, u.AgentID)
+	if errors.Is(err, dialer.ErrNotFound) {
+		return nil, nil // an agent whose record is gone works nothing
+	}
 	if err != nil {
 		return nil, fmt.Errorf("the agent of user %s: %w", u.Name, err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/sqldb"
 )
@@ -57,7 +58,13 @@ func (e *storeEnv) api(t *testing.T, cfg ServerConfig) *testAPI {
 		cfg.Campaigns = e.store
 	}
 	if cfg.Agents == nil {
-		cfg.Agents = newFakeAgents()
+		// The env's agent user's agent, working campaign 1.
+		ag := newFakeAgents()
+		ag.agents[envAgentID] = dialer.Agent{ID: envAgentID, Name: "agent", SIPURI: "sip:agent@10.0.0.9", CampaignIDs: []int64{1}}
+		cfg.Agents = ag
+	}
+	if cfg.Attempts == nil {
+		cfg.Attempts = e.store
 	}
 	if cfg.Waker == nil {
 		cfg.Waker = a.waker
