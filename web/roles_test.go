@@ -67,7 +67,9 @@ func matrixPath(pattern string, other bool) string {
 	return strings.NewReplacer("{id}", id, "{cid}", "1", "{aid}", "1", "{number}", "+998901000001", "{name}", "uz-test").Replace(path)
 }
 
-func denied(status int) bool { return status == http.StatusUnauthorized || status == http.StatusForbidden }
+func denied(status int) bool {
+	return status == http.StatusUnauthorized || status == http.StatusForbidden
+}
 
 func stateChanging(method string) bool {
 	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions

@@ -29,8 +29,9 @@ func (s *Server) usersStore() (*Users, error) {
 	return s.cfg.Users, nil
 }
 
-// createUserRequest is the body of POST /api/v1/users. A person gets a
-// password; a machine asks for a token (shown once, in the answer).
+// createUserRequest is the body of POST /api/v1/users (a NewUser with
+// JSON names). A person gets a password; a machine asks for a token (shown
+// once, in the answer).
 type createUserRequest struct {
 	Name      string  `json:"name"`
 	Role      Role    `json:"role"`
@@ -48,7 +49,8 @@ type createdUser struct {
 	Token string `json:"token,omitempty"`
 }
 
-// patchUserRequest is the body of PATCH /api/v1/users/{id}: absent fields
+// patchUserRequest is the body of PATCH /api/v1/users/{id} (a UserChange
+// with JSON names): absent fields
 // stay as they are; client_ids [] lifts the limit; password resets it (and
 // signs the user out everywhere, as disabling does).
 type patchUserRequest struct {
@@ -142,8 +144,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, by User) err
 	if bad = append(bad, refs...); bad != nil {
 		return errFields(bad...)
 	}
-	u, token, err := users.Create(r.Context(), NewUser{Name: req.Name, Role: req.Role, Password: req.Password, AgentID: req.AgentID,
-		ClientIDs: req.ClientIDs, Language: req.Language, TimeZone: req.TimeZone, Token: req.Token})
+	u, token, err := users.Create(r.Context(), NewUser(req))
 	if err != nil {
 		return err
 	}
@@ -196,8 +197,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, by User) erro
 	if bad = append(bad, refs...); bad != nil {
 		return errFields(bad...)
 	}
-	after, err := users.Update(r.Context(), id, UserChange{Role: req.Role, Disabled: req.Disabled, Password: req.Password,
-		AgentID: req.AgentID, ClientIDs: req.ClientIDs, Language: req.Language, TimeZone: req.TimeZone})
+	after, err := users.Update(r.Context(), id, UserChange(req))
 	if err != nil {
 		return err
 	}
