@@ -212,7 +212,7 @@ func (s *Server) handle(pattern string, rl rule, h apiHandler) {
 			if err == nil {
 				r = r.WithContext(withAuth(r.Context(), a))
 				err = s.authorize(r, rl, u)
-			} else if c, cerr := r.Cookie(SessionCookie); cerr == nil && c.Value != "" && s.cfg.Sessions != nil {
+			} else if c, cerr := r.Cookie(SessionCookie); cerr == nil && c.Value != "" && s.cfg.Sessions != nil && r.Header.Get("Authorization") == "" {
 				// A dead session's cookie is of no more use.
 				http.SetCookie(sw, s.cfg.Sessions.ClearCookie(r))
 			}

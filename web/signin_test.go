@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/alo-dialer/alo/sqldb"
 )
 
 // secretPassword is every test password: it must never reach a log line.
@@ -266,4 +269,58 @@ func TestPasswordNeverLogged(t *testing.T) {
 	if t.Failed() {
 		t.Log(logs)
 	}
+}
+
+// TestSignInStore runs sign-in, lock-out and unlock on both SQL engines.
+func TestSignInStore(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		clk := &testClock{now: testTime}
+		users := NewUsers(db, clk.Now).WithPasswordParams(cheapParams)
+		if _, _, err := users.Create(ctx, NewUser{Name: "olga", Role: RoleCompliance, Password: secretPassword}); err != nil {
+			t.Fatal(err)
+		}
+		sessions := NewSessions(db, users, clk.Now, SessionConfig{})
+		si, err := NewSignIn(users, sessions, clk.Now, nil, SignInConfig{MaxFailures: 3, LockOut: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, tok, err := si.SignIn(ctx, " olga ", secretPassword, "192.0.2.1")
+		if err != nil || u.Name != "olga" || tok == "" {
+			t.Fatalf("sign in: %+v %v", u, err)
+		}
+		if got, _, err := sessions.Authenticate(ctx, tok); err != nil || got.ID != u.ID {
+			t.Fatalf("session: %+v %v", got, err)
+		}
+		for range 3 {
+			if _, _, err := si.SignIn(ctx, "olga", "wrong password", "192.0.2.1"); !errors.Is(err, ErrBadCredentials) {
+				t.Fatalf("wrong password: %v", err)
+			}
+		}
+		_, _, err = si.SignIn(ctx, "olga", secretPassword, "192.0.2.1")
+		var retry *RetryError
+		if !errors.As(err, &retry) || !errors.Is(err, ErrLockedOut) || retry.Wait != time.Minute {
+			t.Fatalf("locked: %v", err)
+		}
+		// Failures further apart than the cool-down do not add up.
+		clk.Add(time.Minute)
+		for range 4 {
+			if _, _, err := si.SignIn(ctx, "olga", "wrong password", "192.0.2.2"); !errors.Is(err, ErrBadCredentials) {
+				t.Fatalf("spaced failure: %v", err)
+			}
+			clk.Add(61 * time.Second)
+		}
+		if _, _, err := si.SignIn(ctx, "olga", secretPassword, "192.0.2.2"); err != nil {
+			t.Fatalf("after spaced failures: %v", err)
+		}
+		for range 3 {
+			_, _, _ = si.SignIn(ctx, "olga", "wrong password", "192.0.2.3")
+		}
+		if n, err := si.Unlock(ctx, "olga"); err != nil || n != 1 {
+			t.Fatalf("unlock: %d %v", n, err)
+		}
+		if _, _, err := si.SignIn(ctx, "olga", secretPassword, "192.0.2.3"); err != nil {
+			t.Fatalf("after unlock: %v", err)
+		}
+	})
 }
