@@ -70,7 +70,7 @@ func TestAgentEndpoints(t *testing.T) {
 	}
 	t.Run("list", func(t *testing.T) {
 		var as []agent.Agent
-		a.call("GET", "/api/v1/agents", RoleAgent, "", "").decode(t, &as)
+		a.call("GET", "/api/v1/agents", RoleSupervisor, "", "").decode(t, &as)
 		if len(as) != 1 || as[0].SIPURI != "sip:1001@10.0.0.5:5060" {
 			t.Fatalf("agents %+v", as)
 		}

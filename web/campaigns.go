@@ -270,13 +270,19 @@ func viewCampaign(c campaigns.Campaign) campaignView {
 	return v
 }
 
-func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, _ User) error {
-	return serveBody(s, w, r, http.StatusCreated, s.newCampaign)
+func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, u User) error {
+	return serveBody(s, w, r, http.StatusCreated, func(ctx context.Context, req createCampaignRequest) (campaignView, error) {
+		return s.newCampaign(ctx, u, req)
+	})
 }
 
-// newCampaign makes the campaign req asks for and answers its view.
-func (s *Server) newCampaign(ctx context.Context, req createCampaignRequest) (campaignView, error) {
+// newCampaign makes the campaign req asks for, for u, and answers its view.
+func (s *Server) newCampaign(ctx context.Context, u User, req createCampaignRequest) (campaignView, error) {
 	c, bad := req.campaign()
+	if !u.SeesClient(req.ClientID) {
+		// Another client's is answered like one that does not exist.
+		bad = append(bad, FieldError{Field: "client_id", Reason: fmt.Sprintf("no client with id %d", req.ClientID)})
+	}
 	if bad != nil {
 		return campaignView{}, errFields(bad...)
 	}
@@ -314,9 +320,12 @@ func (s *Server) newCampaign(ctx context.Context, req createCampaignRequest) (ca
 	return v, nil
 }
 
-func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request, _ User) error {
+func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request, u User) error {
 	cs, err := s.cfg.Campaigns.ListCampaigns(r.Context())
 	if err != nil {
+		return err
+	}
+	if cs, err = s.visibleCampaigns(r.Context(), u, cs); err != nil {
 		return err
 	}
 	out := make([]campaignView, 0, len(cs))

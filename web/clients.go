@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 
 	"github.com/alo-dialer/alo/campaigns"
 )
@@ -18,10 +19,13 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request, _ User) er
 	})
 }
 
-func (s *Server) listClients(w http.ResponseWriter, r *http.Request, _ User) error {
+func (s *Server) listClients(w http.ResponseWriter, r *http.Request, u User) error {
 	cs, err := s.cfg.Campaigns.ListClients(r.Context())
 	if err != nil {
 		return err
+	}
+	if u.Limited() {
+		cs = slices.DeleteFunc(cs, func(c campaigns.Client) bool { return !u.SeesClient(c.ID) })
 	}
 	writeJSON(w, http.StatusOK, nonNil(cs))
 	return nil

@@ -39,31 +39,21 @@ type ComplianceService interface {
 // changed by admins and compliance staff; agents may record DNC requests
 // (they hear them); anyone signed in may read.
 func (s *Server) complianceRoutes() {
-	s.handle("GET /api/v1/compliance/presets", reader, s.listPresets)
-	s.handle("POST /api/v1/rule-sets", reader, s.createRuleSet)
-	s.handle("GET /api/v1/rule-sets/{id}", reader, s.getRuleSet)
-	s.handle("GET /api/v1/rule-sets/{id}/versions", reader, s.listRuleSetVersions)
-	s.handle("PUT /api/v1/rule-sets/{id}", reader, s.editRuleSet)
-	s.handle("GET /api/v1/campaigns/{id}/rules", reader, s.getCampaignRules)
-	s.handle("PUT /api/v1/campaigns/{id}/rules", reader, s.pinCampaignRules)
-	s.handle("GET /api/v1/campaigns/{id}/abandonment", reader, s.campaignAbandonment)
-	s.handle("GET /api/v1/campaigns/{id}/compliance-report", reader, s.complianceReport)
-	s.handle("POST /api/v1/compliance/dnc", reader, s.addScopedDNC)
-	s.handle("GET /api/v1/compliance/dnc/{number}", reader, s.listScopedDNC)
-	s.handle("DELETE /api/v1/compliance/dnc/entries/{id}", reader, s.removeScopedDNC)
-	s.handle("PUT /api/v1/compliance/registries/{name}", reader, s.importRegistry)
-	s.handle("POST /api/v1/compliance/consents", reader, s.grantConsent)
-	s.handle("POST /api/v1/compliance/consents/{id}/revoke", reader, s.revokeConsent)
-}
-
-// requireRole answers 403 unless u has one of roles.
-func requireRole(u User, roles ...Role) error {
-	for _, r := range roles {
-		if u.Role == r {
-			return nil
-		}
-	}
-	return errStatus(http.StatusForbidden, fmt.Sprintf("role %s may not do this: %v needed", u.Role, roles))
+	s.handle("GET /api/v1/compliance/presets", staff, s.listPresets)
+	s.handle("POST /api/v1/rule-sets", roles(RoleAdmin, RoleCompliance), s.createRuleSet)
+	s.handle("GET /api/v1/rule-sets/{id}", staff, s.getRuleSet)
+	s.handle("GET /api/v1/rule-sets/{id}/versions", staff, s.listRuleSetVersions)
+	s.handle("PUT /api/v1/rule-sets/{id}", roles(RoleAdmin, RoleCompliance), s.editRuleSet)
+	s.handle("GET /api/v1/campaigns/{id}/rules", staff.and(campaignIn("id")), s.getCampaignRules)
+	s.handle("PUT /api/v1/campaigns/{id}/rules", roles(RoleAdmin, RoleCompliance).and(campaignIn("id")), s.pinCampaignRules)
+	s.handle("GET /api/v1/campaigns/{id}/abandonment", staff.and(campaignIn("id")), s.campaignAbandonment)
+	s.handle("GET /api/v1/campaigns/{id}/compliance-report", staff.and(campaignIn("id")), s.complianceReport)
+	s.handle("POST /api/v1/compliance/dnc", everyone, s.addScopedDNC)
+	s.handle("GET /api/v1/compliance/dnc/{number}", roles(RoleAdmin, RoleCompliance, RoleMarketer, RoleSupervisor), s.listScopedDNC)
+	s.handle("DELETE /api/v1/compliance/dnc/entries/{id}", roles(RoleAdmin, RoleCompliance), s.removeScopedDNC)
+	s.handle("PUT /api/v1/compliance/registries/{name}", roles(RoleAdmin, RoleCompliance), s.importRegistry)
+	s.handle("POST /api/v1/compliance/consents", roles(RoleAdmin, RoleCompliance, RoleMarketer), s.grantConsent)
+	s.handle("POST /api/v1/compliance/consents/{id}/revoke", everyone, s.revokeConsent)
 }
 
 // complianceService returns the service or a 503 when the node has none.
@@ -114,9 +104,6 @@ type createRuleSetRequest struct {
 func (s *Server) createRuleSet(w http.ResponseWriter, r *http.Request, u User) error {
 	svc, err := s.complianceService()
 	if err != nil {
-		return err
-	}
-	if err := requireRole(u, RoleAdmin, RoleCompliance); err != nil {
 		return err
 	}
 	return serveBody(s, w, r, http.StatusCreated, func(ctx context.Context, req createRuleSetRequest) (compliance.RuleSet, error) {
@@ -178,9 +165,6 @@ func (s *Server) editRuleSet(w http.ResponseWriter, r *http.Request, u User) err
 	if err != nil {
 		return err
 	}
-	if err := requireRole(u, RoleAdmin, RoleCompliance); err != nil {
-		return err
-	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -213,9 +197,6 @@ type pinRequest struct {
 func (s *Server) pinCampaignRules(w http.ResponseWriter, r *http.Request, u User) error {
 	svc, err := s.complianceService()
 	if err != nil {
-		return err
-	}
-	if err := requireRole(u, RoleAdmin, RoleCompliance); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")
@@ -331,9 +312,6 @@ func (s *Server) addScopedDNC(w http.ResponseWriter, r *http.Request, u User) er
 	if err != nil {
 		return err
 	}
-	if err := requireRole(u, RoleAdmin, RoleCompliance, RoleMarketer, RoleAgent, RoleSupervisor); err != nil {
-		return err
-	}
 	return serveBody(s, w, r, http.StatusCreated, func(ctx context.Context, req scopedDNCRequest) (compliance.DNCRecord, error) {
 		rec := compliance.DNCRecord{Number: req.Number, Scope: req.Scope, ScopeID: req.ScopeID, Source: req.Source,
 			Note: req.Note, ExpiresAt: req.ExpiresAt}
@@ -370,9 +348,6 @@ func (s *Server) removeScopedDNC(w http.ResponseWriter, r *http.Request, u User)
 	if err != nil {
 		return err
 	}
-	if err := requireRole(u, RoleAdmin, RoleCompliance); err != nil {
-		return err
-	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -392,9 +367,6 @@ func (s *Server) removeScopedDNC(w http.ResponseWriter, r *http.Request, u User)
 func (s *Server) importRegistry(w http.ResponseWriter, r *http.Request, u User) error {
 	svc, err := s.complianceService()
 	if err != nil {
-		return err
-	}
-	if err := requireRole(u, RoleAdmin, RoleCompliance); err != nil {
 		return err
 	}
 	name := r.PathValue("name")
@@ -434,9 +406,6 @@ func (s *Server) grantConsent(w http.ResponseWriter, r *http.Request, u User) er
 	if err != nil {
 		return err
 	}
-	if err := requireRole(u, RoleAdmin, RoleCompliance, RoleMarketer); err != nil {
-		return err
-	}
 	return serveBody(s, w, r, http.StatusCreated, func(ctx context.Context, c compliance.ConsentRecord) (compliance.ConsentRecord, error) {
 		out, err := svc.GrantConsent(ctx, c)
 		return out, complianceError(err)
@@ -446,9 +415,6 @@ func (s *Server) grantConsent(w http.ResponseWriter, r *http.Request, u User) er
 func (s *Server) revokeConsent(w http.ResponseWriter, r *http.Request, u User) error {
 	svc, err := s.complianceService()
 	if err != nil {
-		return err
-	}
-	if err := requireRole(u, RoleAdmin, RoleCompliance, RoleMarketer, RoleAgent, RoleSupervisor); err != nil {
 		return err
 	}
 	return serveByID(w, r, svc.RevokeConsent, nil)

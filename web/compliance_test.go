@@ -41,7 +41,7 @@ func complianceAPI(t *testing.T, now func() time.Time) (*testAPI, *compliance.Se
 		Reports: compliance.NewReports(db.DB, gate, ledger, now), Clock: now}
 	users := NewUsers(mustSQLiteWithWeb(t), func() time.Time { return testTime })
 	for _, r := range Roles {
-		_, tok, err := users.Add(ctx, string(r)+"-user", r)
+		_, tok, err := addRoleUser(ctx, users, string(r)+"-user", r, testAgentID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func TestComplianceAPI(t *testing.T) {
 	ctx := context.Background()
 
 	var presets []presetView
-	a.as(RoleAgent, "GET", "/api/v1/compliance/presets", "").decode(t, &presets)
+	a.as(RoleSupervisor, "GET", "/api/v1/compliance/presets", "").decode(t, &presets)
 	if len(presets) != 3 {
 		t.Fatalf("presets %d", len(presets))
 	}
@@ -115,11 +115,11 @@ func TestComplianceAPI(t *testing.T) {
 	a.as(RoleCompliance, "PUT", "/api/v1/rule-sets/1", mustJSON(t, rs)).expect(t, http.StatusBadRequest, "abandonment.max_rate")
 	a.as(RoleAdmin, "PUT", "/api/v1/rule-sets/9", body).expect(t, http.StatusNotFound, "not found")
 	var vs []compliance.RuleSet
-	a.as(RoleAgent, "GET", "/api/v1/rule-sets/1/versions", "").decode(t, &vs)
+	a.as(RoleSupervisor, "GET", "/api/v1/rule-sets/1/versions", "").decode(t, &vs)
 	if len(vs) != 2 || vs[0].MinRingSeconds != 15 {
 		t.Fatalf("versions %+v", vs)
 	}
-	a.as(RoleAgent, "GET", "/api/v1/rule-sets/1?version=1", "").expect(t, http.StatusOK, "")
+	a.as(RoleSupervisor, "GET", "/api/v1/rule-sets/1?version=1", "").expect(t, http.StatusOK, "")
 
 	// Pin a campaign to version 1.
 	a.admin("POST", "/api/v1/clients", `{"name":"Bank A"}`).expect(t, http.StatusCreated, "")
@@ -138,7 +138,7 @@ func TestComplianceAPI(t *testing.T) {
 	a.as(RoleAgent, "POST", "/api/v1/compliance/dnc", `{"number":"+998901000002","scope":"galaxy","source":"agent"}`).
 		expect(t, http.StatusBadRequest, "scope")
 	var entries []compliance.DNCRecord
-	a.as(RoleAgent, "GET", "/api/v1/compliance/dnc/+998901000002", "").decode(t, &entries)
+	a.as(RoleCompliance, "GET", "/api/v1/compliance/dnc/+998901000002", "").decode(t, &entries)
 	if len(entries) != 1 || entries[0].Source != compliance.SourceAgent || entries[0].EffectiveAt.IsZero() {
 		t.Fatalf("entries %+v", entries)
 	}

@@ -23,10 +23,10 @@ type WrapUpEnder interface {
 }
 
 func (s *Server) dispositionRoutes() {
-	s.handle("GET /api/v1/campaigns/{id}/dispositions", reader, s.listDispositions)
-	s.handle("PUT /api/v1/campaigns/{id}/dispositions", writer, s.putDispositions)
-	// Agents dispose their own calls; the route checks the role itself.
-	s.handle("POST /api/v1/attempts/{id}/disposition", reader, s.dispose)
+	s.handle("GET /api/v1/campaigns/{id}/dispositions", everyone.and(campaignIn("id")), s.listDispositions)
+	s.handle("PUT /api/v1/campaigns/{id}/dispositions", roles(RoleAdmin, RoleMarketer).and(campaignIn("id")), s.putDispositions)
+	// Agents dispose only the calls bridged to them (ownAttempt).
+	s.handle("POST /api/v1/attempts/{id}/disposition", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAttempt("id")), s.dispose)
 }
 
 func (s *Server) dispositions() (DispositionService, error) {
@@ -78,9 +78,6 @@ type disposeRequest struct {
 func (s *Server) dispose(w http.ResponseWriter, r *http.Request, u User) error {
 	svc, err := s.dispositions()
 	if err != nil {
-		return err
-	}
-	if err := requireRole(u, RoleAgent, RoleSupervisor, RoleAdmin); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")

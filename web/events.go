@@ -81,7 +81,7 @@ type AgentLookup interface {
 }
 
 func (s *Server) eventRoutes() {
-	s.handle("GET /api/v1/events", reader, s.events)
+	s.handle("GET /api/v1/events", everyone, s.events)
 }
 
 // visible decides which events a viewer's stream carries (invariant 8:
@@ -139,7 +139,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, u User) error {
 		return errStatus(http.StatusServiceUnavailable, "live events are not available on this server")
 	}
 	ctx := r.Context()
-	v := Viewer{User: u}
+	v := Viewer{User: u, AgentID: u.AgentID}
 	if u.Role == RoleAgent {
 		if lc.Agents != nil {
 			id, err := lc.Agents.AgentOf(ctx, u)

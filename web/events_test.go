@@ -100,7 +100,11 @@ func newLiveAPI(t testing.TB, lc LiveConfig, busCfg live.Config) *liveAPI {
 	users := NewUsers(db, func() time.Time { return testTime })
 	a := &liveAPI{tokens: map[Role]string{}, done: make(chan struct{}), served: make(chan struct{}, 1000)}
 	for _, r := range Roles {
-		_, tok, err := users.Add(ctx, string(r)+"-user", r)
+		nu := NewUser{Name: string(r) + "-user", Role: r, Token: true}
+		if r == RoleAgent {
+			nu.AgentID = 7
+		}
+		_, tok, err := users.Create(ctx, nu)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -22,8 +22,8 @@ type PromptService interface {
 const maxPromptBody = 10*60*8000*2 + 64<<10
 
 func (s *Server) promptRoutes() {
-	s.handle("POST /api/v1/prompts", writer, s.uploadPrompt)
-	s.handle("GET /api/v1/prompts", reader, s.listPrompts)
+	s.handle("POST /api/v1/prompts", roles(RoleAdmin, RoleMarketer, RoleCompliance), s.uploadPrompt)
+	s.handle("GET /api/v1/prompts", staff, s.listPrompts)
 }
 
 func (s *Server) prompts() (PromptService, error) {

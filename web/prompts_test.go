@@ -38,7 +38,7 @@ func TestPromptsAPI(t *testing.T) {
 	users := NewUsers(db, func() time.Time { return testTime })
 	a := &testAPI{t: t, tokens: map[Role]string{}}
 	for _, r := range []Role{RoleAdmin, RoleSupervisor} {
-		_, tok, err := users.Add(ctx, string(r)+"-user", r)
+		_, tok, err := addRoleUser(ctx, users, string(r)+"-user", r, testAgentID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,15 +23,12 @@ type AttemptReader interface {
 var recordingRoles = []Role{RoleAdmin, RoleSupervisor, RoleCompliance}
 
 func (s *Server) recordingRoutes() {
-	s.handle("GET /api/v1/campaigns/{id}/attempts/{aid}/recording", reader, s.getRecording)
+	s.handle("GET /api/v1/campaigns/{id}/attempts/{aid}/recording", roles(recordingRoles...).and(campaignIn("id")), s.getRecording)
 }
 
 // getRecording serves an attempt's two-channel WAV (customer left, agent
 // right) with Range support, so a browser's audio element can seek.
 func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, u User) error {
-	if err := requireRole(u, recordingRoles...); err != nil {
-		return err
-	}
 	if s.cfg.Attempts == nil || s.cfg.RecordingsDir == "" {
 		return errStatus(http.StatusServiceUnavailable, "recordings are not served by this node")
 	}

@@ -49,11 +49,23 @@ func statusOf(err error) (int, errorBody) {
 	var ae *apiError
 	var tooBig *http.MaxBytesError
 	var bad *input.Error
+	var badUser *InvalidUserError
+	var retry *RetryError
 	switch {
 	case errors.As(err, &ae):
 		return ae.status, errorBody{Error: ae.msg, Fields: ae.fields}
 	case errors.As(err, &bad):
 		return http.StatusBadRequest, errorBody{Error: err.Error(), Fields: bad.Problems}
+	case errors.As(err, &badUser):
+		return http.StatusBadRequest, errorBody{Error: "invalid request", Fields: badUser.Fields}
+	case errors.As(err, &retry):
+		return http.StatusTooManyRequests, errorBody{Error: retry.Error()}
+	case errors.Is(err, ErrBadCredentials):
+		return http.StatusUnauthorized, errorBody{Error: "wrong name or password"}
+	case errors.Is(err, ErrUserNotFound):
+		return http.StatusNotFound, errorBody{Error: err.Error()}
+	case errors.Is(err, ErrExists):
+		return http.StatusConflict, errorBody{Error: err.Error()}
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge, errorBody{Error: fmt.Sprintf("request body larger than %d bytes", tooBig.Limit)}
 	case errors.Is(err, campaigns.ErrNotFound), errors.Is(err, input.ErrNotFound), errors.Is(err, compliance.ErrNotListed):

@@ -1,7 +1,9 @@
 // Package web serves alo's JSON API under /api/v1: clients, campaigns and
-// their contacts, agents, the do-not-call list; bearer-token users with
-// coarse roles. Handlers depend on narrow interfaces (services.go) that the
-// domain packages satisfy.
+// their contacts, agents, the do-not-call list; users who sign in with a
+// password (a session cookie) or call with a bearer token, each with one of
+// five roles that the route table (roles.go, docs/roles.md) checks.
+// Handlers depend on narrow interfaces (services.go) that the domain
+// packages satisfy.
 package web
 
 import (
@@ -9,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +26,18 @@ type ServerConfig struct {
 	Agents    AgentService
 	DNC       DNCService
 	Users     *Users
+	// Sessions authenticates browsers by their session cookie and SignIn
+	// signs people in (the /api/v1/session routes); nil Sessions accepts
+	// bearer tokens only, nil SignIn answers sign-in with 503.
+	Sessions *Sessions
+	SignIn   *SignIn
+	// TrustedOrigins are origins besides the server's own whose browsers
+	// may send state-changing requests ("https://crm.bank.example").
+	TrustedOrigins []string
+	// ClientAddr says which address a request came from, for sign-in rate
+	// limits and lock-outs; nil: the host of RemoteAddr. Behind a proxy,
+	// read its forwarding header here (only if the proxy sets it).
+	ClientAddr func(*http.Request) string
 	// Trunks manages carrier trunks; nil answers those routes with 503.
 	Trunks TrunkService
 	// SIPAccounts sets agents' registrar credentials; nil answers that
@@ -66,6 +82,15 @@ type Server struct {
 	log      *slog.Logger
 	validate *validator.Validate
 	mux      *http.ServeMux
+	cop      *http.CrossOriginProtection
+	// table is every route and its rule, in registration order.
+	table []routeRule
+}
+
+// routeRule is one registered route.
+type routeRule struct {
+	pattern string
+	rule    rule
 }
 
 // NewServer returns the API with its routes registered.
@@ -74,19 +99,20 @@ func NewServer(cfg ServerConfig) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log, validate: newValidator(), mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, log: log, validate: newValidator(), mux: http.NewServeMux(), cop: http.NewCrossOriginProtection()}
+	for _, o := range cfg.TrustedOrigins {
+		if err := s.cop.AddTrustedOrigin(o); err != nil {
+			log.Error("trusted origin ignored", "origin", o, "err", err)
+		}
+	}
+	s.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.Warn("cross-origin request refused", "method", r.Method, "origin", r.Header.Get("Origin"),
+			"sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
+		writeJSON(w, http.StatusForbidden, errorBody{Error: "cross-origin request refused: a page of another site may not change anything here"})
+	}))
 	s.routes()
 	return s
 }
-
-// access is who may call a route.
-type access int
-
-const (
-	public access = iota // no token (health checks from load balancers)
-	reader               // any authenticated user
-	writer               // admin or marketer
-)
 
 // apiHandler handles one route for an authenticated user; a returned error
 // becomes the JSON error response (response.go decides the status).
@@ -94,69 +120,77 @@ type apiHandler func(w http.ResponseWriter, r *http.Request, u User) error
 
 func (s *Server) routes() {
 	s.handle("GET /api/v1/health", public, s.health)
+	s.sessionRoutes()
+	s.userRoutes()
 
-	s.handle("POST /api/v1/clients", writer, s.createClient)
-	s.handle("GET /api/v1/clients", reader, s.listClients)
+	s.handle("POST /api/v1/clients", roles(RoleAdmin, RoleMarketer).and(unlimited), s.createClient)
+	s.handle("GET /api/v1/clients", staff, s.listClients)
 
-	s.handle("POST /api/v1/campaigns", writer, s.createCampaign)
-	s.handle("GET /api/v1/campaigns", reader, s.listCampaigns)
-	s.handle("GET /api/v1/campaigns/{id}", reader, s.getCampaign)
-	s.handle("POST /api/v1/campaigns/{id}/start", writer, s.startCampaign)
-	s.handle("POST /api/v1/campaigns/{id}/pause", writer, s.pauseCampaign)
-	s.handle("POST /api/v1/campaigns/{id}/stop", writer, s.stopCampaign)
-	s.handle("GET /api/v1/campaigns/{id}/contacts/{cid}/attempts", reader, s.listContactAttempts)
-	s.handle("GET /api/v1/campaigns/{id}/stats", reader, s.campaignStats)
-	s.handle("GET /api/v1/campaigns/{id}/attempts", reader, s.listAttempts)
-	s.handle("GET /api/v1/campaigns/{id}/contacts", reader, s.listContacts)
-	s.handle("POST /api/v1/campaigns/{id}/contacts", writer, s.addContacts)
-	s.handle("GET /api/v1/campaigns/{id}/column-map", reader, s.getColumnMap)
-	s.handle("PUT /api/v1/campaigns/{id}/column-map", writer, s.putColumnMap)
-	s.handle("GET /api/v1/imports/{id}", reader, s.getImport)
-	s.handle("GET /api/v1/campaigns/{id}/export", reader, s.exportCampaign)
+	s.handle("POST /api/v1/campaigns", roles(RoleAdmin, RoleMarketer), s.createCampaign)
+	s.handle("GET /api/v1/campaigns", everyone, s.listCampaigns)
+	s.handle("GET /api/v1/campaigns/{id}", everyone.and(campaignIn("id")), s.getCampaign)
+	s.handle("POST /api/v1/campaigns/{id}/start", roles(RoleAdmin, RoleMarketer).and(campaignIn("id")), s.startCampaign)
+	s.handle("POST /api/v1/campaigns/{id}/pause", roles(RoleAdmin, RoleMarketer).and(campaignIn("id")), s.pauseCampaign)
+	s.handle("POST /api/v1/campaigns/{id}/stop", roles(RoleAdmin, RoleMarketer).and(campaignIn("id")), s.stopCampaign)
+	s.handle("GET /api/v1/campaigns/{id}/contacts/{cid}/attempts", staff.and(campaignIn("id")), s.listContactAttempts)
+	s.handle("GET /api/v1/campaigns/{id}/stats", staff.and(campaignIn("id")), s.campaignStats)
+	s.handle("GET /api/v1/campaigns/{id}/attempts", staff.and(campaignIn("id")), s.listAttempts)
+	s.handle("GET /api/v1/campaigns/{id}/contacts", staff.and(campaignIn("id")), s.listContacts)
+	s.handle("POST /api/v1/campaigns/{id}/contacts", roles(RoleAdmin, RoleMarketer).and(campaignIn("id")), s.addContacts)
+	s.handle("GET /api/v1/campaigns/{id}/column-map", roles(RoleAdmin, RoleMarketer).and(campaignIn("id")), s.getColumnMap)
+	s.handle("PUT /api/v1/campaigns/{id}/column-map", roles(RoleAdmin, RoleMarketer).and(campaignIn("id")), s.putColumnMap)
+	s.handle("GET /api/v1/imports/{id}", roles(RoleAdmin, RoleMarketer).and(importIn("id")), s.getImport)
+	s.handle("GET /api/v1/campaigns/{id}/export", staff.and(campaignIn("id")), s.exportCampaign)
 	s.webhookRoutes()
 	s.dispositionRoutes()
 	s.promptRoutes()
 	s.recordingRoutes()
 
-	s.handle("POST /api/v1/agents", writer, s.createAgent)
-	s.handle("GET /api/v1/agents", reader, s.listAgents)
-	s.handle("GET /api/v1/agents/{id}", reader, s.getAgent)
-	s.handle("POST /api/v1/agents/{id}/ready", writer, s.agentReady)
-	s.handle("POST /api/v1/agents/{id}/pause", writer, s.agentPause)
-	s.handle("POST /api/v1/agents/{id}/offline", writer, s.agentOffline)
-	s.handle("PUT /api/v1/agents/{id}/sip-account", writer, s.setAgentSIPAccount)
+	s.handle("POST /api/v1/agents", roles(RoleAdmin, RoleMarketer), s.createAgent)
+	s.handle("GET /api/v1/agents", roles(RoleAdmin, RoleMarketer, RoleSupervisor), s.listAgents)
+	s.handle("GET /api/v1/agents/{id}", roles(RoleAdmin, RoleMarketer, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.getAgent)
+	s.handle("POST /api/v1/agents/{id}/ready", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentReady)
+	s.handle("POST /api/v1/agents/{id}/pause", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentPause)
+	s.handle("POST /api/v1/agents/{id}/offline", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentOffline)
+	s.handle("PUT /api/v1/agents/{id}/sip-account", roles(RoleAdmin), s.setAgentSIPAccount)
 
-	s.handle("POST /api/v1/trunks", writer, s.createTrunk)
-	s.handle("GET /api/v1/trunks", reader, s.listTrunks)
-	s.handle("GET /api/v1/trunks/{id}", reader, s.getTrunk)
-	s.handle("PUT /api/v1/trunks/{id}", writer, s.updateTrunk)
-	s.handle("DELETE /api/v1/trunks/{id}", writer, s.deleteTrunk)
-	s.handle("GET /api/v1/campaigns/{id}/trunk-group", reader, s.getCampaignTrunkGroup)
-	s.handle("PUT /api/v1/campaigns/{id}/trunk-group", writer, s.setCampaignTrunkGroup)
+	s.handle("POST /api/v1/trunks", roles(RoleAdmin), s.createTrunk)
+	s.handle("GET /api/v1/trunks", roles(RoleAdmin, RoleMarketer, RoleSupervisor), s.listTrunks)
+	s.handle("GET /api/v1/trunks/{id}", roles(RoleAdmin, RoleMarketer, RoleSupervisor), s.getTrunk)
+	s.handle("PUT /api/v1/trunks/{id}", roles(RoleAdmin), s.updateTrunk)
+	s.handle("DELETE /api/v1/trunks/{id}", roles(RoleAdmin), s.deleteTrunk)
+	s.handle("GET /api/v1/campaigns/{id}/trunk-group", roles(RoleAdmin, RoleMarketer, RoleSupervisor).and(campaignIn("id")), s.getCampaignTrunkGroup)
+	s.handle("PUT /api/v1/campaigns/{id}/trunk-group", roles(RoleAdmin, RoleMarketer).and(campaignIn("id")), s.setCampaignTrunkGroup)
 
-	s.handle("POST /api/v1/dnc", writer, s.addDNC)
-	s.handle("GET /api/v1/dnc", reader, s.listDNC)
-	s.handle("DELETE /api/v1/dnc/{number}", writer, s.removeDNC)
+	s.handle("POST /api/v1/dnc", roles(RoleAdmin, RoleCompliance, RoleMarketer), s.addDNC)
+	s.handle("GET /api/v1/dnc", roles(RoleAdmin, RoleCompliance, RoleMarketer, RoleSupervisor), s.listDNC)
+	s.handle("DELETE /api/v1/dnc/{number}", roles(RoleAdmin, RoleCompliance), s.removeDNC)
 
 	s.complianceRoutes()
 	s.eventRoutes()
 }
 
 // Handler returns the API as an http.Handler. Requests no route matches get
-// a JSON 404 or 405 (with Allow), like every other error.
+// a JSON 404 or 405 (with Allow), like every other error. Every
+// state-changing request passes http.CrossOriginProtection first: a
+// browser page of another site gets 403, while same-origin pages and
+// non-browser clients (a CRM with a bearer token sends neither Origin nor
+// Sec-Fetch-Site) pass.
 func (s *Server) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := s.mux.Handler(r); pattern == "" {
 			s.mux.ServeHTTP(&jsonErrorWriter{ResponseWriter: w}, r)
 			return
 		}
 		s.mux.ServeHTTP(w, r)
-	})
+	}))
 }
 
-// handle registers h behind authentication, the role check, error
-// rendering, panic recovery and the access log.
-func (s *Server) handle(pattern string, acc access, h apiHandler) {
+// handle registers h behind authentication, the route's rule (roles.go),
+// error rendering, panic recovery and the access log. Every route is
+// registered here, so the table of rules is complete.
+func (s *Server) handle(pattern string, rl rule, h apiHandler) {
+	s.table = append(s.table, routeRule{pattern: pattern, rule: rl})
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -173,10 +207,16 @@ func (s *Server) handle(pattern string, acc access, h apiHandler) {
 				"duration_ms", time.Since(start).Milliseconds())
 		}()
 		var err error
-		if acc != public {
-			u, err = s.authenticate(r.Context(), r)
-			if err == nil && acc == writer && !u.Role.CanWrite() {
-				err = errStatus(http.StatusForbidden, fmt.Sprintf("role %s may not change anything here: admin or marketer needed", u.Role))
+		if !rl.public {
+			var a authInfo
+			a, err = s.authenticate(r.Context(), r)
+			u = a.user
+			if err == nil {
+				r = r.WithContext(withAuth(r.Context(), a))
+				err = s.authorize(r, rl, u)
+			} else if c, cerr := r.Cookie(SessionCookie); cerr == nil && c.Value != "" && s.cfg.Sessions != nil && r.Header.Get("Authorization") == "" {
+				// A dead session's cookie is of no more use.
+				http.SetCookie(sw, s.cfg.Sessions.ClearCookie(r))
 			}
 		}
 		if err == nil {
@@ -188,28 +228,39 @@ func (s *Server) handle(pattern string, acc access, h apiHandler) {
 	}))
 }
 
-// authenticate reads "Authorization: Bearer <token>".
-func (s *Server) authenticate(ctx context.Context, r *http.Request) (User, error) {
+// authenticate reads "Authorization: Bearer <token>" (machines) or, when
+// there is none, the session cookie (people who signed in).
+func (s *Server) authenticate(ctx context.Context, r *http.Request) (authInfo, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return User{}, errStatus(http.StatusUnauthorized, "missing bearer token: send Authorization: Bearer <token>")
+		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" && s.cfg.Sessions != nil {
+			u, _, err := s.cfg.Sessions.Authenticate(ctx, c.Value)
+			if errors.Is(err, ErrUnauthenticated) {
+				return authInfo{}, errStatus(http.StatusUnauthorized, "session expired or signed out: sign in again")
+			}
+			if err != nil {
+				return authInfo{}, fmt.Errorf("authenticate: %w", err)
+			}
+			return authInfo{user: u, session: c.Value}, nil
+		}
+		return authInfo{}, errStatus(http.StatusUnauthorized, "missing bearer token: send Authorization: Bearer <token>, or sign in (POST /api/v1/session)")
 	}
 	scheme, token, ok := strings.Cut(h, " ")
 	token = strings.TrimSpace(token)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return User{}, errStatus(http.StatusUnauthorized, "Authorization must be Bearer <token>")
+		return authInfo{}, errStatus(http.StatusUnauthorized, "Authorization must be Bearer <token>")
 	}
 	if s.cfg.Users == nil {
-		return User{}, errStatus(http.StatusUnauthorized, "invalid token")
+		return authInfo{}, errStatus(http.StatusUnauthorized, "invalid token")
 	}
 	u, err := s.cfg.Users.Authenticate(ctx, token)
 	if errors.Is(err, ErrUnauthenticated) {
-		return User{}, errStatus(http.StatusUnauthorized, "invalid token")
+		return authInfo{}, errStatus(http.StatusUnauthorized, "invalid token")
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("authenticate: %w", err)
+		return authInfo{}, fmt.Errorf("authenticate: %w", err)
 	}
-	return u, nil
+	return authInfo{user: u}, nil
 }
 
 // fail renders err; a 5xx is logged with its cause, which the client
@@ -221,6 +272,10 @@ func (s *Server) fail(w http.ResponseWriter, route string, u User, err error) {
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="alo"`)
+	}
+	var retry *RetryError
+	if errors.As(err, &retry) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Wait.Seconds()))))
 	}
 	writeJSON(w, status, body)
 }

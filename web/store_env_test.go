@@ -8,6 +8,7 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer/agent"
 	"github.com/alo-dialer/alo/internal/testenv"
 	"github.com/alo-dialer/alo/sqldb"
 )
@@ -38,7 +39,7 @@ func newStoreEnv(t *testing.T, roles ...Role) *storeEnv {
 	e.users = NewUsers(e.db, e.clock)
 	e.store = campaigns.NewStore(e.db, e.clock)
 	for _, role := range roles {
-		_, tok, err := e.users.Add(ctx, string(role), role)
+		_, tok, err := addRoleUser(ctx, e.users, string(role), role, envAgentID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +58,13 @@ func (e *storeEnv) api(t *testing.T, cfg ServerConfig) *testAPI {
 		cfg.Campaigns = e.store
 	}
 	if cfg.Agents == nil {
-		cfg.Agents = newFakeAgents()
+		// The env's agent user's agent, working campaign 1.
+		ag := newFakeAgents()
+		ag.agents[envAgentID] = agent.Agent{ID: envAgentID, Name: "agent", SIPURI: "sip:agent@10.0.0.9", CampaignIDs: []int64{1}}
+		cfg.Agents = ag
+	}
+	if cfg.Attempts == nil {
+		cfg.Attempts = e.store
 	}
 	if cfg.Waker == nil {
 		cfg.Waker = a.waker

@@ -34,7 +34,7 @@ func newTrunkAPI(t *testing.T) (*testAPI, *trunk.Set) {
 	a := &testAPI{t: t, camps: newFakeCampaigns(), agents: newFakeAgents(), dnc: newFakeDNC(),
 		waker: &fakeWaker{}, tokens: map[Role]string{}, logs: &strings.Builder{}}
 	for _, r := range Roles {
-		_, tok, err := users.Add(ctx, string(r)+"-user", r)
+		_, tok, err := addRoleUser(ctx, users, string(r)+"-user", r, testAgentID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,10 +2,7 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -22,10 +19,13 @@ var (
 	ErrInvalid         = errors.New("invalid")
 	ErrExists          = errors.New("already exists")
 	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrDisabled is a disabled user's token or session; it matches
+	// ErrUnauthenticated too.
+	ErrDisabled = fmt.Errorf("%w: user disabled", ErrUnauthenticated)
 )
 
-// Role is what a user may do. Roles are coarse for now: admin and marketer
-// may change anything through the API, the others may only read.
+// Role is what a user may do; docs/roles.md is the matrix of roles and
+// routes, enforced by the route table (roles.go).
 type Role string
 
 // The roles of docs/architecture.md's users.
@@ -50,15 +50,24 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// CanWrite reports whether r may change state through the API.
+// CanWrite reports whether r is one of the roles that set campaigns up
+// (admin and marketer). What each role may do is the route table's.
 func (r Role) CanWrite() bool { return r == RoleAdmin || r == RoleMarketer }
 
-// User is a person or program that calls the API.
+// User is a person or program that calls the API. A user of role agent is
+// one agent (AgentID); a user with ClientIDs sees only those clients'
+// campaigns (none: every client).
 type User struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Role      Role      `json:"role"`
-	CreatedAt time.Time `json:"created_at"`
+	ID          int64     `json:"id"`
+	Name        string    `json:"name"`
+	Role        Role      `json:"role"`
+	AgentID     int64     `json:"agent_id,omitempty"`
+	ClientIDs   []int64   `json:"client_ids,omitempty"`
+	Disabled    bool      `json:"disabled"`
+	HasPassword bool      `json:"has_password"`
+	Language    string    `json:"language,omitempty"`
+	TimeZone    string    `json:"time_zone,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // tokenPrefix marks alo's bearer tokens so they are recognisable in a
@@ -74,15 +83,25 @@ const MaxUserNameLength = 64
 // Users stores API users and authenticates their bearer tokens. Only the
 // SHA-256 of a token is stored: tokens are 256 random bits, so a fast hash
 // is enough (no password stretching needed) and lookups stay one query.
+// Passwords are stored as argon2id hashes (password.go, accounts.go).
 type Users struct {
-	db    *sqldb.DB
-	clock func() time.Time
+	db     *sqldb.DB
+	clock  func() time.Time
+	params PasswordParams
 }
 
 // NewUsers returns the store on db (migrated with Migrations under the
-// owner "web"). clock stamps created_at.
+// owner "web"). clock stamps created_at. Passwords are hashed with
+// DefaultPasswordParams unless WithPasswordParams says otherwise.
 func NewUsers(db *sqldb.DB, clock func() time.Time) *Users {
-	return &Users{db: db, clock: clock}
+	return &Users{db: db, clock: clock, params: DefaultPasswordParams}
+}
+
+// WithPasswordParams sets the argon2id costs of new password hashes (tests
+// use cheap ones) and returns u.
+func (u *Users) WithPasswordParams(p PasswordParams) *Users {
+	u.params = p
+	return u
 }
 
 // ValidateUserName checks a user's name: 1 to 64 letters, digits, '.',
@@ -102,55 +121,30 @@ func ValidateUserName(name string) error {
 	return nil
 }
 
-// Add creates a user and returns it with its bearer token. The token is
-// returned only here, once: the store keeps its hash.
+// Add creates a user who signs in with a bearer token only and returns it
+// with the token. The token is returned only here, once: the store keeps
+// its hash. A user of role agent needs its agent: use Create.
 func (u *Users) Add(ctx context.Context, name string, role Role) (User, string, error) {
-	name = strings.TrimSpace(name)
-	if err := ValidateUserName(name); err != nil {
-		return User{}, "", err
-	}
-	if !role.Valid() {
-		return User{}, "", fmt.Errorf("role %q: %w: want one of admin, marketer, agent, supervisor, compliance", role, ErrInvalid)
-	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return User{}, "", fmt.Errorf("add user: token: %w", err)
-	}
-	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	now := time.UnixMilli(u.clock().UnixMilli()).UTC()
-	user := User{Name: name, Role: role, CreatedAt: now}
-	err := u.db.QueryRowContext(ctx,
-		`INSERT INTO users (name, role, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-		name, string(role), hashToken(token), now.UnixMilli()).Scan(&user.ID)
-	if sqldb.IsUniqueViolation(err) {
-		return User{}, "", fmt.Errorf("user %q: %w", name, ErrExists)
-	}
-	if err != nil {
-		return User{}, "", fmt.Errorf("add user %q: %w", name, err)
-	}
-	return user, token, nil
+	return u.Create(ctx, NewUser{Name: name, Role: role, Token: true})
 }
 
 // Authenticate returns the user a bearer token belongs to, or an error
-// matching ErrUnauthenticated. The error never contains the token.
+// matching ErrUnauthenticated (also for a disabled user). The error never
+// contains the token.
 func (u *Users) Authenticate(ctx context.Context, token string) (User, error) {
 	if !strings.HasPrefix(token, tokenPrefix) || len(token) > maxTokenLength {
 		return User{}, ErrUnauthenticated
 	}
-	var user User
-	var role string
-	var created int64
-	err := u.db.QueryRowContext(ctx,
-		`SELECT id, name, role, created_at FROM users WHERE token_hash = $1`, hashToken(token)).
-		Scan(&user.ID, &user.Name, &role, &created)
-	if errors.Is(err, sql.ErrNoRows) {
+	user, _, err := u.getWhere(ctx, `token_hash = $1`, hashToken(token))
+	if errors.Is(err, errNoUser) {
 		return User{}, ErrUnauthenticated
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("authenticate: %w", err)
 	}
-	user.Role = Role(role)
-	user.CreatedAt = time.UnixMilli(created).UTC()
+	if user.Disabled {
+		return User{}, ErrDisabled
+	}
 	return user, nil
 }
 

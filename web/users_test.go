@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,7 @@ func TestUsers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got != u {
+		if !reflect.DeepEqual(got, u) {
 			t.Fatalf("authenticated %+v, want %+v", got, u)
 		}
 

@@ -18,11 +18,11 @@ type WebhookService interface {
 }
 
 func (s *Server) webhookRoutes() {
-	s.handle("PUT /api/v1/clients/{id}/webhook", writer, s.putWebhook)
-	s.handle("GET /api/v1/clients/{id}/webhook", reader, s.getWebhook)
-	s.handle("GET /api/v1/webhooks/deliveries", reader, s.listDeliveries)
-	s.handle("GET /api/v1/webhooks/deliveries/{id}", reader, s.getDelivery)
-	s.handle("POST /api/v1/webhooks/deliveries/{id}/replay", writer, s.replayDelivery)
+	s.handle("PUT /api/v1/clients/{id}/webhook", roles(RoleAdmin).and(clientIn("id")), s.putWebhook)
+	s.handle("GET /api/v1/clients/{id}/webhook", roles(RoleAdmin, RoleMarketer).and(clientIn("id")), s.getWebhook)
+	s.handle("GET /api/v1/webhooks/deliveries", roles(RoleAdmin, RoleMarketer), s.listDeliveries)
+	s.handle("GET /api/v1/webhooks/deliveries/{id}", roles(RoleAdmin, RoleMarketer).and(deliveryIn("id")), s.getDelivery)
+	s.handle("POST /api/v1/webhooks/deliveries/{id}/replay", roles(RoleAdmin, RoleMarketer).and(deliveryIn("id")), s.replayDelivery)
 }
 
 func (s *Server) webhooks() (WebhookService, error) {
@@ -42,9 +42,6 @@ type webhookRequest struct {
 func (s *Server) putWebhook(w http.ResponseWriter, r *http.Request, u User) error {
 	svc, err := s.webhooks()
 	if err != nil {
-		return err
-	}
-	if err := requireRole(u, RoleAdmin); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")
@@ -70,7 +67,7 @@ func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request, _ User) erro
 
 // listDeliveries lists webhook events and their delivery state
 // (?status=failed shows what needs a replay).
-func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request, _ User) error {
+func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request, u User) error {
 	svc, err := s.webhooks()
 	if err != nil {
 		return err
@@ -82,6 +79,17 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request, _ User) 
 	events, err := svc.WebhookEvents(r.Context(), r.URL.Query().Get("status"), limit, offset)
 	if err != nil {
 		return err
+	}
+	if scoped(u) {
+		// A limited user's page holds only their clients' events, so it
+		// may be shorter than limit.
+		kept := events[:0]
+		for _, e := range events {
+			if s.requireCampaign(r.Context(), u, e.CampaignID) == nil {
+				kept = append(kept, e)
+			}
+		}
+		events = kept
 	}
 	writeJSON(w, http.StatusOK, events)
 	return nil

@@ -332,8 +332,18 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	})
 	a.eng = eng
 
-	// Web.
+	// Web. People sign in with a password (a session in SQL); an agent
+	// who is working is never signed out for being idle.
+	sessions := web.NewSessions(a.db, a.users, clockNow, web.SessionConfig{Pinner: web.PinAgents(func(id int64) bool {
+		st, _ := a.agents.StateOf(id) // live state, no SQL per request
+		return st == agent.Ready || st == agent.Reserved || st == agent.OnCall || st == agent.WrapUp
+	})})
+	signIn, err := web.NewSignIn(a.users, sessions, clockNow, log.With("component", "sign-in"), web.SignInConfig{})
+	if err != nil {
+		return err
+	}
 	api := web.NewServer(web.ServerConfig{
+		Sessions: sessions, SignIn: signIn,
 		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng, Trunks: a.trunks, SIPAccounts: a.reg,
 		Compliance: comp.service, Imports: imports, Webhooks: a.store, Dispositions: a.store, WrapUp: a.agents, Prompts: prompts, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
 		Attempts: a.store, RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"),

@@ -20,7 +20,7 @@ const usage = `alo: proactive outbound campaign dialer
 Usage:
   alo serve [flags]          run the API, the pacer and the dialer (flags: alo serve -h)
   alo demo [flags]           run alo with a simulated carrier and agent phones
-  alo user add [flags]       create a user and print their API token
+  alo user add [flags]       create a user: a password from stdin, or an API token printed once
   alo simulate [flags]       compare pacing policies on a simulated campaign (flags: alo simulate -h)
   alo check [flags]          may this number be called at this time? (flags: alo check -h)
   alo import [flags] FILE    load a contacts CSV into a campaign (flags: alo import -h)
@@ -47,7 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "demo":
 		err = runDemo(ctx, args[1:], stdout, stderr, getenv)
 	case "user":
-		err = runUser(ctx, args[1:], stdout, stderr, getenv)
+		err = runUser(ctx, args[1:], os.Stdin, stdout, stderr, getenv)
 	case "simulate":
 		err = runSimulate(ctx, args[1:], stdout, stderr)
 	case "check":
