@@ -47,7 +47,7 @@ type AttemptMarker interface {
 	MarkBridged(ctx context.Context, attemptID, agentID int64, at time.Time) error
 }
 
-// CustomerDialer places a call to a customer through the trunk. *SIP
+// CustomerDialer places a call to a customer through the trunk. *sipua.UA
 // satisfies it.
 type CustomerDialer interface {
 	DialCustomer(ctx context.Context, number string, o sipua.DialOptions) (*sipua.Leg, sipua.DialResult, error)

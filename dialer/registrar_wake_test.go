@@ -21,7 +21,7 @@ func TestRegistrationWakesRedial(t *testing.T) {
 		DB: regConfig(reg).DB, Clock: time.Now, Log: quietLogger(), Registered: reg.Registered(),
 		RedialMin: time.Hour, RedialMax: time.Hour,
 		// The phone is reached if the registrar knows where it is, as
-		// SIP.DialAgent resolves sip:<user>@alo.
+		// sipua.UA.DialAgent resolves sip:<user>@alo.
 		Dial: func(ctx context.Context, uri string) (agent.PhoneLeg, error) {
 			var err error
 			if !agent.RegisteredAs(uri, "1001") {

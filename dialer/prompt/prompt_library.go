@@ -17,7 +17,7 @@ import (
 	"github.com/alo-dialer/alo/input"
 )
 
-// PromptLibrary is the set of recorded messages alo plays: the ones an
+// Library is the set of recorded messages alo plays: the ones an
 // operator uploaded (a campaign's notice, a place name), kept in a
 // directory as <lang>/<name>.wav, over the ones shipped with alo. An
 // uploaded prompt of a shipped name replaces it.
@@ -30,7 +30,7 @@ type Library struct {
 	cur atomic.Pointer[audio.Prompts]
 }
 
-// PromptInfo describes one prompt of the library.
+// Info describes one prompt of the library.
 type Info struct {
 	Name     string `json:"name"`
 	Language string `json:"language"`
@@ -39,7 +39,7 @@ type Info struct {
 	Uploaded bool `json:"uploaded"`
 }
 
-// NewPromptLibrary returns the library of uploads in dir over builtin
+// NewLibrary returns the library of uploads in dir over builtin
 // (BuiltinPrompts()), with the fallback languages of audio.NewPrompts.
 // dir is created on the first upload.
 func NewLibrary(dir string, builtin fs.FS, fallback ...string) *Library {

@@ -18,7 +18,7 @@ const (
 	RecordingNotice = "recording_notice"
 )
 
-// BuiltinPrompts is the file system of the shipped messages, laid out as
+// Builtin is the file system of the shipped messages, laid out as
 // <lang>/<name>.wav for audio.NewPrompts.
 func Builtin() fs.FS {
 	sub, _ := fs.Sub(builtinPrompts, "prompts") // "prompts" is a valid path

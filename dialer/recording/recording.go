@@ -50,7 +50,7 @@ const (
 	RecAgent    = 1
 )
 
-// StartRecording creates path (and its directory) and starts the 20 ms
+// Start creates path (and its directory) and starts the 20 ms
 // clock.
 func Start(path string) (*Recording, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {

@@ -37,7 +37,7 @@ const Domain = sipua.RegistrarDomain
 // ErrNotRegistered says the agent's phone has no live registration.
 var ErrNotRegistered = errors.New("phone not registered")
 
-// RegistrarConfig holds the registrar's dependencies.
+// Config holds the registrar's dependencies.
 type Config struct {
 	DB    *sqldb.DB
 	Redis redis.UniversalClient
@@ -90,7 +90,7 @@ type Binding struct {
 	Expires   time.Time `json:"expires"`
 }
 
-// NewRegistrar returns the registrar; SIP.SetRegistrar puts it in service.
+// New returns the registrar; SIP.SetRegistrar puts it in service.
 func New(cfg Config) (*Registrar, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now

@@ -19,7 +19,7 @@ import (
 	"github.com/alo-dialer/alo/dialer/trunk"
 )
 
-// SIPConfig configures the dialer's user agent.
+// Config configures the dialer's user agent.
 type Config struct {
 	ListenAddr    string // UDP host:port for SIP, e.g. "0.0.0.0:5060"
 	AdvertiseHost string // IP put in Contact, Via and SDP; "" = ListenAddr host, or 127.0.0.1 if unspecified
@@ -65,7 +65,7 @@ type sipSocket struct {
 	conn     net.PacketConn // nil for the stream (TCP/TLS) socket
 }
 
-// SIP is alo's SIP user agent: it places calls to customers through the
+// UA is alo's SIP user agent: it places calls to customers through the
 // trunk and to agents' phones, and answers the in-dialog requests of those
 // calls. It sends every request from its listening socket, because carriers
 // recognise a customer by source IP and port.
@@ -99,7 +99,7 @@ type UA struct {
 	bg        sync.WaitGroup
 }
 
-// NewSIP checks cfg and builds the user agent; Serve starts it.
+// New checks cfg and builds the user agent; Serve starts it.
 func New(cfg Config, log *slog.Logger) (*UA, error) {
 	if log == nil {
 		log = slog.Default()

@@ -22,7 +22,7 @@ const (
 	TransportTLS = "tls"
 )
 
-// DefaultTrunkGroup is the group of the trunk configured by ALO_TRUNK_URI,
+// DefaultGroup is the group of the trunk configured by ALO_TRUNK_URI,
 // and the group a campaign without a mapping dials through.
 const DefaultGroup = "default"
 
@@ -152,7 +152,7 @@ func (t Trunk) Validate() error {
 	return nil
 }
 
-// ValidateTrunkGroup checks a trunk group name as Validate does.
+// ValidateGroup checks a trunk group name as Validate does.
 func ValidateGroup(g string) error {
 	if !groupRE.MatchString(g) {
 		return fmt.Errorf("trunk group %q: lower-case letters, digits, - and _, up to 64: %w", g, input.ErrInvalid)

@@ -15,7 +15,7 @@ import (
 	"github.com/alo-dialer/alo/input"
 )
 
-// TrunksConfig holds the live trunk set's dependencies and limits.
+// SetConfig holds the live trunk set's dependencies and limits.
 type SetConfig struct {
 	// Store holds the trunks managed through the API; nil means only
 	// Default is used.
@@ -34,7 +34,7 @@ type SetConfig struct {
 	KeepAliveEvery time.Duration
 }
 
-// Trunks is the live set of trunks: routing of a campaign to its group,
+// Set is the live set of trunks: routing of a campaign to its group,
 // the per-trunk concurrency cap and set-up token bucket, the circuit
 // breaker and the OPTIONS keep-alive state. It changes through its methods,
 // which write the store and reload.
@@ -62,7 +62,7 @@ type LiveTrunk struct {
 	lastPing  time.Time
 }
 
-// TrunkStatus is a trunk with its live state, as the API shows it.
+// Status is a trunk with its live state, as the API shows it.
 type Status struct {
 	Trunk
 	Up          bool      `json:"up"`
@@ -75,7 +75,7 @@ type Status struct {
 // (none configured, all at their cap, down or with an open breaker).
 var ErrNoTrunk = errors.New("no trunk available")
 
-// NewTrunks checks the default trunk and returns the set; call Reload to
+// NewSet checks the default trunk and returns the set; call Reload to
 // read the store.
 func NewSet(cfg SetConfig) (*Set, error) {
 	if cfg.Clock == nil {
@@ -341,8 +341,8 @@ func (lt *LiveTrunk) Observe(code int, now time.Time, cooldown time.Duration, th
 	}
 }
 
-// TrunkPinger sends an out-of-dialog OPTIONS to a trunk and returns the
-// final status code, or an error when none came. *SIP satisfies it.
+// Pinger sends an out-of-dialog OPTIONS to a trunk and returns the
+// final status code, or an error when none came. *sipua.UA satisfies it.
 type Pinger interface {
 	PingTrunk(ctx context.Context, t Trunk) (int, error)
 }

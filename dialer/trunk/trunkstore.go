@@ -11,13 +11,13 @@ import (
 	"github.com/alo-dialer/alo/sqldb"
 )
 
-// TrunkStore keeps trunks and the campaign → trunk group mapping in SQL.
+// Store keeps trunks and the campaign → trunk group mapping in SQL.
 type Store struct {
 	db    *sqldb.DB
 	clock func() time.Time
 }
 
-// NewTrunkStore returns the store over the dialer's migrated tables.
+// NewStore returns the store over the dialer's migrated tables.
 func NewStore(db *sqldb.DB, clock func() time.Time) *Store {
 	return &Store{db: db, clock: clock}
 }
