@@ -113,7 +113,7 @@ func (p *pacer) connect(ctx context.Context, log *slog.Logger, cl campaigns.Clai
 	e := p.e
 	bg := context.WithoutCancel(ctx)
 	// The answer time has one writer: the user agent, at the 2xx.
-	a := &answered{p: p, log: log, cl: cl, id: attemptID, leg: leg, at: leg.AnsweredAt(), start: leg.AnsweredAt()}
+	a := &answered{p: p, log: log, cl: cl, id: attemptID, leg: leg, at: leg.AnsweredAt(), start: leg.AnswerMono()}
 	if a.start.IsZero() {
 		a.start = time.Now()
 	}
@@ -302,7 +302,7 @@ func (a *answered) bridge(ctx, bg context.Context, res agent.Reservation) {
 		e.audioLatency.observe(d)
 		if fi := cust.FirstIn(); !fi.IsZero() {
 			// Early media counts as audio there at the answer.
-			e.customerStart.observe(max(0, fi.Sub(a.leg.AnsweredAt())))
+			e.customerStart.observe(max(0, fi.Sub(a.leg.AnswerMono())))
 		}
 		a.log.Debug("customer audio reaches the agent", "answer_to_audio", d)
 	})

@@ -42,11 +42,11 @@ func startedStream(t *testing.T, pool *media.PortPool, codec string, remote neti
 	if err != nil {
 		t.Fatal(err)
 	}
-	pt := uint8(media.PtPCMU)
+	pt := uint8(media.PayloadPCMU)
 	if codec == media.CodecPCMA {
-		pt = media.PtPCMA
+		pt = media.PayloadPCMA
 	}
-	s.Start(media.RemoteMedia{Addr: remote, Codec: codec, PT: pt, DTMFPT: 101})
+	s.Start(media.Remote{Addr: remote, Codec: codec, PT: pt, DTMFPT: 101})
 	t.Cleanup(func() { s.Close(); s.Wait() })
 	return s
 }

@@ -147,7 +147,7 @@ func talkingPhone(t *testing.T, from *rtpPeer, to *media.Stream, hz float64) {
 			}
 			off := (i % 50) * media.SamplesPerFrame
 			payload, _ := audio.PCMU.Encode(nil, pcm[off:off+media.SamplesPerFrame])
-			b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: media.PtPCMU, SequenceNumber: uint16(i),
+			b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: media.PayloadPCMU, SequenceNumber: uint16(i),
 				Timestamp: uint32(i * media.SamplesPerFrame), SSRC: 0xA6E7}, Payload: payload}).Marshal()
 			_, _ = from.conn.WriteToUDPAddrPort(b, dst)
 		}
@@ -163,14 +163,14 @@ func listen(t *testing.T, p *rtpPeer) func() [][]int16 {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		buf := make([]byte, media.RtpMTU)
+		buf := make([]byte, media.MTU)
 		var pkt rtp.Packet
 		for {
 			n, err := p.conn.Read(buf)
 			if err != nil {
 				return
 			}
-			if pkt.Unmarshal(buf[:n]) != nil || pkt.PayloadType != media.PtPCMU {
+			if pkt.Unmarshal(buf[:n]) != nil || pkt.PayloadType != media.PayloadPCMU {
 				continue
 			}
 			if pcm, err := audio.PCMU.Decode(nil, pkt.Payload); err == nil {

@@ -168,7 +168,7 @@ func TestBridgeCustomerToAgent(t *testing.T) {
 	}
 	for i, p := range got {
 		// g711a.pcap carries 30 ms frames (240 bytes); the relay keeps them.
-		if p.PayloadType != media.PtPCMU || p.SSRC != got[0].SSRC || len(p.Payload) != 240 {
+		if p.PayloadType != media.PayloadPCMU || p.SSRC != got[0].SSRC || len(p.Payload) != 240 {
 			t.Fatalf("packet %d: PT %d SSRC %x len %d", i, p.PayloadType, p.SSRC, len(p.Payload))
 		}
 		if i > 0 && p.SequenceNumber != got[i-1].SequenceNumber+1 {

@@ -107,8 +107,8 @@ func TestEarlyMediaThenAnswer(t *testing.T) {
 	if len(prov) != 1 || prov[0] != 183 || leg.Media().Codec() != media.CodecPCMU {
 		t.Fatalf("provisional %v codec %s", prov, leg.Media().Codec())
 	}
-	if fi := leg.Media().FirstIn(); fi.IsZero() || !fi.Before(leg.AnsweredAt()) {
-		t.Fatalf("early media first read at %v, the answer at %v: not read before the answer", fi, leg.AnsweredAt())
+	if fi := leg.Media().FirstIn(); fi.IsZero() || !fi.Before(leg.AnswerMono()) {
+		t.Fatalf("early media first read at %v, the answer at %v: not read before the answer", fi, leg.AnswerMono())
 	}
 	if err := leg.Hangup(dialCtx(t)); err != nil {
 		t.Fatal(err)

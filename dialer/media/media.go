@@ -187,7 +187,7 @@ func NewStream(pool *PortPool, log *slog.Logger) (*Stream, error) {
 		pool:     pool,
 		log:      log,
 		codec:    CodecPCMU,
-		pt:       PtPCMU,
+		pt:       PayloadPCMU,
 		ssrc:     rand.Uint32(),
 		seq:      uint16(rand.Uint32()),
 		ts:       rand.Uint32(),
@@ -245,7 +245,7 @@ func (m *Stream) ssrcOut() uint32 {
 // A stream already started by early media (a 183 with SDP) only takes the
 // answer's address: RFC 3261 §13.2.1 makes the 2xx repeat the answer the
 // 18x gave, and the reader goroutine already uses its payload types.
-func (m *Stream) Start(rm RemoteMedia) {
+func (m *Stream) Start(rm Remote) {
 	if m.started.Load() {
 		if rm.Codec != m.codec || rm.PT != m.pt {
 			m.log.Warn("answer's SDP differs from the early media's; keeping the early codec",

@@ -104,7 +104,7 @@ func TestComfortSilenceAndSwitch(t *testing.T) {
 	var got rtp.Packet
 	deadline := time.Now().Add(2 * time.Second)
 	for ts := uint32(1000); time.Now().Before(deadline); ts += 160 {
-		customer.send(cust, rtp.Header{PayloadType: PtPCMU, SequenceNumber: uint16(ts), Timestamp: ts, SSRC: 7}, voice)
+		customer.send(cust, rtp.Header{PayloadType: PayloadPCMU, SequenceNumber: uint16(ts), Timestamp: ts, SSRC: 7}, voice)
 		got = phone.recv()
 		if got.Payload[0] == 0x55 {
 			break
@@ -147,7 +147,7 @@ func TestPlaybackTakesTheFloor(t *testing.T) {
 		t.Fatal(err)
 	}
 	// While the tone plays, relayed packets are held back.
-	customer.send(cust, rtp.Header{PayloadType: PtPCMU, Timestamp: 160, SSRC: 9}, bytes160(0x55))
+	customer.send(cust, rtp.Header{PayloadType: PayloadPCMU, Timestamp: 160, SSRC: 9}, bytes160(0x55))
 	for range 6 {
 		if p := phone.recv(); p.Payload[0] == 0x55 {
 			t.Fatal("relayed audio interleaved with the tone")

@@ -106,7 +106,7 @@ func measurePaths(t *testing.T, src *net.UDPConn, n int, gap time.Duration, path
 	for k, p := range paths {
 		sent[k], arrived[k] = make([]time.Time, n), make([]time.Time, n)
 		go func() {
-			buf := make([]byte, RtpMTU)
+			buf := make([]byte, MTU)
 			var pkt rtp.Packet
 			count := 0
 			_ = p.recv.SetReadDeadline(time.Now().Add(time.Duration(n)*gap + 2*time.Second))
@@ -135,7 +135,7 @@ func measurePaths(t *testing.T, src *net.UDPConn, n int, gap time.Duration, path
 	defer tick.Stop()
 	for i := range n {
 		binary.BigEndian.PutUint32(payload, uint32(i))
-		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: PtPCMU, SequenceNumber: uint16(i),
+		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: PayloadPCMU, SequenceNumber: uint16(i),
 			Timestamp: uint32(i) * uint32(gap/(time.Second/clockRate)), SSRC: 0x7E57}, Payload: payload}).Marshal()
 		for k, p := range paths {
 			<-tick.C
@@ -206,12 +206,12 @@ func TestRelayAddedJitter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ra := RemoteMedia{Addr: a, Codec: CodecPCMU, PT: PtPCMU}
+		ra := Remote{Addr: a, Codec: CodecPCMU, PT: PayloadPCMU}
 		if transcode {
-			ra = RemoteMedia{Addr: a, Codec: CodecPCMA, PT: PtPCMA}
+			ra = Remote{Addr: a, Codec: CodecPCMA, PT: PayloadPCMA}
 		}
 		sa.Start(ra)
-		sb.Start(RemoteMedia{Addr: b, Codec: CodecPCMU, PT: PtPCMU})
+		sb.Start(Remote{Addr: b, Codec: CodecPCMU, PT: PayloadPCMU})
 		t.Cleanup(func() { sa.Close(); sb.Close(); sa.Wait(); sb.Wait() })
 		Connect(sa, sb)
 		Connect(sb, sa)
@@ -231,7 +231,7 @@ func TestRelayAddedJitter(t *testing.T) {
 				p  *peer
 				to *Stream
 				pt uint8
-			}{{cust, sa, PtPCMA}, {agent, sb, PtPCMU}} {
+			}{{cust, sa, PayloadPCMA}, {agent, sb, PayloadPCMU}} {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()

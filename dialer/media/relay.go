@@ -47,7 +47,7 @@ func Disconnect(from *Stream) {
 }
 
 // rtpMTU bounds one RTP datagram; G.711 at 20 ms is 172 bytes.
-const RtpMTU = 1500
+const MTU = 1500
 
 // samplesPerFrame is 20 ms of 8 kHz audio, the smallest step of the outgoing
 // timestamp when the source changes.
@@ -58,8 +58,8 @@ const SamplesPerFrame = 160
 // nothing.
 func (m *Stream) readLoop() {
 	defer close(m.readDone)
-	in := make([]byte, RtpMTU)
-	out := make([]byte, RtpMTU)
+	in := make([]byte, MTU)
+	out := make([]byte, MTU)
 	var h rtp.Header
 	first := true
 	for {

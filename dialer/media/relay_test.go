@@ -74,11 +74,11 @@ func testStream(t *testing.T, pool *PortPool, codec string, remote netip.AddrPor
 	if err != nil {
 		t.Fatal(err)
 	}
-	pt := uint8(PtPCMU)
+	pt := uint8(PayloadPCMU)
 	if codec == CodecPCMA {
-		pt = PtPCMA
+		pt = PayloadPCMA
 	}
-	s.Start(RemoteMedia{Addr: remote, Codec: codec, PT: pt, DTMFPT: 101})
+	s.Start(Remote{Addr: remote, Codec: codec, PT: pt, DTMFPT: 101})
 	t.Cleanup(func() { s.Close(); s.Wait() })
 	return s
 }
@@ -213,12 +213,12 @@ func BenchmarkRelay(b *testing.B) {
 	defer sink.Close()
 	defer src.Close()
 	defer dst.Close()
-	src.codec, src.pt = CodecPCMA, PtPCMA
+	src.codec, src.pt = CodecPCMA, PayloadPCMA
 	addr := sink.LocalAddr().(*net.UDPAddr).AddrPort()
 	dst.remote.Store(&addr)
 	h := rtp.Header{Version: 2, PayloadType: 8, SSRC: 9}
 	payload := bytes.Repeat([]byte{0xd5}, 160)
-	out := make([]byte, RtpMTU)
+	out := make([]byte, MTU)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		h.SequenceNumber, h.Timestamp = uint16(i), uint32(160*i)

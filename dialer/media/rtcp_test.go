@@ -105,7 +105,7 @@ func TestRTCPRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Start(RemoteMedia{Addr: peerRTP.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: CodecPCMU, PT: PtPCMU})
+	m.Start(Remote{Addr: peerRTP.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: CodecPCMU, PT: PayloadPCMU})
 	defer func() { m.Close(); m.Wait() }()
 	if m.rtcp == nil {
 		t.Skip("RTCP port of the stream taken")
@@ -115,7 +115,7 @@ func TestRTCPRoundTrip(t *testing.T) {
 		if i == 5 {
 			continue // lost
 		}
-		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: PtPCMU, SequenceNumber: uint16(i), Timestamp: uint32(160 * i), SSRC: 0xCAFE},
+		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: PayloadPCMU, SequenceNumber: uint16(i), Timestamp: uint32(160 * i), SSRC: 0xCAFE},
 			Payload: make([]byte, 160)}).Marshal()
 		if _, err := peerRTP.WriteToUDP(b, to); err != nil {
 			t.Fatal(err)
@@ -200,7 +200,7 @@ func BenchmarkRTCPSendReport(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m.Start(RemoteMedia{Addr: sink.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: CodecPCMU, PT: PtPCMU})
+	m.Start(Remote{Addr: sink.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: CodecPCMU, PT: PayloadPCMU})
 	defer func() { m.Close(); m.Wait() }()
 	if m.rtcp == nil {
 		b.Skip("RTCP port taken")
@@ -261,7 +261,7 @@ func BenchmarkRTCPFootprint(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			m.Start(RemoteMedia{Addr: sink.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: CodecPCMU, PT: PtPCMU})
+			m.Start(Remote{Addr: sink.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: CodecPCMU, PT: PayloadPCMU})
 			streams = append(streams, m)
 		}
 		with, gWith := measure()

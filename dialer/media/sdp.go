@@ -15,8 +15,8 @@ import (
 // RTP payload types alo offers. PCMU and PCMA are static (RFC 3551);
 // telephone-event (RFC 4733 DTMF) is dynamic and 101 by long custom.
 const (
-	PtPCMU           = 0
-	PtPCMA           = 8
+	PayloadPCMU      = 0
+	PayloadPCMA      = 8
 	ptTelephoneEvent = 101
 )
 
@@ -27,7 +27,7 @@ const (
 )
 
 // remoteMedia is what alo needs from the peer's SDP answer.
-type RemoteMedia struct {
+type Remote struct {
 	Addr     netip.AddrPort // where to send RTP until a packet shows the real source
 	Codec    string         // CodecPCMU or CodecPCMA
 	PT       uint8          // payload type the peer uses for Codec
@@ -43,7 +43,7 @@ type sdpFormat struct {
 }
 
 // offerFormats is alo's offer: PCMU, then PCMA, then RFC 4733 events.
-var offerFormats = []sdpFormat{{PtPCMU, CodecPCMU}, {PtPCMA, CodecPCMA}, {ptTelephoneEvent, "telephone-event"}}
+var offerFormats = []sdpFormat{{PayloadPCMU, CodecPCMU}, {PayloadPCMA, CodecPCMA}, {ptTelephoneEvent, "telephone-event"}}
 
 // offerSDP builds alo's SDP offer: audio on host:port, PCMU then PCMA, with
 // telephone-event. version grows with every new body for the same session
@@ -94,9 +94,9 @@ var errNoCodec = errors.New("sdp: no PCMU or PCMA audio stream")
 // back to a plain line scan for c= and m= (and rtpmap), because real trunks
 // send SDP that a strict RFC 8866 parser refuses (c= after t=, stray
 // spaces) and a call should not fail over grammar.
-func ParseAnswer(body []byte) (RemoteMedia, error) {
+func ParseSDP(body []byte) (Remote, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return RemoteMedia{}, errors.New("sdp: empty body")
+		return Remote{}, errors.New("sdp: empty body")
 	}
 	var sd sdp.SessionDescription
 	if err := sd.Unmarshal(body); err == nil {
@@ -106,14 +106,14 @@ func ParseAnswer(body []byte) (RemoteMedia, error) {
 	}
 	rm, err := scanSDP(body)
 	if err != nil {
-		return RemoteMedia{}, err
+		return Remote{}, err
 	}
 	rm.Lenient = true
 	return rm, nil
 }
 
 // fromPion extracts the first audio stream of a parsed description.
-func fromPion(sd *sdp.SessionDescription) (RemoteMedia, error) {
+func fromPion(sd *sdp.SessionDescription) (Remote, error) {
 	for _, md := range sd.MediaDescriptions {
 		if md.MediaName.Media != "audio" {
 			continue
@@ -123,7 +123,7 @@ func fromPion(sd *sdp.SessionDescription) (RemoteMedia, error) {
 			conn = sd.ConnectionInformation
 		}
 		if conn == nil || conn.Address == nil {
-			return RemoteMedia{}, errors.New("sdp: audio stream without c= line")
+			return Remote{}, errors.New("sdp: audio stream without c= line")
 		}
 		rtpmap := map[uint8]string{}
 		for _, a := range md.Attributes {
@@ -133,12 +133,12 @@ func fromPion(sd *sdp.SessionDescription) (RemoteMedia, error) {
 		}
 		return pickMedia(conn.Address.Address, md.MediaName.Port.Value, md.MediaName.Formats, rtpmap)
 	}
-	return RemoteMedia{}, errNoCodec
+	return Remote{}, errNoCodec
 }
 
 // scanSDP is the lenient fallback: the last c= before or inside the first
 // audio m= section, that m= line's port and formats, and its rtpmaps.
-func scanSDP(body []byte) (RemoteMedia, error) {
+func scanSDP(body []byte) (Remote, error) {
 	var (
 		sessionAddr, mediaAddr string
 		port                   = -1
@@ -159,7 +159,7 @@ func scanSDP(body []byte) (RemoteMedia, error) {
 			if len(f) >= 3 && f[0] == "audio" {
 				p, err := strconv.Atoi(strings.SplitN(f[1], "/", 2)[0])
 				if err != nil {
-					return RemoteMedia{}, fmt.Errorf("sdp: bad m= port %q", f[1])
+					return Remote{}, fmt.Errorf("sdp: bad m= port %q", f[1])
 				}
 				port, formats, inAudio, seenAudio = p, f[3:], true, true
 			}
@@ -179,14 +179,14 @@ func scanSDP(body []byte) (RemoteMedia, error) {
 		}
 	}
 	if !seenAudio {
-		return RemoteMedia{}, errNoCodec
+		return Remote{}, errNoCodec
 	}
 	addr := mediaAddr
 	if addr == "" {
 		addr = sessionAddr
 	}
 	if addr == "" {
-		return RemoteMedia{}, errors.New("sdp: audio stream without c= line")
+		return Remote{}, errors.New("sdp: audio stream without c= line")
 	}
 	return pickMedia(addr, port, formats, rtpmap)
 }
@@ -206,15 +206,15 @@ func addRtpmap(m map[uint8]string, v string) {
 
 // pickMedia chooses the first format of the answer that alo can relay (the
 // answerer's preference, RFC 3264 §6.1) and the telephone-event type.
-func pickMedia(host string, port int, formats []string, rtpmap map[uint8]string) (RemoteMedia, error) {
+func pickMedia(host string, port int, formats []string, rtpmap map[uint8]string) (Remote, error) {
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return RemoteMedia{}, fmt.Errorf("sdp: connection address %q is not an IP: %w", host, err)
+		return Remote{}, fmt.Errorf("sdp: connection address %q is not an IP: %w", host, err)
 	}
 	if port < 0 || port > 65535 {
-		return RemoteMedia{}, fmt.Errorf("sdp: bad media port %d", port)
+		return Remote{}, fmt.Errorf("sdp: bad media port %d", port)
 	}
-	rm := RemoteMedia{Addr: netip.AddrPortFrom(ip.Unmap(), uint16(port)), Inactive: port == 0}
+	rm := Remote{Addr: netip.AddrPortFrom(ip.Unmap(), uint16(port)), Inactive: port == 0}
 	for _, f := range formats {
 		n, err := strconv.ParseUint(f, 10, 8)
 		if err != nil {
@@ -223,16 +223,16 @@ func pickMedia(host string, port int, formats []string, rtpmap map[uint8]string)
 		pt := uint8(n)
 		name, mapped := rtpmap[pt]
 		switch {
-		case rm.Codec == "" && (name == "pcmu" || !mapped && pt == PtPCMU):
+		case rm.Codec == "" && (name == "pcmu" || !mapped && pt == PayloadPCMU):
 			rm.Codec, rm.PT = CodecPCMU, pt
-		case rm.Codec == "" && (name == "pcma" || !mapped && pt == PtPCMA):
+		case rm.Codec == "" && (name == "pcma" || !mapped && pt == PayloadPCMA):
 			rm.Codec, rm.PT = CodecPCMA, pt
 		case name == "telephone-event" && rm.DTMFPT == 0:
 			rm.DTMFPT = pt
 		}
 	}
 	if rm.Codec == "" {
-		return RemoteMedia{}, errNoCodec
+		return Remote{}, errNoCodec
 	}
 	return rm, nil
 }

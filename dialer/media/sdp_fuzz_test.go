@@ -28,7 +28,7 @@ func sdpSeeds(f *testing.F) {
 func FuzzParseAnswer(f *testing.F) {
 	sdpSeeds(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		rm, err := ParseAnswer(body)
+		rm, err := ParseSDP(body)
 		if err != nil {
 			return
 		}

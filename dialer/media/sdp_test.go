@@ -11,7 +11,7 @@ func TestParseAnswer(t *testing.T) {
 	tests := []struct {
 		name    string
 		body    []byte
-		want    RemoteMedia
+		want    Remote
 		wantErr bool
 	}{
 		{
@@ -27,12 +27,12 @@ a=rtpmap:101 telephone-event/8000
 a=fmtp:101 0-16
 a=ptime:20
 `),
-			want: RemoteMedia{Addr: netip.MustParseAddrPort("10.0.0.5:24580"), Codec: CodecPCMA, PT: 8, DTMFPT: 101},
+			want: Remote{Addr: netip.MustParseAddrPort("10.0.0.5:24580"), Codec: CodecPCMA, PT: 8, DTMFPT: 101},
 		},
 		{
 			name: "LF only, media-level c=, static types without rtpmap",
 			body: []byte("v=0\no=- 1 1 IN IP4 1.2.3.4\ns=-\nt=0 0\nm=audio 4000 RTP/AVP 0\nc=IN IP4 192.0.2.7\n"),
-			want: RemoteMedia{Addr: netip.MustParseAddrPort("192.0.2.7:4000"), Codec: CodecPCMU, PT: 0},
+			want: Remote{Addr: netip.MustParseAddrPort("192.0.2.7:4000"), Codec: CodecPCMU, PT: 0},
 		},
 		{
 			name: "c= after t= at session level (pion refuses; line scan)",
@@ -44,7 +44,7 @@ c=IN IP4 127.0.0.1
 m=audio 6000 RTP/AVP 0 8 96
 a=rtpmap:96 telephone-event/8000
 `),
-			want: RemoteMedia{Addr: netip.MustParseAddrPort("127.0.0.1:6000"), Codec: CodecPCMU, PT: 0, DTMFPT: 96, Lenient: true},
+			want: Remote{Addr: netip.MustParseAddrPort("127.0.0.1:6000"), Codec: CodecPCMU, PT: 0, DTMFPT: 96, Lenient: true},
 		},
 		{
 			name: "video first, audio second",
@@ -57,7 +57,7 @@ m=video 5000 RTP/AVP 96
 a=rtpmap:96 H264/90000
 m=audio 5002 RTP/AVP 8
 `),
-			want: RemoteMedia{Addr: netip.MustParseAddrPort("10.1.1.1:5002"), Codec: CodecPCMA, PT: 8},
+			want: Remote{Addr: netip.MustParseAddrPort("10.1.1.1:5002"), Codec: CodecPCMA, PT: 8},
 		},
 		{
 			name:    "only G.729",
@@ -74,7 +74,7 @@ m=audio 5002 RTP/AVP 8
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseAnswer(tt.body)
+			got, err := ParseSDP(tt.body)
 			if tt.wantErr {
 				if err == nil {
 					t.Fatalf("want error, got %+v", got)
@@ -94,11 +94,11 @@ m=audio 5002 RTP/AVP 8
 // Our own offer must parse strictly and round-trip through parseAnswer.
 func TestOfferSDP(t *testing.T) {
 	body := OfferSDP("127.0.0.1", 10002, 42, 1)
-	got, err := ParseAnswer(body)
+	got, err := ParseSDP(body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := RemoteMedia{Addr: netip.MustParseAddrPort("127.0.0.1:10002"), Codec: CodecPCMU, PT: 0, DTMFPT: 101}
+	want := Remote{Addr: netip.MustParseAddrPort("127.0.0.1:10002"), Codec: CodecPCMU, PT: 0, DTMFPT: 101}
 	if got != want {
 		t.Errorf("got %+v, want %+v", got, want)
 	}

@@ -70,8 +70,9 @@ type DialResult struct {
 	// response at all): the callee cannot have been reached, so another
 	// trunk may be tried within the same attempt (docs/architecture.md).
 	early bool
-	// answeredAt is when the 2xx arrived (Leg.AnsweredAt).
-	answeredAt time.Time
+	// answeredAt and answerMono are when the 2xx arrived (Leg.AnsweredAt,
+	// Leg.AnswerMono).
+	answeredAt, answerMono time.Time
 }
 
 // End is how an unanswered INVITE ended, as far as SIP tells.
@@ -124,7 +125,7 @@ func (s *UA) DialCustomer(ctx context.Context, number string, o DialOptions) (*L
 			continue
 		}
 		legs := res.Legs
-		uri := *lt.Uri.Clone()
+		uri := lt.URI()
 		uri.User = number
 		// The leg releases the trunk's slot when it ends; set before the
 		// leg's own goroutines (media and session timers) can end it.
@@ -134,14 +135,14 @@ func (s *UA) DialCustomer(ctx context.Context, number string, o DialOptions) (*L
 			release()
 		}
 		if err == nil && (r.Code != 0 || r.early) {
-			lt.Observe(r.Code, s.clock(), s.trunks.Cfg.BreakerCooldown, s.trunks.Cfg.BreakerFailures, s.log)
+			s.trunks.Observe(lt, r.Code, s.clock())
 		}
 		res = r
 		if err != nil || r.Answered || !r.early {
 			return leg, res, err
 		}
 		if i < len(cands)-1 {
-			s.log.Warn("trunk refused before ringing; failing over", "trunk", lt.T, "code", r.Code,
+			s.log.Warn("trunk refused before ringing; failing over", "trunk", lt.Trunk(), "code", r.Code,
 				"call_id", r.CallID, "attempt_id", o.AttemptID)
 		}
 	}
@@ -187,7 +188,7 @@ func (s *UA) DialAgent(ctx context.Context, uri string, o DialOptions) (*Leg, Di
 type dialSpec struct {
 	kind  string // customer or agent
 	uri   sip.Uri
-	trunk *trunk.LiveTrunk // customer legs
+	trunk *trunk.Live // customer legs
 	// dest, if set, sends the INVITE to this host:port over transport
 	// whatever the Request-URI says (a registered phone behind NAT is
 	// reached at the address its REGISTER came from).
@@ -203,7 +204,7 @@ func (s *UA) dial(ctx context.Context, spec dialSpec, o DialOptions) (*Leg, Dial
 	var err error
 	var tk trunk.Trunk
 	if spec.trunk != nil {
-		tk = spec.trunk.T
+		tk = spec.trunk.Trunk()
 		sock, err = s.socketFor(ctx, tk)
 	} else if spec.transport == "tcp" || spec.transport == "tls" {
 		sock, err = s.socketFor(ctx, trunk.Trunk{Transport: spec.transport})
@@ -285,7 +286,7 @@ func (s *UA) dial(ctx context.Context, spec dialSpec, o DialOptions) (*Leg, Dial
 					evMu.Lock()
 					// On arrival, once: the answer time and the start
 					// of answer-to-bridged.
-					res.answeredAt = s.clock()
+					res.answeredAt, res.answerMono = s.clock(), time.Now()
 					ev.AnswerAt = res.answeredAt
 					evMu.Unlock()
 				}
@@ -302,7 +303,7 @@ func (s *UA) dial(ctx context.Context, spec dialSpec, o DialOptions) (*Leg, Dial
 				// queued in the socket when the answer's analysis starts
 				// (a greeting detector fed seconds of ringback would hear
 				// a long greeting, i.e. a machine).
-				if rm, err := media.ParseAnswer(r.Body()); err == nil {
+				if rm, err := media.ParseSDP(r.Body()); err == nil {
 					earlyMedia = true
 					stream.Start(rm)
 				}
@@ -403,7 +404,7 @@ func (s *UA) inviteRequest(spec dialSpec, o DialOptions, offer []byte) (*sip.Req
 	uri := spec.uri
 	var t trunk.Trunk
 	if spec.trunk != nil {
-		t = spec.trunk.T
+		t = spec.trunk.Trunk()
 		if t.Transport == trunk.TransportTCP || t.Transport == trunk.TransportTLS {
 			if uri.UriParams == nil {
 				uri.UriParams = sip.NewParams()
@@ -429,10 +430,10 @@ func (s *UA) inviteRequest(spec dialSpec, o DialOptions, offer []byte) (*sip.Req
 	req.AppendHeader(from)
 	req.AppendHeader(to)
 	req.AppendHeader(&callID)
-	if spec.trunk != nil && spec.trunk.Proxy != nil {
+	if spec.trunk != nil && spec.trunk.Proxy() != nil {
 		// Loose routing through the outbound proxy (RFC 3261 §16.12.1.1):
 		// the Request-URI stays the carrier's.
-		p := spec.trunk.Proxy
+		p := spec.trunk.Proxy()
 		req.AppendHeader(sip.NewHeader("Route", "<"+p.String()+";lr>"))
 		req.SetDestination(p.HostPort())
 	}
@@ -466,7 +467,7 @@ func (s *UA) inviteRequest(spec dialSpec, o DialOptions, offer []byte) (*sip.Req
 // established finishes an answered call: parse the answer, start media,
 // ACK, and register the leg for in-dialog requests.
 func (s *UA) established(ctx context.Context, kind string, dialog *sipgo.DialogClientSession, stream *media.Stream, sessID uint64, res DialResult, ev *CallLeg, onEnd func(), log *slog.Logger) (*Leg, DialResult, error) {
-	rm, perr := media.ParseAnswer(dialog.InviteResponse.Body())
+	rm, perr := media.ParseSDP(dialog.InviteResponse.Body())
 	var leg *Leg
 	if perr == nil {
 		// Register the leg before the ACK leaves: the peer may send a
@@ -481,6 +482,7 @@ func (s *UA) established(ctx context.Context, kind string, dialog *sipgo.DialogC
 			sessID:     sessID,
 			done:       make(chan struct{}),
 			answeredAt: res.answeredAt,
+			answerMono: res.answerMono,
 			evidence:   make(chan int64, 1),
 			refreshed:  make(chan struct{}, 1),
 			onEnd:      onEnd,

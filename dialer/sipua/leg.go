@@ -35,7 +35,8 @@ type Leg struct {
 	endReason atomic.Value // string
 	done      chan struct{}
 
-	answeredAt time.Time     // the 2xx's arrival (UA clock, monotonic in production)
+	answeredAt time.Time     // the 2xx's arrival on the UA's clock
+	answerMono time.Time     // the same instant on the monotonic clock
 	held       atomic.Bool   // the peer put the call on hold: no RTP expected
 	onEnd      func()        // releases the trunk's call slot
 	evidence   chan int64    // the call_legs row id, once stored
@@ -53,9 +54,14 @@ const (
 	EndMaxDuration  = "max_duration"  // the call reached SIPConfig.MaxCallDuration
 )
 
-// AnsweredAt is when the 2xx arrived: the one stamp of the answer, from
-// which the attempt's answer time and the answer-to-bridged latency count.
+// AnsweredAt is when the 2xx arrived, on the UA's clock: the attempt's
+// answer time, from which the dialer's answer deadlines count.
 func (l *Leg) AnsweredAt() time.Time { return l.answeredAt }
+
+// AnswerMono is the same instant on the monotonic clock, from which
+// latencies (answer to bridged, to the first packet) are measured: an
+// injected clock in a test says nothing about elapsed time.
+func (l *Leg) AnswerMono() time.Time { return l.answerMono }
 
 // Kind says whose leg it is: "customer" or "agent".
 func (l *Leg) Kind() string { return l.kind }
@@ -262,7 +268,7 @@ func (l *Leg) answerRefresh(req *sip.Request, tx sip.ServerTransaction) {
 	switch {
 	case len(req.Body()) > 0:
 		offerDir := media.OfferDirection(req.Body())
-		if rm, err := media.ParseAnswer(req.Body()); err == nil && !rm.Inactive && rm.Addr.IsValid() && !rm.Addr.Addr().IsUnspecified() {
+		if rm, err := media.ParseSDP(req.Body()); err == nil && !rm.Inactive && rm.Addr.IsValid() && !rm.Addr.Addr().IsUnspecified() {
 			l.media.SetRemote(rm.Addr)
 		}
 		wasHeld := l.held.Load()

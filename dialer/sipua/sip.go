@@ -556,11 +556,11 @@ func (s *UA) PingTrunk(ctx context.Context, t trunk.Trunk) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	lt, err := trunk.NewLiveTrunk(t)
+	lt, err := trunk.NewLive(t)
 	if err != nil {
 		return 0, err
 	}
-	uri := *lt.Uri.Clone()
+	uri := lt.URI()
 	if t.Transport == trunk.TransportTCP || t.Transport == trunk.TransportTLS {
 		if uri.UriParams == nil {
 			uri.UriParams = sip.NewParams()
@@ -568,9 +568,9 @@ func (s *UA) PingTrunk(ctx context.Context, t trunk.Trunk) (int, error) {
 		uri.UriParams.Add("transport", t.Transport)
 	}
 	req := sip.NewRequest(sip.OPTIONS, uri)
-	if lt.Proxy != nil {
-		req.AppendHeader(sip.NewHeader("Route", "<"+lt.Proxy.String()+";lr>"))
-		req.SetDestination(lt.Proxy.HostPort())
+	if p := lt.Proxy(); p != nil {
+		req.AppendHeader(sip.NewHeader("Route", "<"+p.String()+";lr>"))
+		req.SetDestination(p.HostPort())
 	}
 	req.AppendHeader(sip.NewHeader("User-Agent", s.cfg.UserAgent))
 	res, err := sock.client.Do(ctx, req)

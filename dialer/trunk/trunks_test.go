@@ -175,10 +175,10 @@ func TestTrunksRouteCapsAndBreaker(t *testing.T) {
 	if err := ts.SetCampaignGroup(ctx, 3, "bank"); err != nil {
 		t.Fatal(err)
 	}
-	names := func(lts []*LiveTrunk) string {
+	names := func(lts []*Live) string {
 		var n []string
 		for _, lt := range lts {
-			n = append(n, lt.T.Name)
+			n = append(n, lt.t.Name)
 		}
 		return strings.Join(n, ",")
 	}
@@ -216,25 +216,25 @@ func TestTrunksRouteCapsAndBreaker(t *testing.T) {
 	}
 	rel()
 	rel() // a second release is harmless
-	if st, _ := ts.StatusOf(r[1].T.ID); st.ActiveCalls != 0 {
+	if st, _ := ts.StatusOf(r[1].t.ID); st.ActiveCalls != 0 {
 		t.Fatalf("active calls %d after release", st.ActiveCalls)
 	}
 	// Breaker: two refusals open it; a busy (the callee's answer) does not count.
 	lt := r[1]
 	log := discardLogger()
-	lt.Observe(503, clock.Now(), 10*time.Second, 2, log)
-	lt.Observe(486, clock.Now(), 10*time.Second, 2, log)
-	lt.Observe(503, clock.Now(), 10*time.Second, 2, log)
+	lt.observe(503, clock.Now(), 10*time.Second, 2, log)
+	lt.observe(486, clock.Now(), 10*time.Second, 2, log)
+	lt.observe(503, clock.Now(), 10*time.Second, 2, log)
 	if rel, err := lt.Acquire(clock.Now()); err != nil {
 		t.Fatalf("breaker opened on non-consecutive refusals: %v", err)
 	} else {
 		rel()
 	}
-	lt.Observe(0, clock.Now(), 10*time.Second, 2, log)
+	lt.observe(0, clock.Now(), 10*time.Second, 2, log)
 	if _, err := lt.Acquire(clock.Now()); err == nil || !strings.Contains(err.Error(), "circuit breaker") {
 		t.Fatalf("breaker not open: %v", err)
 	}
-	if st, _ := ts.StatusOf(lt.T.ID); !st.BreakerOpen {
+	if st, _ := ts.StatusOf(lt.t.ID); !st.BreakerOpen {
 		t.Fatal("status does not show the open breaker")
 	}
 	clock.Add(11 * time.Second)
@@ -243,8 +243,8 @@ func TestTrunksRouteCapsAndBreaker(t *testing.T) {
 		t.Fatalf("half-open trial refused: %v", err)
 	}
 	rel()
-	lt.Observe(200, clock.Now(), 10*time.Second, 2, log)
-	lt.Observe(503, clock.Now(), 10*time.Second, 2, log)
+	lt.observe(200, clock.Now(), 10*time.Second, 2, log)
+	lt.observe(503, clock.Now(), 10*time.Second, 2, log)
 	if rel, err := lt.Acquire(clock.Now()); err != nil {
 		t.Fatalf("one refusal after a success opened the breaker: %v", err)
 	} else {
@@ -260,14 +260,14 @@ func TestTrunksRouteCapsAndBreaker(t *testing.T) {
 	if _, err := r[0].Acquire(clock.Now()); err == nil || !strings.Contains(err.Error(), "down") {
 		t.Fatalf("trunk without OPTIONS answer: %v", err)
 	}
-	if st, _ := ts.StatusOf(r[1].T.ID); !st.Up {
+	if st, _ := ts.StatusOf(r[1].t.ID); !st.Up {
 		t.Fatal("a 404 to OPTIONS marked the trunk down")
 	}
 	// A reload keeps live state of unchanged trunks.
 	if err := ts.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := ts.StatusOf(r[0].T.ID); st.Up {
+	if st, _ := ts.StatusOf(r[0].t.ID); st.Up {
 		t.Fatal("reload forgot the trunk was down")
 	}
 }

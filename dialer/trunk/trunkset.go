@@ -39,19 +39,20 @@ type SetConfig struct {
 // breaker and the OPTIONS keep-alive state. It changes through its methods,
 // which write the store and reload.
 type Set struct {
-	Cfg SetConfig
+	cfg SetConfig
 
 	mu     sync.RWMutex
-	byID   map[int64]*LiveTrunk
-	groups map[string][]*LiveTrunk // by priority
+	byID   map[int64]*Live
+	groups map[string][]*Live // by priority
 	camps  map[int64]string        // campaign → group (absent: default)
 }
 
-// liveTrunk is one trunk's runtime state.
-type LiveTrunk struct {
-	T       Trunk
-	Uri     sip.Uri
-	Proxy   *sip.Uri
+// Live is one trunk's runtime state: its calls in progress, its set-up
+// rate and its breaker, as the user agent routes calls over it.
+type Live struct {
+	t       Trunk
+	uri     sip.Uri
+	proxy   *sip.Uri
 	limiter *rate.Limiter // nil: no set-up cap
 
 	mu        sync.Mutex
@@ -104,25 +105,27 @@ func NewSet(cfg SetConfig) (*Set, error) {
 			return nil, fmt.Errorf("default trunk (ALO_TRUNK_URI): %w", err)
 		}
 	}
-	t := &Set{Cfg: cfg}
+	t := &Set{cfg: cfg}
 	if err := t.Apply(nil, nil); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-func NewLiveTrunk(t Trunk) (*LiveTrunk, error) {
+// NewLive builds a trunk's runtime state from its definition (its target and
+// proxy parsed, its set-up limiter made).
+func NewLive(t Trunk) (*Live, error) {
 	u, err := parseTrunkURI(t.URI)
 	if err != nil {
 		return nil, fmt.Errorf("trunk %s uri: %w", t, err)
 	}
-	lt := &LiveTrunk{T: t, Uri: u, up: true}
+	lt := &Live{t: t, uri: u, up: true}
 	if t.OutboundProxy != "" {
 		p, err := parseTrunkURI(t.OutboundProxy)
 		if err != nil {
 			return nil, fmt.Errorf("trunk %s outbound proxy: %w", t, err)
 		}
-		lt.Proxy = &p
+		lt.proxy = &p
 	}
 	if t.MaxCPS > 0 {
 		// A burst of one second's worth: a pacer's tick launches a batch.
@@ -135,19 +138,19 @@ func NewLiveTrunk(t Trunk) (*LiveTrunk, error) {
 // breaker, keep-alive) of trunks whose settings did not change.
 func (t *Set) Apply(trunks []Trunk, camps map[int64]string) error {
 	all := trunks
-	if t.Cfg.Default.URI != "" {
-		all = append([]Trunk{t.Cfg.Default}, trunks...)
+	if t.cfg.Default.URI != "" {
+		all = append([]Trunk{t.cfg.Default}, trunks...)
 	}
 	t.mu.RLock()
 	old := t.byID
 	t.mu.RUnlock()
-	byID := map[int64]*LiveTrunk{}
-	groups := map[string][]*LiveTrunk{}
+	byID := map[int64]*Live{}
+	groups := map[string][]*Live{}
 	for _, tr := range all {
 		lt, ok := old[tr.ID]
-		if !ok || lt.T != tr {
+		if !ok || lt.t != tr {
 			var err error
-			if lt, err = NewLiveTrunk(tr); err != nil {
+			if lt, err = NewLive(tr); err != nil {
 				return err
 			}
 			if o, ok := old[tr.ID]; ok {
@@ -161,10 +164,10 @@ func (t *Set) Apply(trunks []Trunk, camps map[int64]string) error {
 	}
 	for _, g := range groups {
 		sort.SliceStable(g, func(i, j int) bool {
-			if g[i].T.Priority != g[j].T.Priority {
-				return g[i].T.Priority < g[j].T.Priority
+			if g[i].t.Priority != g[j].t.Priority {
+				return g[i].t.Priority < g[j].t.Priority
 			}
-			return g[i].T.ID < g[j].T.ID
+			return g[i].t.ID < g[j].t.ID
 		})
 	}
 	if camps == nil {
@@ -178,14 +181,14 @@ func (t *Set) Apply(trunks []Trunk, camps map[int64]string) error {
 
 // Reload reads the trunks and campaign groups from the store.
 func (t *Set) Reload(ctx context.Context) error {
-	if t.Cfg.Store == nil {
+	if t.cfg.Store == nil {
 		return nil
 	}
-	trunks, err := t.Cfg.Store.List(ctx)
+	trunks, err := t.cfg.Store.List(ctx)
 	if err != nil {
 		return err
 	}
-	camps, err := t.Cfg.Store.CampaignGroups(ctx)
+	camps, err := t.cfg.Store.CampaignGroups(ctx)
 	if err != nil {
 		return err
 	}
@@ -194,10 +197,10 @@ func (t *Set) Reload(ctx context.Context) error {
 
 // Create stores a trunk and puts it in service.
 func (t *Set) Create(ctx context.Context, tr Trunk) (Trunk, error) {
-	if t.Cfg.Store == nil {
+	if t.cfg.Store == nil {
 		return Trunk{}, fmt.Errorf("create trunk: no store: %w", input.ErrInvalid)
 	}
-	out, err := t.Cfg.Store.Create(ctx, tr)
+	out, err := t.cfg.Store.Create(ctx, tr)
 	if err != nil {
 		return Trunk{}, err
 	}
@@ -206,10 +209,10 @@ func (t *Set) Create(ctx context.Context, tr Trunk) (Trunk, error) {
 
 // Update changes a trunk (an empty password keeps the stored one).
 func (t *Set) Update(ctx context.Context, tr Trunk) (Trunk, error) {
-	if t.Cfg.Store == nil {
+	if t.cfg.Store == nil {
 		return Trunk{}, fmt.Errorf("trunk %d: %w", tr.ID, input.ErrNotFound)
 	}
-	out, err := t.Cfg.Store.Update(ctx, tr)
+	out, err := t.cfg.Store.Update(ctx, tr)
 	if err != nil {
 		return Trunk{}, err
 	}
@@ -218,10 +221,10 @@ func (t *Set) Update(ctx context.Context, tr Trunk) (Trunk, error) {
 
 // Delete takes a trunk out of service; its calls in progress go on.
 func (t *Set) Delete(ctx context.Context, id int64) error {
-	if t.Cfg.Store == nil {
+	if t.cfg.Store == nil {
 		return fmt.Errorf("trunk %d: %w", id, input.ErrNotFound)
 	}
-	if err := t.Cfg.Store.Delete(ctx, id); err != nil {
+	if err := t.cfg.Store.Delete(ctx, id); err != nil {
 		return err
 	}
 	return t.Reload(ctx)
@@ -229,10 +232,10 @@ func (t *Set) Delete(ctx context.Context, id int64) error {
 
 // SetCampaignGroup routes a campaign's calls through a trunk group.
 func (t *Set) SetCampaignGroup(ctx context.Context, campaignID int64, group string) error {
-	if t.Cfg.Store == nil {
+	if t.cfg.Store == nil {
 		return fmt.Errorf("campaign trunk group: no store: %w", input.ErrInvalid)
 	}
-	if err := t.Cfg.Store.SetCampaignGroup(ctx, campaignID, group); err != nil {
+	if err := t.cfg.Store.SetCampaignGroup(ctx, campaignID, group); err != nil {
 		return err
 	}
 	return t.Reload(ctx)
@@ -250,14 +253,14 @@ func (t *Set) CampaignGroup(campaignID int64) string {
 
 // Status lists every trunk (the default one first, id 0) with its live state.
 func (t *Set) Status() []Status {
-	now := t.Cfg.Clock()
+	now := t.cfg.Clock()
 	t.mu.RLock()
-	lts := make([]*LiveTrunk, 0, len(t.byID))
+	lts := make([]*Live, 0, len(t.byID))
 	for _, lt := range t.byID {
 		lts = append(lts, lt)
 	}
 	t.mu.RUnlock()
-	sort.Slice(lts, func(i, j int) bool { return lts[i].T.ID < lts[j].T.ID })
+	sort.Slice(lts, func(i, j int) bool { return lts[i].t.ID < lts[j].t.ID })
 	out := make([]Status, 0, len(lts))
 	for _, lt := range lts {
 		out = append(out, lt.status(now))
@@ -273,17 +276,17 @@ func (t *Set) StatusOf(id int64) (Status, error) {
 	if !ok {
 		return Status{}, fmt.Errorf("trunk %d: %w", id, input.ErrNotFound)
 	}
-	return lt.status(t.Cfg.Clock()), nil
+	return lt.status(t.cfg.Clock()), nil
 }
 
-func (lt *LiveTrunk) status(now time.Time) Status {
+func (lt *Live) status(now time.Time) Status {
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
-	return Status{Trunk: lt.T, Up: lt.up, BreakerOpen: now.Before(lt.openUntil), ActiveCalls: lt.active, LastPing: lt.lastPing}
+	return Status{Trunk: lt.t, Up: lt.up, BreakerOpen: now.Before(lt.openUntil), ActiveCalls: lt.active, LastPing: lt.lastPing}
 }
 
 // route lists the trunks a campaign's call may try, in order.
-func (t *Set) Route(campaignID int64) []*LiveTrunk {
+func (t *Set) Route(campaignID int64) []*Live {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	g, ok := t.camps[campaignID]
@@ -295,18 +298,18 @@ func (t *Set) Route(campaignID int64) []*LiveTrunk {
 
 // acquire takes a call slot and a set-up token on the trunk. It never
 // waits: a trunk at its cap hands the call to the next one of the group.
-func (lt *LiveTrunk) Acquire(now time.Time) (release func(), err error) {
+func (lt *Live) Acquire(now time.Time) (release func(), err error) {
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
 	switch {
 	case now.Before(lt.openUntil):
-		return nil, fmt.Errorf("trunk %s: circuit breaker open until %s", lt.T, lt.openUntil.Format(time.RFC3339))
+		return nil, fmt.Errorf("trunk %s: circuit breaker open until %s", lt.t, lt.openUntil.Format(time.RFC3339))
 	case !lt.up:
-		return nil, fmt.Errorf("trunk %s: down (no answer to OPTIONS)", lt.T)
-	case lt.T.MaxCalls > 0 && lt.active >= lt.T.MaxCalls:
-		return nil, fmt.Errorf("trunk %s: at its cap of %d calls", lt.T, lt.T.MaxCalls)
+		return nil, fmt.Errorf("trunk %s: down (no answer to OPTIONS)", lt.t)
+	case lt.t.MaxCalls > 0 && lt.active >= lt.t.MaxCalls:
+		return nil, fmt.Errorf("trunk %s: at its cap of %d calls", lt.t, lt.t.MaxCalls)
 	case lt.limiter != nil && !lt.limiter.AllowN(now, 1):
-		return nil, fmt.Errorf("trunk %s: at its cap of %g set-ups per second", lt.T, lt.T.MaxCPS)
+		return nil, fmt.Errorf("trunk %s: at its cap of %g set-ups per second", lt.t, lt.t.MaxCPS)
 	}
 	lt.active++
 	var once sync.Once
@@ -326,7 +329,7 @@ func Refused(code int) bool {
 }
 
 // observe feeds the circuit breaker with an INVITE's final response.
-func (lt *LiveTrunk) Observe(code int, now time.Time, cooldown time.Duration, threshold int, log *slog.Logger) {
+func (lt *Live) observe(code int, now time.Time, cooldown time.Duration, threshold int, log *slog.Logger) {
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
 	if !Refused(code) {
@@ -337,9 +340,26 @@ func (lt *LiveTrunk) Observe(code int, now time.Time, cooldown time.Duration, th
 	lt.failures++
 	if lt.failures >= threshold {
 		lt.openUntil = now.Add(cooldown)
-		log.Warn("trunk circuit breaker open", "trunk", lt.T, "failures", lt.failures, "code", code, "until", lt.openUntil)
+		log.Warn("trunk circuit breaker open", "trunk", lt.t, "failures", lt.failures, "code", code, "until", lt.openUntil)
 	}
 }
+
+// Observe feeds the final code of a call over lt (0: no response at all)
+// to its breaker.
+func (t *Set) Observe(lt *Live, code int, now time.Time) {
+	lt.observe(code, now, t.cfg.BreakerCooldown, t.cfg.BreakerFailures, t.cfg.Log)
+}
+
+// Trunk is the trunk's definition.
+func (lt *Live) Trunk() Trunk { return lt.t }
+
+// URI is a copy of where the trunk's INVITEs go, to set the callee's user
+// part on.
+func (lt *Live) URI() sip.Uri { return *lt.uri.Clone() }
+
+// Proxy is the outbound proxy the trunk's requests are routed through, or
+// nil.
+func (lt *Live) Proxy() *sip.Uri { return lt.proxy }
 
 // Pinger sends an out-of-dialog OPTIONS to a trunk and returns the
 // final status code, or an error when none came. *sipua.UA satisfies it.
@@ -352,7 +372,7 @@ type Pinger interface {
 // 404 or 405 to OPTIONS, and that still proves it listens); no response
 // or 503 marks it down, so calls go to the rest of its group.
 func (t *Set) KeepAlive(ctx context.Context, p Pinger) {
-	tick := time.NewTicker(t.Cfg.KeepAliveEvery)
+	tick := time.NewTicker(t.cfg.KeepAliveEvery)
 	defer tick.Stop()
 	for {
 		t.PingAll(ctx, p)
@@ -367,7 +387,7 @@ func (t *Set) KeepAlive(ctx context.Context, p Pinger) {
 // PingAll probes every trunk once, in parallel, and waits.
 func (t *Set) PingAll(ctx context.Context, p Pinger) {
 	t.mu.RLock()
-	lts := make([]*LiveTrunk, 0, len(t.byID))
+	lts := make([]*Live, 0, len(t.byID))
 	for _, lt := range t.byID {
 		lts = append(lts, lt)
 	}
@@ -377,14 +397,14 @@ func (t *Set) PingAll(ctx context.Context, p Pinger) {
 		wg.Go(func() {
 			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()
-			code, err := p.PingTrunk(pctx, lt.T)
+			code, err := p.PingTrunk(pctx, lt.t)
 			up := err == nil && code != 503
 			lt.mu.Lock()
 			was := lt.up
-			lt.up, lt.lastPing = up, t.Cfg.Clock()
+			lt.up, lt.lastPing = up, t.cfg.Clock()
 			lt.mu.Unlock()
 			if was != up && ctx.Err() == nil {
-				t.Cfg.Log.Warn("trunk keep-alive changed state", "trunk", lt.T, "up", up, "code", code, "err", err)
+				t.cfg.Log.Warn("trunk keep-alive changed state", "trunk", lt.t, "up", up, "code", code, "err", err)
 			}
 		})
 	}
