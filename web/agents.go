@@ -10,7 +10,6 @@ import (
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/dialer/agent"
 	"github.com/alo-dialer/alo/dialer/registrar"
-	"github.com/alo-dialer/alo/input"
 )
 
 // createAgentRequest is the body of POST /api/v1/agents.
@@ -179,25 +178,10 @@ func (s *Server) setAgentSIPAccount(w http.ResponseWriter, r *http.Request, u Us
 		return err
 	}
 	if err := s.cfg.SIPAccounts.SetCredentials(r.Context(), id, req.User, req.Password); err != nil {
-		return sipAccountFieldError(err)
+		return err
 	}
 	s.log.Info("agent sip account set", "agent", id, "sip_user", req.User, "user", u.Name)
 	writeJSON(w, http.StatusOK, sipAccountResponse{AgentID: id, User: req.User,
 		RegisteredURI: "sip:" + req.User + "@" + registrar.Domain})
 	return nil
-}
-
-// sipAccountFieldError names the field the registrar refused ("sip user
-// ...: why" or "sip password: why").
-func sipAccountFieldError(err error) error {
-	if !errors.Is(err, input.ErrInvalid) {
-		return err
-	}
-	msg := strings.TrimSuffix(err.Error(), ": "+input.ErrInvalid.Error())
-	field := "sip_user"
-	if strings.HasPrefix(msg, "sip password") {
-		field = "password"
-	}
-	_, why, _ := strings.Cut(msg, ": ")
-	return errFields(FieldError{Field: field, Reason: why})
 }

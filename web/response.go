@@ -55,7 +55,7 @@ func statusOf(err error) (int, errorBody) {
 	case errors.As(err, &ae):
 		return ae.status, errorBody{Error: ae.msg, Fields: ae.fields}
 	case errors.As(err, &bad):
-		return http.StatusBadRequest, errorBody{Error: err.Error(), Fields: bad.Problems}
+		return http.StatusBadRequest, errorBody{Error: "invalid request: " + err.Error(), Fields: bad.Problems}
 	case errors.As(err, &badUser):
 		return http.StatusBadRequest, errorBody{Error: "invalid request", Fields: badUser.Fields}
 	case errors.As(err, &retry):

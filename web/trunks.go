@@ -2,12 +2,10 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/alo-dialer/alo/dialer/trunk"
-	"github.com/alo-dialer/alo/input"
 )
 
 // TrunkService manages carrier trunks and which group a campaign dials
@@ -69,21 +67,6 @@ func (s *Server) trunks() (TrunkService, error) {
 	return s.cfg.Trunks, nil
 }
 
-// trunkFieldError turns the dialer's validation error ("trunk <field>: why")
-// into a field error.
-func trunkFieldError(err error) error {
-	if !errors.Is(err, input.ErrInvalid) {
-		return err
-	}
-	msg := strings.TrimPrefix(err.Error(), "trunk ")
-	field, why, ok := strings.Cut(msg, ": ")
-	if !ok || strings.Contains(field, " ") {
-		return errStatus(http.StatusBadRequest, err.Error())
-	}
-	why = strings.TrimSuffix(why, ": "+input.ErrInvalid.Error())
-	return errFields(FieldError{Field: field, Reason: why})
-}
-
 func (s *Server) createTrunk(w http.ResponseWriter, r *http.Request, u User) error {
 	svc, err := s.trunks()
 	if err != nil {
@@ -95,7 +78,7 @@ func (s *Server) createTrunk(w http.ResponseWriter, r *http.Request, u User) err
 	}
 	t, err := svc.Create(r.Context(), req.tk())
 	if err != nil {
-		return trunkFieldError(err)
+		return err
 	}
 	s.log.Info("trunk created", "trunk", t, "user", u.Name)
 	st, err := svc.StatusOf(t.ID)
@@ -122,7 +105,7 @@ func (s *Server) updateTrunk(w http.ResponseWriter, r *http.Request, u User) err
 	t := req.tk()
 	t.ID = id
 	if t, err = svc.Update(r.Context(), t); err != nil {
-		return trunkFieldError(err)
+		return err
 	}
 	s.log.Info("trunk updated", "trunk", t, "user", u.Name)
 	st, err := svc.StatusOf(t.ID)

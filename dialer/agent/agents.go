@@ -142,28 +142,30 @@ func (a *Registry) readied(campaignIDs []int64) {
 // host and no characters that could split a SIP header.
 func ValidateSIPURI(s string) error {
 	if strings.ContainsAny(s, "\r\n<>\" ") {
-		return fmt.Errorf("sip_uri %q: forbidden character: %w", s, input.ErrInvalid)
+		return input.Invalidf("sip_uri", "%q: forbidden character", s)
 	}
 	if !strings.HasPrefix(s, "sip:") && !strings.HasPrefix(s, "sips:") {
-		return fmt.Errorf("sip_uri %q: want sip: or sips: URI: %w", s, input.ErrInvalid)
+		return input.Invalidf("sip_uri", "%q: want a sip: or sips: URI", s)
 	}
 	var u sip.Uri
 	if err := sip.ParseUri(s, &u); err != nil || u.Host == "" {
-		return fmt.Errorf("sip_uri %q: not a SIP URI with a host: %w", s, input.ErrInvalid)
+		return input.Invalidf("sip_uri", "%q: not a SIP URI with a host", s)
 	}
 	return nil
 }
 
 // CreateAgent stores a new agent, offline.
 func (a *Registry) CreateAgent(ctx context.Context, in NewAgent) (Agent, error) {
+	var ps input.Problems
 	if strings.TrimSpace(in.Name) == "" {
-		return Agent{}, fmt.Errorf("name: required: %w", input.ErrInvalid)
+		ps.Add("name", "required")
 	}
-	if err := ValidateSIPURI(in.SIPURI); err != nil {
-		return Agent{}, err
-	}
+	ps.AddErr(ValidateSIPURI(in.SIPURI))
 	if len(in.CampaignIDs) == 0 {
-		return Agent{}, fmt.Errorf("campaign_ids: at least one: %w", input.ErrInvalid)
+		ps.Add("campaign_ids", "at least one")
+	}
+	if err := ps.Err(); err != nil {
+		return Agent{}, err
 	}
 	now := a.cfg.Clock()
 	tx, err := a.cfg.DB.BeginTx(ctx, nil)

@@ -130,11 +130,15 @@ func ha1(user, realm, password string) string {
 // SetCredentials gives an agent's phone a SIP user name and password. Only
 // the digest hash is stored.
 func (r *Registrar) SetCredentials(ctx context.Context, agentID int64, user, password string) error {
+	var ps input.Problems
 	if !siphdr.ValidUser(user) {
-		return fmt.Errorf("sip user %q: SIP user characters only, up to 64: %w", user, input.ErrInvalid)
+		ps.Addf("sip_user", "%q: SIP user characters only, up to 64", user)
 	}
 	if len(password) < 8 || siphdr.Check(password) != nil {
-		return fmt.Errorf("sip password: at least 8 characters, no CR, LF or NUL: %w", input.ErrInvalid)
+		ps.Add("password", "at least 8 characters, no CR, LF or NUL")
+	}
+	if err := ps.Err(); err != nil {
+		return err
 	}
 	tx, err := r.cfg.DB.BeginTx(ctx, nil)
 	if err != nil {
@@ -147,7 +151,7 @@ func (r *Registrar) SetCredentials(ctx context.Context, agentID int64, user, pas
 	_, err = tx.ExecContext(ctx, `INSERT INTO agent_sip_accounts (agent_id, username, ha1) VALUES ($1, $2, $3)`,
 		agentID, user, ha1(user, r.cfg.Realm, password))
 	if sqldb.IsUniqueViolation(err) {
-		return fmt.Errorf("sip user %q already belongs to another agent: %w", user, input.ErrInvalid)
+		return input.Invalidf("sip_user", "%q already belongs to another agent", user)
 	}
 	if err != nil {
 		return fmt.Errorf("agent %d sip account: %w", agentID, err)

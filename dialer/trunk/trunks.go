@@ -100,62 +100,64 @@ func (t *Trunk) Normalize() {
 }
 
 // Validate checks every value that reaches a SIP header or the network. The
-// errors name the field and wrap ErrInvalid; they never contain the password.
+// error is an *input.Error naming every wrong field at once; it never holds
+// the password.
 func (t Trunk) Validate() error {
-	bad := func(field, why string) error { return fmt.Errorf("trunk %s: %s: %w", field, why, input.ErrInvalid) }
+	var ps input.Problems
+	bad := ps.Add
 	if t.Name == "" || strings.IndexFunc(t.Name, unicode.IsControl) >= 0 || len(t.Name) > 200 {
-		return bad("name", "required, at most 200 characters, no control characters")
+		bad("name", "required, at most 200 characters, no control characters")
 	}
 	if !groupRE.MatchString(t.Group) {
-		return bad("group", "lower-case letters, digits, - and _, up to 64")
+		bad("group", "lower-case letters, digits, - and _, up to 64")
 	}
 	if _, err := parseTrunkURI(t.URI); err != nil {
-		return bad("uri", err.Error())
+		bad("uri", err.Error())
 	}
 	switch t.Transport {
 	case TransportUDP, TransportTCP, TransportTLS:
 	default:
-		return bad("transport", "udp, tcp or tls")
+		bad("transport", "udp, tcp or tls")
 	}
 	if t.User != "" && !siphdr.ValidUser(t.User) {
-		return bad("user", "SIP user characters only, up to 64")
+		bad("user", "SIP user characters only, up to 64")
 	}
 	if siphdr.Check(t.Password) != nil || len(t.Password) > 200 {
-		return bad("password", "no CR, LF or NUL, at most 200 characters")
+		bad("password", "no CR, LF or NUL, at most 200 characters")
 	}
 	if t.OutboundProxy != "" {
 		if _, err := parseTrunkURI(t.OutboundProxy); err != nil {
-			return bad("outbound_proxy", err.Error())
+			bad("outbound_proxy", err.Error())
 		}
 	}
 	if t.LocalPort < 0 || t.LocalPort > 65535 {
-		return bad("local_port", "0 (the main SIP port) or 1-65535")
+		bad("local_port", "0 (the main SIP port) or 1-65535")
 	}
 	if t.FromUser != "" && !siphdr.ValidUser(t.FromUser) {
-		return bad("from_user", "an E.164 number or SIP user characters, up to 64")
+		bad("from_user", "an E.164 number or SIP user characters, up to 64")
 	}
 	if t.PAI != "" && !e164.Valid(t.PAI) {
-		return bad("pai", "an E.164 number (+ and 8-15 digits)")
+		bad("pai", "an E.164 number (+ and 8-15 digits)")
 	}
 	if !privacyValues[t.Privacy] {
-		return bad("privacy", `one of "", none, id, header, user, id;header`)
+		bad("privacy", `one of "", none, id, header, user, id;header`)
 	}
 	if t.MaxCalls < 0 || t.MaxCalls > 100000 {
-		return bad("max_calls", "0 (no cap) to 100000")
+		bad("max_calls", "0 (no cap) to 100000")
 	}
 	if t.MaxCPS < 0 || t.MaxCPS > 10000 {
-		return bad("max_cps", "0 (no cap) to 10000")
+		bad("max_cps", "0 (no cap) to 10000")
 	}
 	if t.Priority < 0 || t.Priority > 1000 {
-		return bad("priority", "0 to 1000")
+		bad("priority", "0 to 1000")
 	}
-	return nil
+	return ps.Err()
 }
 
 // ValidateGroup checks a trunk group name as Validate does.
 func ValidateGroup(g string) error {
 	if !groupRE.MatchString(g) {
-		return fmt.Errorf("trunk group %q: lower-case letters, digits, - and _, up to 64: %w", g, input.ErrInvalid)
+		return input.Invalidf("group", "%q: lower-case letters, digits, - and _, up to 64", g)
 	}
 	return nil
 }

@@ -56,7 +56,8 @@ func TestTrunkValidate(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, input.ErrInvalid) || !strings.HasPrefix(err.Error(), "trunk "+tt.field+":") {
+			var bad *input.Error
+			if !errors.Is(err, input.ErrInvalid) || !errors.As(err, &bad) || bad.Problems[0].Field != tt.field {
 				t.Fatalf("err = %v, want ErrInvalid naming %s", err, tt.field)
 			}
 			if strings.Contains(err.Error(), "s3cret") {
