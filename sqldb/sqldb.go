@@ -79,7 +79,7 @@ func ValidateURL(databaseURL string) error {
 		return nil
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
 		if _, err := pgx.ParseConfig(databaseURL); err != nil {
-			return fmt.Errorf("DATABASE_URL: %w", err)
+			return fmt.Errorf("not a PostgreSQL URL: %w", err)
 		}
 		return nil
 	case strings.HasPrefix(databaseURL, "sqlite:"), strings.HasPrefix(databaseURL, "file:"):

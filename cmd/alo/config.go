@@ -280,10 +280,7 @@ func checkRedisURL(v string) error {
 }
 
 func checkDatabaseURL(v string) error {
-	if err := sqldb.ValidateURL(v); err != nil {
-		return errors.New(strings.TrimPrefix(err.Error(), "DATABASE_URL: "))
-	}
-	return nil
+	return sqldb.ValidateURL(v)
 }
 
 func checkNonEmpty(v string) error {

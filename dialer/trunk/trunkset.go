@@ -44,7 +44,7 @@ type Set struct {
 	mu     sync.RWMutex
 	byID   map[int64]*Live
 	groups map[string][]*Live // by priority
-	camps  map[int64]string        // campaign → group (absent: default)
+	camps  map[int64]string   // campaign → group (absent: default)
 }
 
 // Live is one trunk's runtime state: its calls in progress, its set-up
