@@ -195,16 +195,25 @@ func (u *Users) Create(ctx context.Context, nu NewUser) (User, string, error) {
 }
 
 // writeError turns a unique violation into ErrExists (the name) or a field
-// error (the agent, which another user already is).
+// error (the agent, which another user already is). Which constraint it was
+// is asked of the table, not read from the driver's message.
 func (u *Users) writeError(user User, err error) error {
 	if sqldb.IsUniqueViolation(err) {
-		if strings.Contains(err.Error(), "agent") {
+		if user.AgentID != 0 && u.agentTaken(user) {
 			return &InvalidUserError{Fields: []FieldError{{Field: "agent_id",
 				Reason: fmt.Sprintf("agent %d is already another user", user.AgentID)}}}
 		}
 		return fmt.Errorf("user %q: %w", user.Name, ErrExists)
 	}
 	return fmt.Errorf("user %q: %w", user.Name, err)
+}
+
+// agentTaken reports whether another user than user is user.AgentID's.
+func (u *Users) agentTaken(user User) bool {
+	var n int
+	err := u.db.QueryRowContext(context.Background(),
+		`SELECT COUNT(*) FROM users WHERE agent_id = $1 AND id <> $2`, user.AgentID, user.ID).Scan(&n)
+	return err == nil && n > 0
 }
 
 // Update applies ch to user id and returns the user as it now is. Setting a

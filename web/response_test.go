@@ -29,8 +29,8 @@ func TestInputErrorsBecomeFields(t *testing.T) {
 		wantFields []FieldError
 	}{
 		{"one field", fmt.Errorf("add contacts: %w", input.Invalid("contacts[1].phone", `"998" is not E.164`)), http.StatusBadRequest,
-			`add contacts: contacts[1].phone: "998" is not E.164`, []FieldError{{Field: "contacts[1].phone", Reason: `"998" is not E.164`}}},
-		{"several", several(), http.StatusBadRequest, "create campaign: name: must not be empty; lines: 2000 is not in 0…1000",
+			`invalid request: add contacts: contacts[1].phone: "998" is not E.164`, []FieldError{{Field: "contacts[1].phone", Reason: `"998" is not E.164`}}},
+		{"several", several(), http.StatusBadRequest, "invalid request: create campaign: name: must not be empty; lines: 2000 is not in 0…1000",
 			[]FieldError{{Field: "name", Reason: "must not be empty"}, {Field: "lines", Reason: "2000 is not in 0…1000"}}},
 		{"sentinel only", fmt.Errorf("contacts csv: empty file: %w", campaigns.ErrInvalid), http.StatusBadRequest,
 			"contacts csv: empty file: invalid", nil},
