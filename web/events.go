@@ -229,17 +229,17 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, u User) error {
 				return end("write failed", err)
 			}
 		case e, ok := <-sub.C():
-			// Write what is waiting, then flush once.
-			for n := 0; ok && n < maxWriteBatch; n++ {
+			// Write what is waiting (up to a batch), then flush once. Only
+			// this goroutine receives, so a non-empty channel never blocks.
+			for n := 1; ok; n++ {
 				if err := st.event(e); err != nil {
 					return end("encode failed", err)
 				}
 				sent++
-				select {
-				case e, ok = <-sub.C():
-				default:
-					n = maxWriteBatch
+				if n == maxWriteBatch || len(sub.C()) == 0 {
+					break
 				}
+				e, ok = <-sub.C()
 			}
 			if !ok {
 				// The bus ended the subscription (too slow, a gap, closing):

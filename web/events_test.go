@@ -501,3 +501,20 @@ func TestEventsEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestEventsBurst: a burst longer than one write batch arrives whole and
+// in order (the batch's last event was once received and not written).
+func TestEventsBurst(t *testing.T) {
+	const n = 3*maxWriteBatch + 7
+	a := newLiveAPI(t, LiveConfig{}, live.Config{Buffer: 2 * n})
+	c := a.open(t, RoleAdmin, "", "")
+	c.next(t) // snapshot
+	for i := range n {
+		publishEvent(t, a.bus, live.AgentState{AgentID: int64(i + 1), State: "ready"})
+	}
+	for i := range n {
+		if e := c.next(t).decode(t); e.AgentID != int64(i+1) {
+			t.Fatalf("event %d is agent %d's, want agent %d's", i, e.AgentID, i+1)
+		}
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/alo-dialer/alo/dialer/registrar"
 	"github.com/alo-dialer/alo/dialer/sipua"
 	"github.com/alo-dialer/alo/dialer/trunk"
+	"github.com/alo-dialer/alo/live"
 	"github.com/alo-dialer/alo/pacing"
 	"github.com/alo-dialer/alo/sqldb"
 	"github.com/alo-dialer/alo/web"
@@ -62,6 +63,9 @@ type app struct {
 	reg    *registrar.Registrar
 
 	agents *agent.Registry
+	// live is the node's live event bus; publishers (the dialer, campaigns)
+	// take it from here.
+	live   *live.Bus
 	closer []func()
 }
 
@@ -93,6 +97,15 @@ func newApp(ctx context.Context, cfg ServeConfig, redisURL string, log *slog.Log
 	if err := a.rdb.Ping(ctx).Err(); err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}
+
+	// Live events: this node's bus, joined to the other nodes' over Redis
+	// pub/sub (run connects it).
+	a.live, err = live.NewBus(live.Config{Node: cfg.Node, Clock: clockNow, Log: log.With("component", "live"),
+		Transport: live.NewRedisTransport(a.rdb, live.RedisChannel(a.rdb))})
+	if err != nil {
+		return nil, err
+	}
+	a.closer = append(a.closer, a.live.Close)
 
 	a.store = campaigns.NewStore(a.db, clockNow)
 	a.users = web.NewUsers(a.db, clockNow)
@@ -342,18 +355,24 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	if err != nil {
 		return err
 	}
+	// Event streams are never idle, so Shutdown would wait them out to its
+	// deadline: they end when it begins.
+	streamsDone := make(chan struct{})
 	api := web.NewServer(web.ServerConfig{
 		Sessions: sessions, SignIn: signIn,
 		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng, Trunks: a.trunks, SIPAccounts: a.reg,
 		Compliance: comp.service, Imports: imports, Webhooks: a.store, Dispositions: a.store, WrapUp: a.agents, Prompts: prompts, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
 		Attempts: a.store, RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"),
-		Log: log.With("component", "web"),
+		// No console supplies snapshots yet: streams start with an empty one.
+		Live: web.LiveConfig{Bus: a.live, Done: streamsDone},
+		Log:  log.With("component", "web"),
 	})
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", a.cfg.HTTPAddr, err)
 	}
 	hs := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs.RegisterOnShutdown(sync.OnceFunc(func() { close(streamsDone) }))
 
 	// Start: SIP first (agents' phones and calls need it), then the work.
 	sipCtx, sipCancel := context.WithCancel(context.Background())
@@ -388,6 +407,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		defer close(engDone)
 		_ = eng.Run(ctx)
 	}()
+	goRun("live", func() error { return a.live.Run(ctx) })
 	goRun("http", func() error { return hs.Serve(ln) })
 
 	url := "http://" + ln.Addr().String()
