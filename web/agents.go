@@ -75,55 +75,50 @@ func (s *Server) getAgent(w http.ResponseWriter, r *http.Request, _ User) error 
 // agentReady logs the agent in and wakes the pacers of their campaigns:
 // one more ready agent means one more call to place now.
 func (s *Server) agentReady(w http.ResponseWriter, r *http.Request, u User) error {
+	return s.agentLogin(w, r, u, agent.Ready)
+}
+
+func (s *Server) agentPause(w http.ResponseWriter, r *http.Request, u User) error {
+	return s.agentLogin(w, r, u, agent.Paused)
+}
+
+func (s *Server) agentOffline(w http.ResponseWriter, r *http.Request, u User) error {
+	return s.agentLogin(w, r, u, agent.Offline)
+}
+
+// agentLogin is the one handler of an agent's ready, paused (with an
+// optional reason) and offline: the registry applies it, the pacers of a
+// ready agent's campaigns are woken, and the agent as it now is answers.
+func (s *Server) agentLogin(w http.ResponseWriter, r *http.Request, u User, want agent.State) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	a, err := s.cfg.Agents.SetReady(r.Context(), id)
+	var a agent.Agent
+	switch want {
+	case agent.Ready:
+		a, err = s.cfg.Agents.SetReady(r.Context(), id)
+	case agent.Paused:
+		var req pauseAgentRequest
+		if err := decodeJSON(w, r, &req); err != nil && !isEmptyBody(err) {
+			return err
+		}
+		if err := s.check(&req); err != nil {
+			return err
+		}
+		a, err = s.cfg.Agents.SetPaused(r.Context(), id, strings.TrimSpace(req.Reason))
+	default:
+		a, err = s.cfg.Agents.SetOffline(r.Context(), id)
+	}
 	if err != nil {
 		return err
 	}
-	s.log.Info("agent ready", "agent", id, "user", u.Name)
-	if s.cfg.Waker != nil {
+	s.log.Info("agent "+string(want), "agent", id, "user", u.Name)
+	if want == agent.Ready && s.cfg.Waker != nil {
 		for _, c := range a.CampaignIDs {
 			s.cfg.Waker.Wake(c)
 		}
 	}
-	writeJSON(w, http.StatusOK, a)
-	return nil
-}
-
-func (s *Server) agentPause(w http.ResponseWriter, r *http.Request, u User) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var req pauseAgentRequest
-	if err := decodeJSON(w, r, &req); err != nil && !isEmptyBody(err) {
-		return err
-	}
-	if err := s.check(&req); err != nil {
-		return err
-	}
-	a, err := s.cfg.Agents.SetPaused(r.Context(), id, strings.TrimSpace(req.Reason))
-	if err != nil {
-		return err
-	}
-	s.log.Info("agent paused", "agent", id, "user", u.Name)
-	writeJSON(w, http.StatusOK, a)
-	return nil
-}
-
-func (s *Server) agentOffline(w http.ResponseWriter, r *http.Request, u User) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	a, err := s.cfg.Agents.SetOffline(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	s.log.Info("agent offline", "agent", id, "user", u.Name)
 	writeJSON(w, http.StatusOK, a)
 	return nil
 }

@@ -333,40 +333,40 @@ func (a *Registry) saveLogin(ctx context.Context, id int64, login State, reason 
 // their phone once and keeps that leg up between customer calls. Until the
 // phone answers the agent is phone_down and pacing does not count them.
 func (a *Registry) SetReady(ctx context.Context, id int64) (Agent, error) {
-	ag, _, err := a.load(ctx, id)
-	if err != nil {
-		return Agent{}, err
-	}
-	if err := a.saveLogin(ctx, id, Ready, ""); err != nil {
-		return Agent{}, err
-	}
-	a.login(ag, Ready, "")
-	return a.withLive(ag), nil
+	return a.setLogin(ctx, id, Ready, "")
 }
 
 // SetPaused keeps the agent logged in (the leg stays up) but stops calls
 // for them; an agent on a call is paused when that call ends.
 func (a *Registry) SetPaused(ctx context.Context, id int64, reason string) (Agent, error) {
-	ag, _, err := a.load(ctx, id)
-	if err != nil {
-		return Agent{}, err
-	}
-	if err := a.saveLogin(ctx, id, Paused, reason); err != nil {
-		return Agent{}, err
-	}
-	a.login(ag, Paused, reason)
-	return a.withLive(ag), nil
+	return a.setLogin(ctx, id, Paused, reason)
 }
 
 // SetOffline logs the agent out and hangs up their phone's leg.
 func (a *Registry) SetOffline(ctx context.Context, id int64) (Agent, error) {
+	return a.setLogin(ctx, id, Offline, "")
+}
+
+// setLogin is the one transition of an agent's login: stored first (so a
+// restart restores it), then applied to the live session.
+func (a *Registry) setLogin(ctx context.Context, id int64, want State, reason string) (Agent, error) {
 	ag, _, err := a.load(ctx, id)
 	if err != nil {
 		return Agent{}, err
 	}
-	if err := a.saveLogin(ctx, id, Offline, ""); err != nil {
+	if err := a.saveLogin(ctx, id, want, reason); err != nil {
 		return Agent{}, err
 	}
+	if want == Offline {
+		a.logout(id)
+	} else {
+		a.login(ag, want, reason)
+	}
+	return a.withLive(ag), nil
+}
+
+// logout ends the agent's session on this node and hangs up its phone leg.
+func (a *Registry) logout(id int64) {
 	a.mu.Lock()
 	s := a.sessions[id]
 	delete(a.sessions, id)
@@ -374,7 +374,6 @@ func (a *Registry) SetOffline(ctx context.Context, id int64) (Agent, error) {
 	if s != nil {
 		s.cancel()
 	}
-	return a.withLive(ag), nil
 }
 
 // Restore logs back in every agent whose login was ready or paused before
