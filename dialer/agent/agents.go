@@ -190,6 +190,27 @@ func (a *Registry) CreateAgent(ctx context.Context, in NewAgent) (Agent, error) 
 	return Agent{ID: id, Name: in.Name, SIPURI: in.SIPURI, CampaignIDs: ids, TeamIDs: []int64{}, State: Offline, CreatedAt: now.UTC()}, nil
 }
 
+// SetSIPURI changes where alo calls an agent's phone. A logged-in agent's
+// leg is placed at the new address the next time it is (re)dialled.
+func (a *Registry) SetSIPURI(ctx context.Context, id int64, uri string) (Agent, error) {
+	if err := ValidateSIPURI(uri); err != nil {
+		return Agent{}, err
+	}
+	res, err := a.cfg.DB.ExecContext(ctx, `UPDATE agents SET sip_uri = $1 WHERE id = $2`, uri, id)
+	if err != nil {
+		return Agent{}, fmt.Errorf("agent %d: set sip_uri: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Agent{}, fmt.Errorf("agent %d: %w", id, input.ErrNotFound)
+	}
+	a.mu.Lock()
+	if s, ok := a.sessions[id]; ok {
+		s.agent.SIPURI = uri
+	}
+	a.mu.Unlock()
+	return a.GetAgent(ctx, id)
+}
+
 func dedupe(ids []int64) []int64 {
 	seen := map[int64]bool{}
 	out := make([]int64, 0, len(ids))

@@ -294,3 +294,31 @@ func TestPauseAfterCall(t *testing.T) {
 		t.Fatalf("asked with no call: %+v %v", ag, err)
 	}
 }
+
+// TestSetSIPURI: the phone's address changes in SQL and for a logged-in
+// agent's next dial; a bad URI or an unknown agent is refused.
+func TestSetSIPURI(t *testing.T) {
+	db := testenv.SQLite(t)
+	if err := sqldb.Migrate(context.Background(), db, "dialer", schema.Migrations); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	r := newTestRegistry(t, db)
+	readyAgent(t, r, 1)
+	ag, err := r.SetSIPURI(ctx, 1, "sip:agent1@127.0.0.1:5099")
+	if err != nil || ag.SIPURI != "sip:agent1@127.0.0.1:5099" {
+		t.Fatalf("set: %+v %v", ag, err)
+	}
+	r.mu.Lock()
+	live := r.sessions[1].agent.SIPURI
+	r.mu.Unlock()
+	if live != "sip:agent1@127.0.0.1:5099" {
+		t.Fatalf("the session dials %s", live)
+	}
+	if _, err := r.SetSIPURI(ctx, 1, "http://x"); !errors.Is(err, input.ErrInvalid) {
+		t.Fatalf("bad uri: %v", err)
+	}
+	if _, err := r.SetSIPURI(ctx, 9, "sip:a@h"); !errors.Is(err, input.ErrNotFound) {
+		t.Fatalf("unknown agent: %v", err)
+	}
+}
