@@ -97,14 +97,20 @@ func (s *Server) deleteTeam(w http.ResponseWriter, r *http.Request, u User) erro
 	if err != nil {
 		return err
 	}
+	return s.serveDelete(w, r, u, "team", svc.DeleteTeam)
+}
+
+// serveDelete answers DELETE of the object the path's {id} names: 204
+// once del has removed it, logged with the user.
+func (s *Server) serveDelete(w http.ResponseWriter, r *http.Request, u User, what string, del func(context.Context, int64) error) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := svc.DeleteTeam(r.Context(), id); err != nil {
+	if err := del(r.Context(), id); err != nil {
 		return err
 	}
-	s.log.Info("team deleted", "team", id, "user", u.Name)
+	s.log.Info(what+" deleted", "id", id, "user", u.Name)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -243,14 +249,5 @@ func (s *Server) deletePauseReason(w http.ResponseWriter, r *http.Request, u Use
 	if err != nil {
 		return err
 	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := svc.DeletePauseReason(r.Context(), id); err != nil {
-		return err
-	}
-	s.log.Info("pause reason deleted", "pause_reason", id, "user", u.Name)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.serveDelete(w, r, u, "pause reason", svc.DeletePauseReason)
 }

@@ -112,24 +112,9 @@ func (a *Registry) SavePauseReason(ctx context.Context, p PauseReason) (_ PauseR
 }
 
 // DeletePauseReason removes a reason from the list (agents paused with it
-// stay paused).
+// stay paused; its campaigns go with it: ON DELETE CASCADE).
 func (a *Registry) DeletePauseReason(ctx context.Context, id int64) error {
-	tx, err := a.cfg.DB.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("delete pause reason %d: %w", id, err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM pause_reason_campaigns WHERE reason_id = $1`, id); err != nil {
-		return fmt.Errorf("delete pause reason %d: %w", id, err)
-	}
-	res, err := tx.ExecContext(ctx, `DELETE FROM pause_reasons WHERE id = $1`, id)
-	if err != nil {
-		return fmt.Errorf("delete pause reason %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("pause reason %d: %w", id, input.ErrNotFound)
-	}
-	return tx.Commit()
+	return a.deleteRow(ctx, "pause_reasons", "pause reason", id)
 }
 
 // PauseReasons returns the whole list, oldest first (the order the

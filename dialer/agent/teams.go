@@ -80,24 +80,23 @@ func (a *Registry) RenameTeam(ctx context.Context, id int64, name string) (Team,
 	return a.GetTeam(ctx, id)
 }
 
-// DeleteTeam removes a team; its agents stay, in their other teams.
+// DeleteTeam removes a team; its agents stay, in their other teams (the
+// memberships go with it: ON DELETE CASCADE).
 func (a *Registry) DeleteTeam(ctx context.Context, id int64) error {
-	tx, err := a.cfg.DB.BeginTx(ctx, nil)
+	return a.deleteRow(ctx, "teams", "team", id)
+}
+
+// deleteRow deletes the row id of table (its dependent rows cascade);
+// none is input.ErrNotFound naming what.
+func (a *Registry) deleteRow(ctx context.Context, table, what string, id int64) error {
+	res, err := a.cfg.DB.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = $1`, id)
 	if err != nil {
-		return fmt.Errorf("delete team %d: %w", id, err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM agent_teams WHERE team_id = $1`, id); err != nil {
-		return fmt.Errorf("delete team %d: %w", id, err)
-	}
-	res, err := tx.ExecContext(ctx, `DELETE FROM teams WHERE id = $1`, id)
-	if err != nil {
-		return fmt.Errorf("delete team %d: %w", id, err)
+		return fmt.Errorf("delete %s %d: %w", what, id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("team %d: %w", id, input.ErrNotFound)
+		return fmt.Errorf("%s %d: %w", what, id, input.ErrNotFound)
 	}
-	return tx.Commit()
+	return nil
 }
 
 // GetTeam returns one team with its agents.
