@@ -130,11 +130,7 @@ type pauseAfterCallRequest struct {
 // call (or its wrap-up) ends, or withdraws that; with no call the pause is
 // at once. The agent themselves, supervisors and admins may.
 func (s *Server) agentPauseAfterCall(w http.ResponseWriter, r *http.Request, u User) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	return serveBody(s, w, r, http.StatusOK, func(ctx context.Context, req pauseAfterCallRequest) (agent.Agent, error) {
+	return serveBodyByID(s, w, r, func(ctx context.Context, id int64, req pauseAfterCallRequest) (agent.Agent, error) {
 		a, err := s.cfg.Agents.PauseAfterCall(ctx, id, *req.PauseAfterCall, strings.TrimSpace(req.Reason))
 		if err == nil {
 			s.log.Info("agent pause after call", "agent", id, "pause_after_call", *req.PauseAfterCall, "state", a.State, "user", u.Name)

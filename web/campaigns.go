@@ -481,11 +481,7 @@ type scriptRequest struct {
 // setScript replaces a campaign's script (admins and marketers); the
 // agents' next screen pop shows it.
 func (s *Server) setScript(w http.ResponseWriter, r *http.Request, u User) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	return serveBody(s, w, r, http.StatusOK, func(ctx context.Context, req scriptRequest) (campaignView, error) {
+	return serveBodyByID(s, w, r, func(ctx context.Context, id int64, req scriptRequest) (campaignView, error) {
 		c, err := s.cfg.Campaigns.SetScript(ctx, id, *req.Script)
 		if err != nil {
 			return campaignView{}, err

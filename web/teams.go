@@ -79,11 +79,7 @@ func (s *Server) renameTeam(w http.ResponseWriter, r *http.Request, u User) erro
 	if err != nil {
 		return err
 	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	return serveBody(s, w, r, http.StatusOK, func(ctx context.Context, req teamRequest) (agent.Team, error) {
+	return serveBodyByID(s, w, r, func(ctx context.Context, id int64, req teamRequest) (agent.Team, error) {
 		t, err := svc.RenameTeam(ctx, id, req.Name)
 		if err == nil {
 			s.log.Info("team renamed", "team", id, "name", t.Name, "user", u.Name)
@@ -126,11 +122,7 @@ func (s *Server) setAgentTeams(w http.ResponseWriter, r *http.Request, u User) e
 	if err != nil {
 		return err
 	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	return serveBody(s, w, r, http.StatusOK, func(ctx context.Context, req agentTeamsRequest) (agent.Agent, error) {
+	return serveBodyByID(s, w, r, func(ctx context.Context, id int64, req agentTeamsRequest) (agent.Agent, error) {
 		a, err := svc.SetAgentTeams(ctx, id, req.TeamIDs)
 		if err == nil {
 			s.log.Info("agent teams set", "agent", id, "teams", fmt.Sprint(a.TeamIDs), "user", u.Name)
