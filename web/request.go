@@ -230,6 +230,17 @@ func serveBody[T, R any](s *Server, w http.ResponseWriter, r *http.Request, stat
 	return nil
 }
 
+// serveBodyByID is serveBody for a change to the object the path's {id}
+// names: the id is read (and refused) before the body, and the answer is
+// 200 with call's result.
+func serveBodyByID[T, R any](s *Server, w http.ResponseWriter, r *http.Request, call func(ctx context.Context, id int64, req T) (R, error)) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	return serveBody(s, w, r, http.StatusOK, func(ctx context.Context, req T) (R, error) { return call(ctx, id, req) })
+}
+
 // check runs dst's validate tags; failures become a 400 naming the fields.
 func (s *Server) check(dst any) error {
 	err := s.validate.Struct(dst)

@@ -15,9 +15,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 
 	"github.com/alo-dialer/alo/campaigns"
-	"github.com/alo-dialer/alo/dialer/agent"
 	"github.com/alo-dialer/alo/dialer/sipsim"
-	"github.com/alo-dialer/alo/web"
 )
 
 // demoSummary is what `alo demo --summary json` prints at the end.
@@ -142,17 +140,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	defer a.close()
 	var campaignID int64
 	err = a.run(ctx, func(url string) {
-		token, id, err := seedDemo(ctx, a, phones.Addr(), *agents, *contacts)
+		st, resumed, err := startDemo(ctx, a, phones, dir, *agents, *contacts)
 		if err != nil {
 			log.Error("seed the demo", "err", err)
 			fmt.Fprintf(stderr, "alo demo: seeding failed: %v\n", err)
 			return
 		}
-		campaignID = id
-		fmt.Fprintf(stderr, "\nalo demo is running: %d simulated agents are calling %d contacts.\n", *agents, *contacts)
-		fmt.Fprintf(stderr, "  API:    %s/api/v1 (try: curl -H 'Authorization: Bearer %s' %s/api/v1/campaigns/%d/stats)\n", url, token, url, id)
-		fmt.Fprintf(stderr, "  login:  admin, token %s\n", token)
-		fmt.Fprintf(stderr, "  data:   %s\n  stop:   Ctrl-C\n\n", dir)
+		campaignID = st.CampaignID
+		printDemoBanner(stderr, url, dir, st, resumed, *dataDir != "", *agents, *contacts)
 	})
 	if err != nil {
 		return err
@@ -161,51 +156,6 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		return printSummary(a, campaignID, stdout)
 	}
 	return nil
-}
-
-// seedDemo creates the admin user, the client, the welcome-call campaign, its
-// contacts and agents, sets the agents ready and starts the campaign.
-func seedDemo(ctx context.Context, a *app, phonesAddr string, nAgents, nContacts int) (string, int64, error) {
-	_, token, err := a.users.Add(ctx, "admin", web.RoleAdmin)
-	if err != nil {
-		return "", 0, err
-	}
-	client, err := a.store.CreateClient(ctx, "Demo Bank")
-	if err != nil {
-		return "", 0, err
-	}
-	camp, err := a.store.CreateCampaign(ctx, campaigns.Campaign{
-		ClientID: client.ID, Name: "Welcome calls: new card holders",
-		// Round the clock and in UTC, so the demo calls whatever the hour.
-		DailyStart: 0, DailyEnd: 24 * 60, TimeZone: "UTC", DefaultRegion: "GB",
-		MaxAttempts: 1, RingTimeout: 15 * time.Second, RetryDelay: time.Hour,
-	})
-	if err != nil {
-		return "", 0, err
-	}
-	in := make([]campaigns.NewContact, nContacts)
-	for i := range in {
-		in[i] = campaigns.NewContact{Phone: demoNumber(i), Name: fmt.Sprintf("Card holder %d", i+1), TimeZone: "UTC"}
-	}
-	if _, err := a.store.AddContacts(ctx, camp.ID, in); err != nil {
-		return "", 0, err
-	}
-	for i := 1; i <= nAgents; i++ {
-		ag, err := a.agents.CreateAgent(ctx, agent.NewAgent{
-			Name: fmt.Sprintf("Agent %d", i), SIPURI: fmt.Sprintf("sip:agent%d@%s", i, phonesAddr), CampaignIDs: []int64{camp.ID},
-		})
-		if err != nil {
-			return "", 0, err
-		}
-		if _, err := a.agents.SetReady(ctx, ag.ID); err != nil {
-			return "", 0, err
-		}
-	}
-	if err := a.store.SetStatus(ctx, camp.ID, campaigns.StatusRunning); err != nil {
-		return "", 0, err
-	}
-	a.eng.Wake(camp.ID)
-	return token, camp.ID, nil
 }
 
 // printSummary writes the campaign's outcome counts as one JSON object.
