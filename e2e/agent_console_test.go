@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"path/filepath"
@@ -146,20 +147,33 @@ func (s *eventStream) nextState(want string, within time.Duration) (consoleAgent
 	}
 }
 
-// signInAgent creates a user of role agent for agentID through the admin
-// API and signs in as them with a password (POST /api/v1/session): the
-// client it returns carries their session cookie, as a browser does.
+// agentPassword is the password of every agent user addAgentUser makes.
+const agentPassword = "correct horse battery staple"
+
+// consoleURL is where the stack serves the consoles (/signin, /agent).
+func (s *stack) consoleURL() string { return strings.TrimSuffix(s.api.base, "/api/v1") }
+
+// addAgentUser creates a user name of role agent for agentID, with
+// agentPassword, through the admin API: a browser signs in as them on
+// consoleURL()+"/signin".
+func addAgentUser(t *testing.T, admin *apiClient, name string, agentID int64) {
+	t.Helper()
+	admin.do("POST", "/users", map[string]any{"name": name, "role": "agent", "password": agentPassword, "agent_id": agentID}, nil)
+}
+
+// signInAgent adds an agent user (addAgentUser) and signs in as them with
+// the password (POST /api/v1/session): the client it returns carries their
+// session cookie, as a browser does.
 func signInAgent(t *testing.T, admin *apiClient, name string, agentID int64) *apiClient {
 	t.Helper()
-	const password = "correct horse battery staple"
-	admin.do("POST", "/users", map[string]any{"name": name, "role": "agent", "password": password, "agent_id": agentID}, nil)
+	addAgentUser(t, admin, name, agentID)
 	jar, _ := cookiejar.New(nil)
 	c := &apiClient{t: t, base: admin.base, log: admin.log, http: http.Client{Jar: jar}}
 	var me struct {
 		Role    string
 		AgentID int64 `json:"agent_id"`
 	}
-	c.do("POST", "/session", map[string]string{"name": name, "password": password}, &me)
+	c.do("POST", "/session", map[string]string{"name": name, "password": agentPassword}, &me)
 	if me.Role != "agent" || me.AgentID != agentID {
 		t.Fatalf("signed in as %+v, want agent %d", me, agentID)
 	}
@@ -203,6 +217,17 @@ func TestAgentConsoleLive(t *testing.T) {
 	api.do("POST", "/agents", map[string]any{"name": "Dilnoza", "sip_uri": st.agentURI(1), "campaign_ids": []int64{camp.ID}}, &ag)
 
 	me := signInAgent(t, api, "dilnoza", ag.ID)
+	// alo serve serves the consoles beside the API: the agent's page opens
+	// with the same cookie.
+	res, err := me.http.Get(st.consoleURL() + "/agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(page), fmt.Sprintf(`data-agent-id="%d"`, ag.ID)) {
+		t.Fatalf("GET /agent signed in: %s\n%s", res.Status, page)
+	}
 	stream := openEvents(t, me)
 	var snap struct {
 		ServerTime   time.Time               `json:"server_time"`
