@@ -171,6 +171,9 @@ type DisposeRequest struct {
 	// CallbackAt is required for a callback; AppointmentAt for a reschedule.
 	CallbackAt    *time.Time
 	AppointmentAt *time.Time
+	// CallbackAnyone offers a callback to any agent of the campaign
+	// rather than first to the one who promised it.
+	CallbackAnyone bool
 }
 
 // Disposed is what Dispose did: the attempt, its disposition's meaning, and
@@ -300,9 +303,13 @@ func (s *Store) applyDisposition(ctx context.Context, tx *sql.Tx, a Attempt, m M
 		return set(ContactScheduled, &due, "", "")
 	case MeaningCallback:
 		due := *r.CallbackAt
+		agent := a.AgentID
+		if r.CallbackAnyone {
+			agent = 0
+		}
 		// One more attempt than the limit if needed: a promise to call back
 		// is kept even on the last attempt.
-		return set(ContactScheduled, &due, "", `, callback_agent_id = $7, priority = $8`, a.AgentID, callbackPriority)
+		return set(ContactScheduled, &due, "", `, callback_agent_id = $7, priority = $8`, agent, callbackPriority)
 	case MeaningWrongNumber:
 		var list []string
 		if phones != "" {

@@ -129,6 +129,43 @@ func (s *Server) agentOffline(w http.ResponseWriter, r *http.Request, u User) er
 	return nil
 }
 
+// pauseAfterCallRequest is the body of PUT /api/v1/agents/{id}/pause-after-call.
+type pauseAfterCallRequest struct {
+	PauseAfterCall *bool  `json:"pause_after_call" validate:"required"`
+	Reason         string `json:"reason" validate:"max=200,nocontrol"`
+}
+
+// agentPauseAfterCall is the agent console's "pause after this call": the
+// registry applies a pause asked for during a call when the call ends,
+// and a ready asked for then takes the wish back.
+func (s *Server) agentPauseAfterCall(w http.ResponseWriter, r *http.Request, u User) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req pauseAfterCallRequest
+	if err := s.decodeValid(w, r, &req); err != nil {
+		return err
+	}
+	a, err := s.cfg.Agents.GetAgent(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	busy := a.State == agent.Reserved || a.State == agent.OnCall || a.State == agent.WrapUp
+	switch {
+	case *req.PauseAfterCall:
+		a, err = s.cfg.Agents.SetPaused(r.Context(), id, strings.TrimSpace(req.Reason))
+	case busy:
+		a, err = s.cfg.Agents.SetReady(r.Context(), id)
+	}
+	if err != nil {
+		return err
+	}
+	s.log.Info("agent pause after call", "agent", id, "pause_after_call", *req.PauseAfterCall, "busy", busy, "user", u.Name)
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
 // isEmptyBody reports whether decodeJSON failed only because there was no
 // body, which an optional body allows.
 func isEmptyBody(err error) bool {

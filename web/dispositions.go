@@ -66,9 +66,12 @@ func (s *Server) putDispositions(w http.ResponseWriter, r *http.Request, u User)
 
 // disposeRequest is the body of POST /attempts/{id}/disposition.
 type disposeRequest struct {
-	Code          string     `json:"code" validate:"required,max=32"`
-	Notes         string     `json:"notes" validate:"max=2000"`
-	CallbackAt    *time.Time `json:"callback_at"`
+	Code       string     `json:"code" validate:"required,max=32"`
+	Notes      string     `json:"notes" validate:"max=2000"`
+	CallbackAt *time.Time `json:"callback_at"`
+	// CallbackFor is who calls back: "me" (the agent who had the call,
+	// the default) or "anyone" of the campaign's agents.
+	CallbackFor   string     `json:"callback_for" validate:"omitempty,oneof=me anyone"`
 	AppointmentAt *time.Time `json:"appointment_at"`
 }
 
@@ -86,7 +89,7 @@ func (s *Server) dispose(w http.ResponseWriter, r *http.Request, u User) error {
 	}
 	return serveBody(s, w, r, http.StatusOK, func(ctx context.Context, req disposeRequest) (campaigns.Disposed, error) {
 		d, err := svc.Dispose(ctx, campaigns.DisposeRequest{AttemptID: id, Code: req.Code, Notes: req.Notes, By: u.ID,
-			CallbackAt: req.CallbackAt, AppointmentAt: req.AppointmentAt})
+			CallbackAt: req.CallbackAt, AppointmentAt: req.AppointmentAt, CallbackAnyone: req.CallbackFor == "anyone"})
 		if err != nil {
 			return d, err
 		}

@@ -155,6 +155,7 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/agents/{id}/ready", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentReady)
 	s.handle("POST /api/v1/agents/{id}/pause", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentPause)
 	s.handle("POST /api/v1/agents/{id}/offline", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentOffline)
+	s.handle("PUT /api/v1/agents/{id}/pause-after-call", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentPauseAfterCall)
 	s.handle("PUT /api/v1/agents/{id}/sip-account", roles(RoleAdmin), s.setAgentSIPAccount)
 
 	s.handle("POST /api/v1/trunks", roles(RoleAdmin), s.createTrunk)
