@@ -3,6 +3,8 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -39,7 +41,7 @@ func newAgentFeed(bus *live.Bus, agents *agent.Registry, store *campaigns.Store,
 		// Campaigns carry no script yet; once they do (Campaign.Script),
 		// this is func(c campaigns.Campaign) string { return c.Script }.
 		Script: nil,
-		Zone:   time.Local,
+		Zone:   nodeZone(os.Getenv, os.Readlink, os.ReadFile),
 		Clock:  clockNow,
 		Log:    log,
 	})
@@ -50,7 +52,7 @@ func newAgentFeed(bus *live.Bus, agents *agent.Registry, store *campaigns.Store,
 func handler(api *web.Server, signIn *web.SignIn, log *slog.Logger) (http.Handler, error) {
 	con, err := console.New(console.Config{
 		Auth:     web.NewConsoleAuth(signIn),
-		TimeZone: time.Local,
+		TimeZone: nodeZone(os.Getenv, os.Readlink, os.ReadFile),
 		// Sign-in counts attempts per address as the API does.
 		ClientAddr: api.ClientAddr,
 		Log:        log,
@@ -63,4 +65,29 @@ func handler(api *web.Server, signIn *web.SignIn, log *slog.Logger) (http.Handle
 	mux.Handle("/api/v1/", api.Handler())
 	mux.Handle("/", con.Handler())
 	return mux, nil
+}
+
+// nodeZone is the node's own time zone by its IANA name, for people whose
+// profile names none: TZ, else what /etc/localtime links to, else
+// /etc/timezone, else UTC. time.Local will not do: its name is "Local",
+// which browsers refuse as a zone.
+func nodeZone(getenv func(string) string, readlink func(string) (string, error), readFile func(string) ([]byte, error)) *time.Location {
+	var names []string
+	if tz := strings.TrimPrefix(getenv("TZ"), ":"); tz != "" {
+		names = append(names, tz)
+	}
+	if target, err := readlink("/etc/localtime"); err == nil {
+		if _, name, ok := strings.Cut(target, "zoneinfo/"); ok {
+			names = append(names, name)
+		}
+	}
+	if b, err := readFile("/etc/timezone"); err == nil {
+		names = append(names, strings.TrimSpace(string(b)))
+	}
+	for _, name := range names {
+		if z, err := time.LoadLocation(name); err == nil && name != "" && name != "Local" {
+			return z
+		}
+	}
+	return time.UTC
 }
