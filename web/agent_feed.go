@@ -178,22 +178,27 @@ func (f *AgentFeed) publish(ctx context.Context, typ string, agentID, campaignID
 	}
 }
 
-// stateChanged publishes an agent's new state at once (phone_down reaches
-// the page before the first redial) and keeps their pause time.
-func (f *AgentFeed) stateChanged(ctx context.Context, c agent.Change) {
-	f.publish(ctx, live.TypeAgentState, c.AgentID, 0, 0, c.At, agentState(c))
-	f.mu.Lock()
-	f.names[c.AgentID] = c.Name
-	pc := f.pauses[c.AgentID]
-	if pc == nil {
-		pc = &pauseClock{}
-		f.pauses[c.AgentID] = pc
-	}
-	resumed := pc.change(c.State == agent.Paused, c.At)
-	f.mu.Unlock()
-	if resumed {
-		f.enqueue(c.AgentID, "agent.day", func(ctx context.Context) { f.publishDay(ctx, c.AgentID) })
-	}
+// stateChanged publishes an agent's new state (phone_down reaches the page
+// before the first redial) and keeps their pause time. It goes through the
+// agent's worker like their calls' events, so the agent's stream keeps the
+// order things happened in: on_call before the call's pop, the call's end
+// before the wrap-up it starts.
+func (f *AgentFeed) stateChanged(_ context.Context, c agent.Change) {
+	f.enqueue(c.AgentID, "agent.state", func(ctx context.Context) {
+		f.publish(ctx, live.TypeAgentState, c.AgentID, 0, 0, c.At, agentState(c))
+		f.mu.Lock()
+		f.names[c.AgentID] = c.Name
+		pc := f.pauses[c.AgentID]
+		if pc == nil {
+			pc = &pauseClock{}
+			f.pauses[c.AgentID] = pc
+		}
+		resumed := pc.change(c.State == agent.Paused, c.At)
+		f.mu.Unlock()
+		if resumed {
+			f.publishDay(ctx, c.AgentID)
+		}
+	})
 }
 
 // agentState is a registry change as the agent.state payload.
