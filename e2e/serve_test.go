@@ -417,7 +417,9 @@ func (c *apiClient) do(method, path string, body, out any) {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	if c.token != "" { // else the client's cookie jar signs the request
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -450,10 +452,10 @@ type packetCounter struct {
 
 func newPacketCounter(t *testing.T) *packetCounter {
 	t.Helper()
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, rtcp := listenRTPPair(t)
+	// alo sends RTCP to the port above; held here, it cannot land on a
+	// socket another test (another package, in parallel) just bound there.
+	t.Cleanup(func() { rtcp.Close() })
 	p := &packetCounter{conn: conn}
 	go func() {
 		buf := make([]byte, 1500)
@@ -473,6 +475,27 @@ func newPacketCounter(t *testing.T) *packetCounter {
 
 func (p *packetCounter) port() int    { return p.conn.LocalAddr().(*net.UDPAddr).Port }
 func (p *packetCounter) count() int64 { return p.n.Load() }
+
+// listenRTPPair binds an even UDP port on 127.0.0.1 and the odd one
+// above it (RTP and RTCP).
+func listenRTPPair(t *testing.T) (rtp, rtcp *net.UDPConn) {
+	t.Helper()
+	for range 100 {
+		p := freeUDPPort(t) &^ 1
+		a, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
+		if err != nil {
+			continue
+		}
+		b, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p + 1})
+		if err != nil {
+			a.Close()
+			continue
+		}
+		return a, b
+	}
+	t.Fatal("no free even UDP port pair")
+	return nil, nil
+}
 
 // freeUDPPort returns a UDP port free on 127.0.0.1 right now.
 func freeUDPPort(t *testing.T) int {

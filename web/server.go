@@ -54,6 +54,9 @@ type ServerConfig struct {
 	// when they dispose (may be nil).
 	Dispositions DispositionService
 	WrapUp       WrapUpEnder
+	// Disposals hears every disposition recorded (the agent's console
+	// drops the call from the screen); may be nil.
+	Disposals DisposalListener
 	// Webhooks manages clients' result webhooks and their delivery log;
 	// nil answers those routes with 503.
 	Webhooks WebhookService
@@ -168,8 +171,8 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/agents/{id}/ready", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentReady)
 	s.handle("POST /api/v1/agents/{id}/pause", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentPause)
 	s.handle("POST /api/v1/agents/{id}/offline", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentOffline)
-	s.handle("PUT /api/v1/agents/{id}/sip-account", roles(RoleAdmin), s.setAgentSIPAccount)
 	s.handle("PUT /api/v1/agents/{id}/pause-after-call", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentPauseAfterCall)
+	s.handle("PUT /api/v1/agents/{id}/sip-account", roles(RoleAdmin), s.setAgentSIPAccount)
 	s.handle("GET /api/v1/agents/{id}/callbacks", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentCallbacks)
 	s.teamRoutes()
 

@@ -100,8 +100,11 @@ func newApp(ctx context.Context, cfg ServeConfig, redisURL string, log *slog.Log
 
 	// Live events: this node's bus, joined to the other nodes' over Redis
 	// pub/sub (run connects it).
+	// An agent's browser may stream from a node other than the one their
+	// phone's leg is on. MaxAge: long enough to resume over a short network
+	// drop, bounded so a client days behind gets a fresh snapshot.
 	a.live, err = live.NewBus(live.Config{Node: cfg.Node, Clock: clockNow, Log: log.With("component", "live"),
-		Transport: live.NewRedisTransport(a.rdb, live.RedisChannel(a.rdb))})
+		Transport: live.NewRedisTransport(a.rdb, live.RedisChannel(a.rdb)), MaxAge: 10 * time.Minute})
 	if err != nil {
 		return nil, err
 	}
@@ -297,6 +300,9 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		// logged in and waiting.
 		Registered: a.reg.Registered(),
 	})
+	// Live events: the consoles' stream, fed by the registry and the
+	// engine (the feed subscribes before the agents are restored).
+	feed := newAgentFeed(a.live, a.agents, a.store, log.With("component", "live-feed"))
 	// Recorded messages uploaded through the API (<data>/prompts/<lang>/<name>.wav).
 	prompts := prompt.NewLibrary(filepath.Join(a.cfg.DataDir, "prompts"), prompt.Builtin(), "en")
 	if err := prompts.Prompts().Check(); err != nil {
@@ -342,6 +348,8 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 			}
 			return dialer.BudgetFromLedger(w), nil
 		},
+		// Screen pops and calls' ends for the agents' consoles.
+		Events: feed,
 	})
 	a.eng = eng
 
@@ -364,16 +372,22 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		Compliance: comp.service, Imports: imports, Webhooks: a.store, Dispositions: a.store, WrapUp: a.agents, Prompts: prompts, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
 		Attempts: a.store, RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"),
 		Teams: a.agents, PauseReasons: a.agents, Clock: clockNow, // the agent registry keeps teams and pause reasons
-		// No console supplies snapshots yet: streams start with an empty one.
-		Live: web.LiveConfig{Bus: a.live, Done: streamsDone},
-		Log:  log.With("component", "web"),
+		Disposals: feed,
+		Live:      web.LiveConfig{Bus: a.live, Snapshots: feed, Done: streamsDone, Clock: clockNow},
+		Log:       log.With("component", "web"),
 	})
+	h, err := handler(api, signIn, log.With("component", "console"))
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", a.cfg.HTTPAddr, err)
 	}
-	hs := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	hs.RegisterOnShutdown(sync.OnceFunc(func() { close(streamsDone) }))
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// Shutdown neither cancels nor waits out an event stream: end them.
+	var endStreams sync.Once
+	hs.RegisterOnShutdown(func() { endStreams.Do(func() { close(streamsDone) }) })
 
 	// Start: SIP first (agents' phones and calls need it), then the work.
 	sipCtx, sipCancel := context.WithCancel(context.Background())
@@ -403,6 +417,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	if err := a.agents.Restore(ctx); err != nil {
 		log.Warn("restore agents", "err", err)
 	}
+	goRun("live feed", func() error { feed.Run(ctx); return nil })
 	engDone := make(chan struct{})
 	go func() {
 		defer close(engDone)
