@@ -325,6 +325,9 @@ func (a *answered) bridge(ctx, bg context.Context, res agent.Reservation) {
 	if disclosure == nil {
 		media.Connect(ag, cust) // both ways before any SQL write
 	}
+	// The screen pop leaves now, not after the SQL writes below: the
+	// agent needs it as they hear the customer.
+	e.cfg.Events.CallBridged(CallBridged{AttemptID: a.id, AgentID: res.AgentID, Campaign: a.cl.Campaign, Contact: a.cl.Contact, At: bridged})
 	<-a.answerRecorded
 	if err := e.cfg.Marker.MarkBridged(bg, a.id, res.AgentID, bridged); err != nil {
 		a.log.Error("record bridge", "err", err)
@@ -351,6 +354,14 @@ func (a *answered) bridge(ctx, bg context.Context, res agent.Reservation) {
 	relayed := int64(ag.Stats().PacketsOut - before)
 	a.finish(bg, campaigns.Result{Outcome: campaigns.OutcomeHuman, SIPCode: 200,
 		Reason: "ended by " + a.leg.EndedBy(), CallID: a.leg.CallID(), MediaToAgent: relayed})
+	// After the outcome is in SQL: the agent may dispose the call from now.
+	ended := e.cfg.Clock()
+	ce := CallEnded{AttemptID: a.id, AgentID: res.AgentID, CampaignID: a.cl.Campaign.ID, ClientID: a.cl.Campaign.ClientID,
+		Outcome: campaigns.OutcomeHuman, BridgedAt: bridged, At: ended}
+	if w := a.cl.Campaign.WrapUp; w > 0 {
+		ce.WrapUpEndsAt = ended.Add(w)
+	}
+	e.cfg.Events.CallEnded(ce)
 }
 
 // startRecording starts the campaign's recording of this bridge with the

@@ -277,7 +277,8 @@ func TestConnectTakesAgentFreedInTime(t *testing.T) {
 	}
 	src := &fakeAttempts{done: make(chan struct{}, 8)}
 	marker := &fakeMarker{}
-	e := NewEngine(EngineConfig{Attempts: src, Marker: marker, Agents: agents, SIP: s, Clock: time.Now, Log: testenv.Logger(t)})
+	events := &callEventRecorder{}
+	e := NewEngine(EngineConfig{Attempts: src, Marker: marker, Agents: agents, SIP: s, Clock: time.Now, Log: testenv.Logger(t), Events: events})
 	camp := campaigns.Campaign{ID: 1, ClientID: 3}
 	cl := campaigns.Claimed{Key: campaigns.AttemptKey{CampaignID: 1, ContactID: 7, Number: 1}, Campaign: camp,
 		Contact: campaigns.Contact{ID: 7, CampaignID: 1, Phone: "+998901234567"}}
@@ -301,4 +302,36 @@ func TestConnectTakesAgentFreedInTime(t *testing.T) {
 	if n := agents.ReadyFor(1); n != 1 {
 		t.Errorf("agent not ready again after the call: %d", n)
 	}
+	// The consoles heard the bridge (with the contact, at the instant
+	// written as bridged_at) and then the end, after the outcome.
+	if len(events.bridged) != 1 || len(events.ended) != 1 {
+		t.Fatalf("call events: %d bridged, %d ended; want one of each", len(events.bridged), len(events.ended))
+	}
+	b, end := events.bridged[0], events.ended[0]
+	if b.AttemptID != 42 || b.AgentID != ag.ID || b.Contact.Phone != cl.Contact.Phone || b.Campaign.ID != 1 || !b.At.Equal(marker.bridged) {
+		t.Errorf("bridged event %+v, want attempt 42, agent %d, the contact, bridged at %v", b, ag.ID, marker.bridged)
+	}
+	if end.AttemptID != 42 || end.AgentID != ag.ID || end.Outcome != campaigns.OutcomeHuman || end.ClientID != 3 ||
+		!end.BridgedAt.Equal(b.At) || end.At.Before(b.At) || !end.WrapUpEndsAt.IsZero() {
+		t.Errorf("ended event %+v, want attempt 42 human after the bridge, no wrap-up", end)
+	}
+}
+
+// callEventRecorder keeps the call events an engine reports.
+type callEventRecorder struct {
+	mu      sync.Mutex
+	bridged []CallBridged
+	ended   []CallEnded
+}
+
+func (r *callEventRecorder) CallBridged(b CallBridged) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.bridged = append(r.bridged, b)
+}
+
+func (r *callEventRecorder) CallEnded(e CallEnded) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ended = append(r.ended, e)
 }

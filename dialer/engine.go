@@ -66,6 +66,9 @@ type EngineConfig struct {
 	// Disposer records what a recorded (agentless) call concluded from its
 	// keys; nil means key results are logged only.
 	Disposer Disposer
+	// Events hears bridged calls' bridges and ends, for the consoles; nil
+	// hears nothing. It is called on the call path and must not wait.
+	Events CallEvents
 }
 
 // Engine runs one pacer per running campaign on this node.
@@ -121,6 +124,9 @@ func NewEngine(cfg EngineConfig) *Engine {
 	}
 	if cfg.Prompts == nil {
 		cfg.Prompts = audio.NewPrompts(prompt.Builtin(), "en")
+	}
+	if cfg.Events == nil {
+		cfg.Events = noCallEvents{}
 	}
 	e := &Engine{cfg: cfg, pacers: map[int64]*pacerRun{}, wake: make(chan struct{}, 1), bridgeLatency: newLatencyRecorder(), audioLatency: newLatencyRecorder(),
 		customerStart: newLatencyRecorder()}

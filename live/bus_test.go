@@ -315,10 +315,12 @@ func TestNewEvent(t *testing.T) {
 		agent, campaign   int64
 		typ, wantDataPart string
 	}{
-		{AgentState{AgentID: 7, Name: "Dilnoza", State: "paused", Reason: "lunch", Since: t0}, 7, 0, TypeAgentState, `"reason":"lunch"`},
+		{AgentState{AgentID: 7, Name: "Dilnoza", State: "paused", Reason: "lunch", Since: t0}, 7, 0, TypeAgentState, `"pause_reason":"lunch"`},
 		{CallOffered{AttemptID: 1, CampaignID: 2, ContactID: 3}, 0, 2, TypeCallOffered, `"contact_id":3`},
 		{CallBridged{AttemptID: 1, CampaignID: 2, ContactID: 3, AgentID: 7}, 7, 2, TypeCallBridged, `"agent_id":7`},
 		{CallEnded{AttemptID: 1, CampaignID: 2, Outcome: "human"}, 0, 2, TypeCallEnded, `"outcome":"human"`},
+		{CallDisposed{AttemptID: 1, CampaignID: 2, AgentID: 7, Code: "callback"}, 7, 2, TypeCallDisposed, `"code":"callback"`},
+		{AgentDay{AgentID: 7, Calls: 3, TalkMS: 61000}, 7, 0, TypeAgentDay, `"talk_ms":61000`},
 		{CampaignCounters{CampaignID: 2, Bridged: 4, AbandonRatio: 0.01}, 0, 2, TypeCampaignCounters, `"bridged":4`},
 		{CampaignState{CampaignID: 2, State: "running"}, 0, 2, TypeCampaignState, `"state":"running"`},
 		{PacerDecision{CampaignID: 2, Policy: "progressive", Launch: 0, Reason: "no agent ready"}, 0, 2, TypePacerDecision, `"reason":"no agent ready"`},

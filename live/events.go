@@ -25,6 +25,11 @@ const (
 	TypeCallBridged = "call.bridged"
 	// TypeCallEnded: an attempt has its outcome (payload CallEnded).
 	TypeCallEnded = "call.ended"
+	// TypeCallDisposed: the agent (or a supervisor) disposed a call
+	// (payload CallDisposed).
+	TypeCallDisposed = "call.disposed"
+	// TypeAgentDay: an agent's counters for the day (payload AgentDay).
+	TypeAgentDay = "agent.day"
 	// TypeCampaignCounters: a campaign's live counts (payload
 	// CampaignCounters).
 	TypeCampaignCounters = "campaign.counters"
@@ -40,6 +45,13 @@ const (
 // campaign's counts as they now are. A console may see an event twice (it
 // subscribes before it reads its snapshot, and a resume can replay what the
 // snapshot already holds), and applying the same state twice is harmless.
+//
+// An event's Data is what a console's page receives as the SSE "data:"
+// line, as it is (web streams no envelope). The agent console reads the
+// agent.state, call.ended, call.disposed and agent.day payloads below as
+// they are (web/console/view.go has the page's side; a test in web keeps
+// the two in agreement); call.bridged carries CallBridged's fields plus the
+// screen pop, which its publisher adds.
 
 // Payload is the data of one well-known event type; NewEvent turns it into
 // an Event with its type and scope filled in.
@@ -66,16 +78,22 @@ func NewEvent(p Payload) (Event, error) {
 
 // AgentState is an agent's state as it now is (TypeAgentState).
 type AgentState struct {
-	AgentID int64  `json:"agent_id"`
+	AgentID int64  `json:"id"`
 	Name    string `json:"name"`
 	// State is one of offline, ready, reserved, on_call, wrap_up, paused,
 	// phone_down (DESIGN.md, "Agents").
 	State string `json:"state"`
-	// Reason is why the agent is paused (or offline), when there is one.
-	Reason string `json:"reason,omitempty"`
+	// Reason is why the agent is paused, when there is one.
+	Reason string `json:"pause_reason,omitempty"`
 	// Since is when the agent entered State, so consoles show time in
 	// state without knowing when they first saw it.
 	Since time.Time `json:"since"`
+	// WrapUpEndsAt is when the campaign's wrap-up limit ends a wrap_up.
+	WrapUpEndsAt *time.Time `json:"wrap_up_ends_at,omitempty"`
+	// PauseAfterCall: the agent asked, while busy, to be paused (with
+	// PauseAfterCallReason) once the call ends.
+	PauseAfterCall       bool   `json:"pause_after_call"`
+	PauseAfterCallReason string `json:"pause_after_call_reason,omitempty"`
 }
 
 // EventType implements Payload.
@@ -100,8 +118,10 @@ func (CallOffered) EventType() string { return TypeCallOffered }
 // EventScope implements Payload.
 func (p CallOffered) EventScope() (int64, int64) { return p.AgentID, p.CampaignID }
 
-// CallBridged is a customer connected to an agent: the agent's screen pop
-// (TypeCallBridged). The console fetches the contact by ContactID.
+// CallBridged is a customer connected to an agent (TypeCallBridged): the
+// fields every reader may rely on. The event's publisher adds the agent's
+// screen pop (the contact, their history, the script, the disposition
+// codes; web/console's CallPop) to the same object.
 type CallBridged struct {
 	AttemptID  int64 `json:"attempt_id"`
 	CampaignID int64 `json:"campaign_id"`
@@ -125,6 +145,11 @@ type CallEnded struct {
 	// machine, busy, no_answer, declined, invalid_number, congestion,
 	// failed, unknown, blocked).
 	Outcome string `json:"outcome"`
+	// EndedAt is when the call ended.
+	EndedAt time.Time `json:"ended_at"`
+	// WrapUpEndsAt is when the campaign's wrap-up limit returns the agent
+	// to work; none without a limit.
+	WrapUpEndsAt *time.Time `json:"wrap_up_ends_at,omitempty"`
 }
 
 // EventType implements Payload.
@@ -132,6 +157,43 @@ func (CallEnded) EventType() string { return TypeCallEnded }
 
 // EventScope implements Payload.
 func (p CallEnded) EventScope() (int64, int64) { return p.AgentID, p.CampaignID }
+
+// CallDisposed is a call's disposition, recorded (TypeCallDisposed): the
+// call leaves the agent's screen.
+type CallDisposed struct {
+	AttemptID  int64  `json:"attempt_id"`
+	CampaignID int64  `json:"campaign_id"`
+	AgentID    int64  `json:"agent_id,omitempty"`
+	Code       string `json:"code"`
+}
+
+// EventType implements Payload.
+func (CallDisposed) EventType() string { return TypeCallDisposed }
+
+// EventScope implements Payload.
+func (p CallDisposed) EventScope() (int64, int64) { return p.AgentID, p.CampaignID }
+
+// AgentDay is an agent's "my day" as it now is, since midnight in their
+// zone (TypeAgentDay).
+type AgentDay struct {
+	AgentID int64 `json:"agent_id"`
+	// Calls bridged to the agent; Successes and CallbacksSet among their
+	// dispositions; CallbacksDue are the callbacks promised to the agent
+	// and due by the end of the day.
+	Calls        int `json:"calls"`
+	Successes    int `json:"successes"`
+	CallbacksSet int `json:"callbacks_set"`
+	CallbacksDue int `json:"callbacks_due"`
+	// TalkMS is the time on bridged calls, PauseMS the time paused.
+	TalkMS  int64 `json:"talk_ms"`
+	PauseMS int64 `json:"pause_ms"`
+}
+
+// EventType implements Payload.
+func (AgentDay) EventType() string { return TypeAgentDay }
+
+// EventScope implements Payload.
+func (p AgentDay) EventScope() (int64, int64) { return p.AgentID, 0 }
 
 // CampaignCounters is a campaign's live counts as they now are
 // (TypeCampaignCounters). It names no contact, so every role's stream may

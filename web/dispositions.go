@@ -99,6 +99,9 @@ func (s *Server) dispose(w http.ResponseWriter, r *http.Request, u User) error {
 		if d.AgentID != 0 && s.cfg.WrapUp != nil {
 			s.cfg.WrapUp.EndWrapUp(d.AgentID)
 		}
+		if s.cfg.Disposals != nil {
+			s.cfg.Disposals.CallDisposed(d)
+		}
 		s.log.Info("attempt disposed", "attempt", id, "code", req.Code, "meaning", d.Meaning, "user", u.Name)
 		return d, nil
 	})

@@ -89,6 +89,9 @@ func (s *Server) eventRoutes() {
 // type added later reaches only admins and supervisors until someone
 // decides who else may see it.
 func visible(v Viewer, e live.Event) bool {
+	if e.ClientID != 0 && !v.User.SeesClient(e.ClientID) {
+		return false // another client's campaign, as in the API (docs/roles.md)
+	}
 	switch v.User.Role {
 	case RoleAdmin, RoleSupervisor:
 		return true // the whole floor
@@ -294,9 +297,11 @@ func orDuration(d, def time.Duration) time.Duration {
 	return d
 }
 
-// sseStream writes the text/event-stream format: per event an "id:", an
-// "event:" and one "data:" line (the event as JSON, which json.Marshal
-// keeps on one line) and a blank line; ":" starts a comment.
+// sseStream writes the text/event-stream format: per event an "id:" (the
+// bus's id, which EventSource sends back as Last-Event-ID), an "event:"
+// (the type) and one "data:" line, the payload itself with no envelope
+// (web/console/view.go: what the pages read), and a blank line; ":" starts
+// a comment.
 type sseStream struct {
 	w   http.ResponseWriter
 	rc  *http.ResponseController
@@ -304,9 +309,19 @@ type sseStream struct {
 }
 
 func (st *sseStream) event(e live.Event) error {
-	data, err := json.Marshal(e)
-	if err != nil {
-		return err
+	data := []byte(e.Data)
+	if len(data) == 0 {
+		// EventSource drops an event whose data is empty.
+		data = []byte("{}")
+	} else if bytes.ContainsAny(data, "\r\n") {
+		// Valid JSON (the bus checked it) may still be indented; a newline
+		// would end the data line. Compacting removes only whitespace
+		// between tokens: strings cannot hold a raw newline.
+		var c bytes.Buffer
+		if err := json.Compact(&c, data); err != nil {
+			return err
+		}
+		data = c.Bytes()
 	}
 	// The bus made the id and checked the type: neither holds a newline.
 	st.buf.WriteString("id: ")

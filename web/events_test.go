@@ -23,6 +23,12 @@ func TestVisible(t *testing.T) {
 	agent7 := Viewer{User: user(RoleAgent), AgentID: 7}
 	unlinked := Viewer{User: user(RoleAgent)}
 	ev := func(typ string, agent int64) live.Event { return live.Event{Type: typ, AgentID: agent, CampaignID: 1} }
+	clientEv := func(typ string, client int64) live.Event {
+		return live.Event{Type: typ, AgentID: 8, CampaignID: 1, ClientID: client}
+	}
+	limited := func(r Role, clients ...int64) Viewer {
+		return Viewer{User: User{Name: "l", Role: r, ClientIDs: clients}}
+	}
 	tests := []struct {
 		name string
 		v    Viewer
@@ -54,6 +60,10 @@ func TestVisible(t *testing.T) {
 		{"unlinked agent sees nothing", unlinked, ev(live.TypeCampaignCounters, 0), false},
 		{"unlinked agent does not match events without agent", unlinked, ev(live.TypeCallEnded, 0), false},
 		{"unknown role sees nothing", Viewer{User: user("guest")}, ev(live.TypeCampaignCounters, 0), false},
+		{"marketer of client 5 sees its calls", limited(RoleMarketer, 5), clientEv(live.TypeCallBridged, 5), true},
+		{"marketer of client 5 does not see client 6's calls", limited(RoleMarketer, 5), clientEv(live.TypeCallBridged, 6), false},
+		{"supervisor of client 5 does not see client 6's counters", limited(RoleSupervisor, 5), clientEv(live.TypeCampaignCounters, 6), false},
+		{"unlimited marketer sees client 6's calls", Viewer{User: user(RoleMarketer)}, clientEv(live.TypeCallBridged, 6), true},
 	}
 	for _, tt := range tests {
 		if got := visible(tt.v, tt.e); got != tt.want {
@@ -258,14 +268,21 @@ func (c *sseClient) ends(t testing.TB) string {
 	}
 }
 
+// decode is the event a frame carries: its id and type from their lines,
+// its data the payload itself (no envelope). AgentID is read back from the
+// payload (agent_id, or id for agent.state) so tests tell whose it is.
 func (f frame) decode(t testing.TB) live.Event {
 	t.Helper()
-	var e live.Event
-	if err := json.Unmarshal([]byte(f.data), &e); err != nil {
+	var scope struct {
+		AgentID int64 `json:"agent_id"`
+		ID      int64 `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(f.data), &scope); err != nil {
 		t.Fatalf("frame data %q: %v", f.data, err)
 	}
-	if e.ID != f.id || e.Type != f.event {
-		t.Fatalf("frame id %q event %q, data says id %q type %q", f.id, f.event, e.ID, e.Type)
+	e := live.Event{ID: f.id, Type: f.event, Data: json.RawMessage(f.data), AgentID: scope.AgentID}
+	if f.event == live.TypeAgentState {
+		e.AgentID = scope.ID
 	}
 	return e
 }
@@ -304,6 +321,9 @@ func TestEventsSnapshotThenChanges(t *testing.T) {
 	}
 	publishEvent(t, a.bus, live.AgentState{AgentID: 3, Name: "Aziz", State: "ready", Since: testTime})
 	f := c.next(t)
+	if want := `{"id":3,"name":"Aziz","state":"ready","since":"` + testTime.Format(time.RFC3339Nano) + `","pause_after_call":false}`; f.data != want {
+		t.Errorf("data line %s, want the payload itself: %s", f.data, want)
+	}
 	e := f.decode(t)
 	var st live.AgentState
 	if err := e.Decode(&st); err != nil || f.event != live.TypeAgentState || e.AgentID != 3 || st.Name != "Aziz" || !st.Since.Equal(testTime) {
@@ -452,7 +472,9 @@ func (noAgents) AgentOf(context.Context, User) (int64, error) { return 0, nil }
 func TestEventsHeartbeat(t *testing.T) {
 	a := newLiveAPI(t, LiveConfig{Heartbeat: 10 * time.Millisecond}, live.Config{})
 	c := a.open(t, RoleAdmin, "", "")
-	c.next(t) // snapshot
+	if f := c.next(t); f.data != "{}" {
+		t.Errorf("snapshot without a Snapshotter: data %q, want {} (EventSource drops an event with empty data)", f.data)
+	}
 	for {
 		if f := c.nextFrame(t); f.comment == "heartbeat" {
 			break

@@ -54,6 +54,9 @@ type ServerConfig struct {
 	// when they dispose (may be nil).
 	Dispositions DispositionService
 	WrapUp       WrapUpEnder
+	// Disposals hears every disposition recorded (the agent's console
+	// drops the call from the screen); may be nil.
+	Disposals DisposalListener
 	// Webhooks manages clients' result webhooks and their delivery log;
 	// nil answers those routes with 503.
 	Webhooks WebhookService

@@ -284,6 +284,14 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		// logged in and waiting.
 		Registered: a.reg.Registered(),
 	})
+	// Live events: the consoles' stream, fed by the registry and the
+	// engine (the feed subscribes before the agents are restored).
+	bus, err := newLiveBus(node, a.rdb, log.With("component", "live"))
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	feed := newAgentFeed(bus, a.agents, a.store, log.With("component", "live-feed"))
 	// Recorded messages uploaded through the API (<data>/prompts/<lang>/<name>.wav).
 	prompts := prompt.NewLibrary(filepath.Join(a.cfg.DataDir, "prompts"), prompt.Builtin(), "en")
 	if err := prompts.Prompts().Check(); err != nil {
@@ -329,6 +337,8 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 			}
 			return dialer.BudgetFromLedger(w), nil
 		},
+		// Screen pops and calls' ends for the agents' consoles.
+		Events: feed,
 	})
 	a.eng = eng
 
@@ -342,18 +352,28 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	if err != nil {
 		return err
 	}
+	streamsDone := make(chan struct{})
 	api := web.NewServer(web.ServerConfig{
 		Sessions: sessions, SignIn: signIn,
 		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng, Trunks: a.trunks, SIPAccounts: a.reg,
 		Compliance: comp.service, Imports: imports, Webhooks: a.store, Dispositions: a.store, WrapUp: a.agents, Prompts: prompts, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
 		Attempts: a.store, RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"),
-		Log: log.With("component", "web"),
+		Disposals: feed,
+		Live:      web.LiveConfig{Bus: bus, Snapshots: feed, Done: streamsDone, Clock: clockNow},
+		Log:       log.With("component", "web"),
 	})
+	h, err := handler(api, signIn, log.With("component", "console"))
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", a.cfg.HTTPAddr, err)
 	}
-	hs := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// Shutdown neither cancels nor waits out an event stream: end them.
+	var endStreams sync.Once
+	hs.RegisterOnShutdown(func() { endStreams.Do(func() { close(streamsDone) }) })
 
 	// Start: SIP first (agents' phones and calls need it), then the work.
 	sipCtx, sipCancel := context.WithCancel(context.Background())
@@ -383,6 +403,8 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	if err := a.agents.Restore(ctx); err != nil {
 		log.Warn("restore agents", "err", err)
 	}
+	goRun("live bus", func() error { return bus.Run(ctx) })
+	goRun("live feed", func() error { feed.Run(ctx); return nil })
 	engDone := make(chan struct{})
 	go func() {
 		defer close(engDone)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -142,16 +144,18 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	defer a.close()
 	var campaignID int64
 	err = a.run(ctx, func(url string) {
-		token, id, err := seedDemo(ctx, a, phones.Addr(), *agents, *contacts)
+		seed, err := seedDemo(ctx, a, phones.Addr(), *agents, *contacts)
 		if err != nil {
 			log.Error("seed the demo", "err", err)
 			fmt.Fprintf(stderr, "alo demo: seeding failed: %v\n", err)
 			return
 		}
+		token, id := seed.token, seed.campaign
 		campaignID = id
 		fmt.Fprintf(stderr, "\nalo demo is running: %d simulated agents are calling %d contacts.\n", *agents, *contacts)
 		fmt.Fprintf(stderr, "  API:    %s/api/v1 (try: curl -H 'Authorization: Bearer %s' %s/api/v1/campaigns/%d/stats)\n", url, token, url, id)
 		fmt.Fprintf(stderr, "  login:  admin, token %s\n", token)
+		fmt.Fprintf(stderr, "  agent:  %s/signin as agent1, password %s (Agent 1's console)\n", url, seed.agentPassword)
 		fmt.Fprintf(stderr, "  data:   %s\n  stop:   Ctrl-C\n\n", dir)
 	})
 	if err != nil {
@@ -163,16 +167,26 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	return nil
 }
 
+// demoSeed is what seedDemo made that the demo prints.
+type demoSeed struct {
+	token         string // the admin's
+	campaign      int64
+	agentPassword string // user agent1's, Agent 1 on the console
+}
+
 // seedDemo creates the admin user, the client, the welcome-call campaign, its
-// contacts and agents, sets the agents ready and starts the campaign.
-func seedDemo(ctx context.Context, a *app, phonesAddr string, nAgents, nContacts int) (string, int64, error) {
+// contacts and agents (Agent 1 with a user who signs in to the console),
+// sets the agents ready and starts the campaign.
+func seedDemo(ctx context.Context, a *app, phonesAddr string, nAgents, nContacts int) (demoSeed, error) {
+	var seed demoSeed
 	_, token, err := a.users.Add(ctx, "admin", web.RoleAdmin)
 	if err != nil {
-		return "", 0, err
+		return seed, err
 	}
+	seed.token = token
 	client, err := a.store.CreateClient(ctx, "Demo Bank")
 	if err != nil {
-		return "", 0, err
+		return seed, err
 	}
 	camp, err := a.store.CreateCampaign(ctx, campaigns.Campaign{
 		ClientID: client.ID, Name: "Welcome calls: new card holders",
@@ -181,31 +195,40 @@ func seedDemo(ctx context.Context, a *app, phonesAddr string, nAgents, nContacts
 		MaxAttempts: 1, RingTimeout: 15 * time.Second, RetryDelay: time.Hour,
 	})
 	if err != nil {
-		return "", 0, err
+		return seed, err
 	}
+	seed.campaign = camp.ID
 	in := make([]campaigns.NewContact, nContacts)
 	for i := range in {
 		in[i] = campaigns.NewContact{Phone: demoNumber(i), Name: fmt.Sprintf("Card holder %d", i+1), TimeZone: "UTC"}
 	}
 	if _, err := a.store.AddContacts(ctx, camp.ID, in); err != nil {
-		return "", 0, err
+		return seed, err
 	}
 	for i := 1; i <= nAgents; i++ {
 		ag, err := a.agents.CreateAgent(ctx, agent.NewAgent{
 			Name: fmt.Sprintf("Agent %d", i), SIPURI: fmt.Sprintf("sip:agent%d@%s", i, phonesAddr), CampaignIDs: []int64{camp.ID},
 		})
 		if err != nil {
-			return "", 0, err
+			return seed, err
+		}
+		if i == 1 {
+			// A fresh password each run: the demo listens on loopback, but
+			// a fixed one would be known to everyone who read this.
+			seed.agentPassword = strings.ToLower(rand.Text()[:12])
+			if _, _, err := a.users.Create(ctx, web.NewUser{Name: "agent1", Role: web.RoleAgent, AgentID: ag.ID, Password: seed.agentPassword}); err != nil {
+				return seed, err
+			}
 		}
 		if _, err := a.agents.SetReady(ctx, ag.ID); err != nil {
-			return "", 0, err
+			return seed, err
 		}
 	}
 	if err := a.store.SetStatus(ctx, camp.ID, campaigns.StatusRunning); err != nil {
-		return "", 0, err
+		return seed, err
 	}
 	a.eng.Wake(camp.ID)
-	return token, camp.ID, nil
+	return seed, nil
 }
 
 // printSummary writes the campaign's outcome counts as one JSON object.

@@ -64,19 +64,28 @@ type Registry struct {
 	watchers []chan []int64 // Ready's subscribers
 	closeOne sync.Once
 	closed   chan struct{}
+
+	// changeMu guards Changes' subscribers; it is taken inside mu, so
+	// every subscriber sees an agent's changes in the order they happened.
+	changeMu    sync.Mutex
+	changeSubs  []chan Change
+	changeDrops uint64
 }
 
 // agentSession is one logged-in agent on this node.
 type agentSession struct {
 	agent   Agent
 	state   State
+	since   time.Time // when state was entered: consoles show time in state from it
 	leg     PhoneLeg
 	idleAt  time.Time // since when ready: the longest-idle agent gets the next call
 	callAt  time.Time // since when on the current call: predictive pacing dials ahead of its end
 	pause   string    // a pause requested while busy, applied when the call ends
 	pausing bool
-	// wrapTimer ends a wrap-up the agent does not end themselves.
+	// wrapTimer ends a wrap-up the agent does not end themselves, at
+	// wrapEnds.
 	wrapTimer *time.Timer
+	wrapEnds  time.Time
 	cancel    context.CancelFunc
 	// wake cuts the redial back-off short: the phone just registered, so
 	// the next attempt can reach it (buffered 1; a send never blocks).
@@ -368,6 +377,9 @@ func (a *Registry) SetOffline(ctx context.Context, id int64) (Agent, error) {
 	a.mu.Lock()
 	s := a.sessions[id]
 	delete(a.sessions, id)
+	if s != nil {
+		a.announceLocked(Change{AgentID: id, Name: ag.Name, State: Offline, At: a.cfg.Clock(), CampaignIDs: ag.CampaignIDs})
+	}
 	a.mu.Unlock()
 	if s != nil {
 		s.cancel()
@@ -427,6 +439,7 @@ func (a *Registry) login(ag Agent, want State, reason string) {
 	}
 	s.agent = ag
 	becameReady := false
+	next := s.state
 	switch {
 	case s.state == Reserved || s.state == OnCall || s.state == WrapUp:
 		// Busy: remember the wish; EndCall applies it.
@@ -434,17 +447,20 @@ func (a *Registry) login(ag Agent, want State, reason string) {
 		s.pause = reason
 	case want == Paused:
 		if s.state != PhoneDown {
-			s.state = Paused
+			next = Paused
 		}
 		s.pausing, s.pause = true, reason
 	default: // ready
 		s.pausing, s.pause = false, ""
 		if s.state == Paused {
-			s.state = Ready
+			next = Ready
 			s.idleAt = a.cfg.Clock()
 			becameReady = true
 		}
 	}
+	// Announced even when the state stays: the reason or the wish to
+	// pause after the call may have changed.
+	a.setLocked(s, next)
 	camps := ag.CampaignIDs
 	a.mu.Unlock()
 	if becameReady {
@@ -493,10 +509,10 @@ func (a *Registry) keepPhoneUp(ctx context.Context, s *agentSession) {
 		s.leg = leg
 		ready := !s.pausing
 		if ready {
-			s.state = Ready
 			s.idleAt = a.cfg.Clock()
+			a.setLocked(s, Ready)
 		} else {
-			s.state = Paused
+			a.setLocked(s, Paused)
 		}
 		camps := s.agent.CampaignIDs
 		a.mu.Unlock()
@@ -509,7 +525,13 @@ func (a *Registry) keepPhoneUp(ctx context.Context, s *agentSession) {
 		}
 		a.mu.Lock()
 		s.leg = nil
-		s.state = PhoneDown
+		if a.sessions[s.agent.ID] == s {
+			// Announced at once: the agent's console shows the phone is
+			// down before the first redial.
+			a.setLocked(s, PhoneDown)
+		} else {
+			s.state = PhoneDown // logged out meanwhile: nothing to tell
+		}
 		a.mu.Unlock()
 		log.Warn("agent phone leg dropped; placing it again", "call_id", leg.CallID())
 	}
@@ -667,7 +689,7 @@ func (a *Registry) ReservePreferred(campaignID, agentID int64) (Reservation, boo
 		a.mu.Lock()
 		s, ok := a.sessions[agentID]
 		if ok && s.state == Ready && s.leg != nil && servesCampaign(s.agent, campaignID) {
-			s.state = Reserved
+			a.setLocked(s, Reserved)
 			r := Reservation{AgentID: agentID, Leg: s.leg}
 			a.mu.Unlock()
 			return r, true
@@ -691,19 +713,25 @@ func (a *Registry) EndWrapUp(agentID int64) bool {
 		s.wrapTimer.Stop()
 		s.wrapTimer = nil
 	}
-	ready := !s.pausing
-	if ready {
-		s.state = Ready
-		s.idleAt = a.cfg.Clock()
-	} else {
-		s.state = Paused
-	}
+	a.backFromCallLocked(s)
+	ready := s.state == Ready
 	camps := s.agent.CampaignIDs
 	a.mu.Unlock()
 	if ready {
 		a.readied(camps)
 	}
 	return true
+}
+
+// backFromCallLocked makes an agent whose call (or wrap-up) ended ready,
+// or paused when they asked meanwhile; a.mu is held.
+func (a *Registry) backFromCallLocked(s *agentSession) {
+	if s.pausing {
+		a.setLocked(s, Paused)
+		return
+	}
+	s.idleAt = a.cfg.Clock()
+	a.setLocked(s, Ready)
 }
 
 // Reserve holds the longest-idle ready agent of campaignID for a call. It
@@ -723,7 +751,7 @@ func (a *Registry) Reserve(campaignID int64) (Reservation, bool) {
 	if best == nil {
 		return Reservation{}, false
 	}
-	best.state = Reserved
+	a.setLocked(best, Reserved)
 	return Reservation{AgentID: best.agent.ID, Leg: best.leg}, true
 }
 
@@ -736,8 +764,8 @@ func (a *Registry) StartCall(r Reservation) bool {
 	if !ok || s.leg != r.Leg || s.state != Reserved {
 		return false
 	}
-	s.state = OnCall
 	s.callAt = a.cfg.Clock()
+	a.setLocked(s, OnCall)
 	return true
 }
 
@@ -753,19 +781,15 @@ func (a *Registry) EndCall(r Reservation) {
 	if s.state == OnCall && r.WrapUp > 0 {
 		// A bridged call ends in wrap-up: the agent writes the result
 		// before the next call (pacing counts them busy meanwhile).
-		s.state = WrapUp
-		id := r.AgentID
+		id, now := r.AgentID, a.cfg.Clock()
+		s.wrapEnds = now.Add(r.WrapUp)
 		s.wrapTimer = time.AfterFunc(r.WrapUp, func() { a.EndWrapUp(id) })
+		a.setAtLocked(s, WrapUp, now)
 		a.mu.Unlock()
 		return
 	}
-	ready := !s.pausing
-	if ready {
-		s.state = Ready
-		s.idleAt = a.cfg.Clock()
-	} else {
-		s.state = Paused
-	}
+	a.backFromCallLocked(s)
+	ready := s.state == Ready
 	camps := s.agent.CampaignIDs
 	a.mu.Unlock()
 	if ready {

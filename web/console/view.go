@@ -35,6 +35,14 @@ type AgentView struct {
 	// Call is the call on screen (on_call or wrap_up), if any.
 	Call *CallPop    `json:"call,omitempty"`
 	Day  DayCounters `json:"day"`
+	// Campaigns are the campaigns the agent works, by name.
+	Campaigns []CampaignRef `json:"campaigns,omitempty"`
+}
+
+// CampaignRef names one campaign.
+type CampaignRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
 }
 
 // AgentStatus is an agent's state; also the agent.state event.

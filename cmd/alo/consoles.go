@@ -1,0 +1,66 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/alo-dialer/alo/campaigns"
+	"github.com/alo-dialer/alo/dialer/agent"
+	"github.com/alo-dialer/alo/live"
+	"github.com/alo-dialer/alo/web"
+	"github.com/alo-dialer/alo/web/console"
+)
+
+// newLiveBus is the node's live event bus, joined to the other nodes' over
+// Redis pub/sub (DESIGN.md, "Live events"): an agent's browser may stream
+// from a node other than the one their phone's leg is on.
+func newLiveBus(node string, rdb *redis.Client, log *slog.Logger) (*live.Bus, error) {
+	return live.NewBus(live.Config{
+		Node:      node,
+		Transport: live.NewRedisTransport(rdb, live.RedisChannel(rdb)),
+		Clock:     clockNow,
+		// Long enough to resume over a short network drop, bounded so a
+		// client days behind gets a fresh snapshot.
+		MaxAge: 10 * time.Minute,
+		Log:    log,
+	})
+}
+
+// newAgentFeed publishes the agent console's events from the registry's
+// changes and the engine's bridged calls, and builds the stream's
+// snapshots. It subscribes to the registry's changes now, so make it
+// before the registry restores its agents.
+func newAgentFeed(bus *live.Bus, agents *agent.Registry, store *campaigns.Store, log *slog.Logger) *web.AgentFeed {
+	return web.NewAgentFeed(web.AgentFeedConfig{
+		Bus: bus, Agents: agents, Store: store,
+		// Campaigns carry no script yet; once they do (Campaign.Script),
+		// this is func(c campaigns.Campaign) string { return c.Script }.
+		Script: nil,
+		Zone:   time.Local,
+		Clock:  clockNow,
+		Log:    log,
+	})
+}
+
+// handler is everything the node serves over HTTP: the API (with the live
+// event stream, GET /api/v1/events) under /api/v1/, and the consoles at /.
+func handler(api *web.Server, signIn *web.SignIn, log *slog.Logger) (http.Handler, error) {
+	con, err := console.New(console.Config{
+		Auth:     web.NewConsoleAuth(signIn),
+		TimeZone: time.Local,
+		// Sign-in counts attempts per address as the API does.
+		ClientAddr: api.ClientAddr,
+		Log:        log,
+		Now:        clockNow,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/v1/", api.Handler())
+	mux.Handle("/", con.Handler())
+	return mux, nil
+}
