@@ -223,13 +223,17 @@ func readProbe(t *testing.T, tab *browsertest.Tab) probe {
 func epochMS(ms float64) time.Time { return time.UnixMicro(int64(ms * 1000)) }
 
 // popLatency is how long after its bridge a screen pop reached the page
-// and was drawn.
+// and was drawn (the frame after its handler ran; 0 while that frame is
+// still to come).
 func (r probeRecord) popLatency() (arrived, drawn time.Duration, err error) {
 	at, err := time.Parse(time.RFC3339Nano, r.BridgedAt)
 	if err != nil {
 		return 0, 0, fmt.Errorf("bridged_at %q: %w", r.BridgedAt, err)
 	}
-	return epochMS(r.Arrived).Sub(at), epochMS(r.Frame).Sub(at), nil
+	if r.Frame > 0 {
+		drawn = epochMS(r.Frame).Sub(at)
+	}
+	return epochMS(r.Arrived).Sub(at), drawn, nil
 }
 
 // openConsole opens a tab that runs the probe and signs agent a in at
