@@ -166,6 +166,9 @@ type Campaign struct {
 	// WrapUp bounds an agent's wrap-up after a call (0: none).
 	WrapUp  time.Duration `json:"wrap_up,omitempty"`
 	Prompts Prompts       `json:"prompts"`
+	// Script is what agents read on a connected call: plain text with
+	// {{placeholders}} (script.go; CheckScript says what is accepted).
+	Script string `json:"script,omitempty"`
 	// StopReason and EndedAt record why and when it completed or stopped.
 	StopReason string     `json:"stop_reason,omitempty"`
 	EndedAt    *time.Time `json:"ended_at,omitempty"`
@@ -230,10 +233,13 @@ type Contact struct {
 	CloseReason string     `json:"close_reason,omitempty"`
 	// CallbackAgentID is the agent who promised a callback: offered the
 	// call first. Priority orders due contacts (callbacks highest).
-	CallbackAgentID int64      `json:"callback_agent_id,omitempty"`
-	Priority        int        `json:"priority,omitempty"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       *time.Time `json:"updated_at,omitempty"`
+	CallbackAgentID int64 `json:"callback_agent_id,omitempty"`
+	Priority        int   `json:"priority,omitempty"`
+	// CallbackAt is the time a callback was promised for, while the
+	// promise is open (cleared once a later call is disposed).
+	CallbackAt *time.Time `json:"callback_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  *time.Time `json:"updated_at,omitempty"`
 }
 
 // Stats counts a campaign's contacts by state and attempts by outcome.

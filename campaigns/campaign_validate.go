@@ -149,6 +149,7 @@ func (c Campaign) checkSettings(ps *input.Problems) {
 		ps.Addf("lines", "%d is not in 0…%d", c.Lines, MaxLines)
 	}
 	c.Recording.check(ps)
+	ps.AddErr(CheckScript(c.Script))
 	// In outcome order, so the same campaign always gets the same error.
 	outcomes := make([]Outcome, 0, len(c.Retry))
 	for o := range c.Retry {

@@ -171,6 +171,10 @@ type DisposeRequest struct {
 	// CallbackAt is required for a callback; AppointmentAt for a reschedule.
 	CallbackAt    *time.Time
 	AppointmentAt *time.Time
+	// CallbackFor is whom a callback goes to: CallbackForMe (the agent who
+	// took the call; also when empty) or CallbackForAnyone. Ignored for
+	// other meanings.
+	CallbackFor string
 }
 
 // Disposed is what Dispose did: the attempt, its disposition's meaning, and
@@ -214,12 +218,17 @@ func (s *Store) Dispose(ctx context.Context, r DisposeRequest) (Disposed, error)
 		return Disposed{}, fmt.Errorf("attempt %d: %w: the call is still in progress; dispose it when it ends", a.ID, ErrConflict)
 	case a.AnsweredAt == nil:
 		return Disposed{}, fmt.Errorf("attempt %d: %w: no one answered it", a.ID, ErrConflict)
-	case d.Meaning == MeaningCallback && (r.CallbackAt == nil || !r.CallbackAt.After(now)):
+	case d.Meaning == MeaningCallback && r.CallbackAt == nil:
 		return Disposed{}, input.Invalid("callback_at", "a callback needs a time in the future")
 	case d.Meaning == MeaningReschedule && r.AppointmentAt == nil:
 		return Disposed{}, input.Invalid("appointment_at", "a reschedule needs the new appointment time")
 	case len(r.Notes) > 2000:
 		return Disposed{}, input.Invalid("notes", "longer than 2000 characters")
+	}
+	if d.Meaning == MeaningCallback {
+		if err := s.checkCallback(ctx, a, r, now); err != nil {
+			return Disposed{}, err
+		}
 	}
 	out := Disposed{Meaning: d.Meaning, Phone: a.Phone, AgentID: a.AgentID}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -256,6 +265,26 @@ func (s *Store) Dispose(ctx context.Context, r DisposeRequest) (Disposed, error)
 	return out, nil
 }
 
+// checkCallback checks a callback's time and whom it is for, naming every
+// field at fault.
+func (s *Store) checkCallback(ctx context.Context, a Attempt, r DisposeRequest, now time.Time) error {
+	var ps input.Problems
+	_, err := callbackAgent(a, r.CallbackFor)
+	ps.AddErr(err)
+	c, err := s.GetCampaign(ctx, a.CampaignID)
+	if err != nil {
+		return err
+	}
+	ct, err := s.GetContact(ctx, a.ContactID)
+	if err != nil {
+		return err
+	}
+	if err := s.checkCallbackTime(ctx, c, ct, *r.CallbackAt, now); !ps.AddErr(err) {
+		return fmt.Errorf("check callback of attempt %d: %w", a.ID, err)
+	}
+	return ps.Err()
+}
+
 // applyDisposition changes the contact as the meaning says, if the contact
 // is still where a.Number left it (done, or scheduled for a retry).
 func (s *Store) applyDisposition(ctx context.Context, tx *sql.Tx, a Attempt, m Meaning, code string, r DisposeRequest, now time.Time) error {
@@ -271,7 +300,13 @@ func (s *Store) applyDisposition(ctx context.Context, tx *sql.Tx, a Attempt, m M
 	if attempts != a.Number {
 		return nil // a later attempt exists: the contact has moved on
 	}
+	// A disposition other than a callback settles any promise made
+	// earlier: the call was answered and its result written.
+	settled := `, callback_agent_id = 0, callback_at = NULL, priority = 0`
 	set := func(state ContactState, due *time.Time, reason string, extra string, args ...any) error {
+		if m != MeaningCallback {
+			extra += settled
+		}
 		q := `UPDATE contacts SET state = $1, next_due_at = $2, close_reason = $3, updated_at = $4` + extra +
 			` WHERE id = $5 AND attempts = $6 AND state IN ('done', 'scheduled')`
 		_, err := tx.ExecContext(ctx, q, append([]any{string(state), nullMS(due), reason, ms(now), a.ContactID, a.Number}, args...)...)
@@ -300,9 +335,13 @@ func (s *Store) applyDisposition(ctx context.Context, tx *sql.Tx, a Attempt, m M
 		return set(ContactScheduled, &due, "", "")
 	case MeaningCallback:
 		due := *r.CallbackAt
+		agentID, err := callbackAgent(a, r.CallbackFor)
+		if err != nil {
+			return err
+		}
 		// One more attempt than the limit if needed: a promise to call back
 		// is kept even on the last attempt.
-		return set(ContactScheduled, &due, "", `, callback_agent_id = $7, priority = $8`, a.AgentID, callbackPriority)
+		return set(ContactScheduled, &due, "", `, callback_agent_id = $7, priority = $8, callback_at = $9`, agentID, callbackPriority, ms(due))
 	case MeaningWrongNumber:
 		var list []string
 		if phones != "" {

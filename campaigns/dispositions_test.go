@@ -17,7 +17,10 @@ func TestDispose(t *testing.T) {
 		ctx := context.Background()
 		s, clock := newTestStore(t, db)
 		cl, _ := s.CreateClient(ctx, "Bank")
-		camp, _ := s.CreateCampaign(ctx, Campaign{ClientID: cl.ID, Name: "list", MaxAttempts: 3, RetryDelay: 10 * time.Minute})
+		// Round the clock: the callbacks below are promised for the wall
+		// clock's "in two hours", whatever the hour the test runs at.
+		camp, _ := s.CreateCampaign(ctx, Campaign{ClientID: cl.ID, Name: "list", MaxAttempts: 3, RetryDelay: 10 * time.Minute,
+			DailyStart: 0, DailyEnd: 24 * 60})
 		// call dials contact nc once and ends it with o (answered unless no_answer).
 		call := func(nc NewContact, o Outcome) Attempt {
 			t.Helper()

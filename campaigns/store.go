@@ -26,6 +26,9 @@ const (
 type Store struct {
 	db    *sqldb.DB
 	clock func() time.Time
+	// window checks a promised callback's time (CheckCallbacksWith);
+	// nil checks the campaign's hours only.
+	window WindowCheck
 }
 
 // NewStore returns a Store on db (already migrated with Migrations). clock
@@ -188,14 +191,14 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error
 		(client_id, name, status, daily_start, daily_end, time_zone, default_region,
 		 max_attempts, retry_delay_ms, ring_timeout_ms, caller_id, pacing, created_at, amd_json, language,
 		 type, agentless, starts_at, ends_at, schedule_json, retry_json, max_per_number, priority, wrap_up_ms, prompts_json, lines,
-		 recording_json)
+		 recording_json, script)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-		 $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) RETURNING id`,
+		 $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) RETURNING id`,
 		c.ClientID, c.Name, string(c.Status), c.DailyStart, c.DailyEnd, c.TimeZone, c.DefaultRegion,
 		c.MaxAttempts, c.RetryDelay.Milliseconds(), c.RingTimeout.Milliseconds(), c.CallerID, c.Pacing,
 		ms(c.CreatedAt), amdJSON(c.AMD), c.Language,
 		string(c.Type), boolInt(c.Agentless), nullMS(c.StartsAt), nullMS(c.EndsAt), schedule, retry,
-		c.MaxPerNumber, c.Priority, c.WrapUp.Milliseconds(), prompts, c.Lines, recordingJSON(c.Recording)).Scan(&c.ID)
+		c.MaxPerNumber, c.Priority, c.WrapUp.Milliseconds(), prompts, c.Lines, recordingJSON(c.Recording), c.Script).Scan(&c.ID)
 	if err != nil {
 		return Campaign{}, fmt.Errorf("create campaign: %w", err)
 	}
@@ -205,7 +208,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error
 const campaignColumns = `id, client_id, name, status, daily_start, daily_end, time_zone, default_region,
 	max_attempts, retry_delay_ms, ring_timeout_ms, caller_id, pacing, created_at, amd_json, language,
 	type, agentless, starts_at, ends_at, schedule_json, retry_json, max_per_number, priority, wrap_up_ms,
-	prompts_json, stop_reason, ended_at, lines, recording_json`
+	prompts_json, stop_reason, ended_at, lines, recording_json, script`
 
 // recordingJSON encodes a campaign's recording settings ("" when off and
 // unset).
@@ -237,7 +240,7 @@ func scanCampaign(r rowScanner) (Campaign, error) {
 	err := r.Scan(&c.ID, &c.ClientID, &c.Name, &status, &c.DailyStart, &c.DailyEnd, &c.TimeZone,
 		&c.DefaultRegion, &c.MaxAttempts, &retry, &ring, &c.CallerID, &c.Pacing, &created, &amd, &c.Language,
 		&typ, &agentless, &starts, &ends, &schedule, &retryRules, &c.MaxPerNumber, &c.Priority, &wrapUp,
-		&prompts, &c.StopReason, &ended, &c.Lines, &recording)
+		&prompts, &c.StopReason, &ended, &c.Lines, &recording, &c.Script)
 	if err != nil {
 		return Campaign{}, err
 	}
@@ -476,16 +479,16 @@ func (nc NewContact) contact(campaignID int64, due, now time.Time) Contact {
 
 const contactColumns = `id, campaign_id, phone, name, time_zone, state, attempts, next_due_at, last_outcome, created_at, language,
 	external_id, phones_json, region, fields_json, appointment_at, appointment_place, deadline_at, close_reason, updated_at,
-	callback_agent_id, priority`
+	callback_agent_id, priority, callback_at`
 
 func scanContact(r rowScanner) (Contact, error) {
 	var c Contact
 	var state, last, phones, fields string
-	var due, appt, deadline, updated sql.NullInt64
+	var due, appt, deadline, updated, callback sql.NullInt64
 	var created int64
 	if err := r.Scan(&c.ID, &c.CampaignID, &c.Phone, &c.Name, &c.TimeZone, &state, &c.Attempts,
 		&due, &last, &created, &c.Language, &c.ExternalID, &phones, &c.Region, &fields, &appt,
-		&c.AppointmentPlace, &deadline, &c.CloseReason, &updated, &c.CallbackAgentID, &c.Priority); err != nil {
+		&c.AppointmentPlace, &deadline, &c.CloseReason, &updated, &c.CallbackAgentID, &c.Priority, &callback); err != nil {
 		return Contact{}, err
 	}
 	c.State = ContactState(state)
@@ -495,6 +498,7 @@ func scanContact(r rowScanner) (Contact, error) {
 	c.AppointmentAt = fromNullMS(appt)
 	c.DeadlineAt = fromNullMS(deadline)
 	c.UpdatedAt = fromNullMS(updated)
+	c.CallbackAt = fromNullMS(callback)
 	// Both columns are written by this package from Go values, so a
 	// decoding error means a hand-edited or damaged row: say which, rather
 	// than show the contact without its numbers or fields.

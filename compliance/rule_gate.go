@@ -127,16 +127,37 @@ func (g *RuleGate) Check(ctx context.Context, req Request) (Decision, error) {
 	return d, err
 }
 
+// Preview decides req as Check does but records nothing and does not
+// stop on a failing audit trail: it answers a question about a time that
+// is not now (an agent choosing a callback time), it places no call. The
+// check that counts is Check's, at originate time.
+func (g *RuleGate) Preview(ctx context.Context, req Request) (Decision, error) {
+	res, err := g.decide(ctx, req, false)
+	d := toDecision(res)
+	if err != nil {
+		d.Allow, d.Verdict = false, Deny
+	}
+	return d, err
+}
+
 // Decide returns the full result of the check. A non-nil error comes with
 // a denial.
 func (g *RuleGate) Decide(ctx context.Context, req Request) (Result, error) {
+	return g.decide(ctx, req, true)
+}
+
+// decide is Decide; record says whether denies and defers go to the audit
+// trail (and whether a failing trail stops the decision).
+func (g *RuleGate) decide(ctx context.Context, req Request, record bool) (Result, error) {
 	fail := func(rule string, err error) (Result, error) {
 		res := Result{Decision: Deny, CheckedAt: req.At.UTC(), TimeZones: []string{},
 			Reasons: []Reason{{Rule: rule, Detail: err.Error()}}}
-		g.record(ctx, req, res)
+		if record {
+			g.record(ctx, req, res)
+		}
 		return res, err
 	}
-	if g.audit != nil {
+	if g.audit != nil && record {
 		if err := g.audit.Healthy(); err != nil {
 			return fail(RuleAudit, fmt.Errorf("audit trail is not writing, dialing stops: %w", err))
 		}
@@ -161,7 +182,7 @@ func (g *RuleGate) Decide(ctx context.Context, req Request) (Result, error) {
 		}
 	}
 	res := eng.Check(in, req.At)
-	if res.Decision != Allow {
+	if res.Decision != Allow && record {
 		if err := g.record(ctx, req, res); err != nil {
 			return res, err
 		}

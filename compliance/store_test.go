@@ -441,6 +441,12 @@ func TestRuleGate(t *testing.T) {
 			!d.NextAllowed.Equal(at("2026-11-30T04:00:00Z")) {
 			t.Fatalf("unpinned campaign = %+v", d)
 		}
+		// Preview answers the same about a time to come, recording nothing.
+		for _, r := range []compliance.Request{sunday, unpinned} {
+			if p, err := g.Preview(ctx, r); err != nil || p.Verdict != compliance.Defer || !p.NextAllowed.Equal(at("2026-11-30T04:00:00Z")) {
+				t.Fatalf("preview of %v = %+v, %v", r.At, p, err)
+			}
+		}
 		noDefault := compliance.NewRuleGate(compliance.GateConfig{Source: store})
 		if d, err := noDefault.Check(ctx, unpinned); err == nil || d.Allow {
 			t.Fatalf("no rules at all = %+v, %v", d, err)
@@ -461,8 +467,9 @@ func TestRuleGate(t *testing.T) {
 			t.Fatal(err)
 		}
 		rep, _ := compliance.VerifyAudit(ctx, db.DB, nil)
-		// 3 defers (Sunday, embargo, unpinned) + 4 outcomes; the allow and
-		// the error of the gate without rules (no audit) are not records.
+		// 3 defers (Sunday, embargo, unpinned) + 4 outcomes; the allow,
+		// the previews and the error of the gate without rules (no audit)
+		// are not records.
 		if !rep.OK() || rep.Records != 7 {
 			t.Fatalf("audit = %+v", rep)
 		}

@@ -61,6 +61,9 @@ func newCompliance(ctx context.Context, db *sqldb.DB, dataDir string, store *cam
 	c.ledger = compliance.NewLedger(db.DB)
 	c.gate = compliance.NewRuleGate(compliance.GateConfig{Source: c.rules, Fallback: baseline, History: store,
 		Audit: c.audit, Ledger: c.ledger})
+	// A promised callback's time is checked against the same rules the
+	// dial will be (without writing to the audit trail: no call is placed).
+	store.CheckCallbacksWith(c.gate.Preview)
 	c.service = &compliance.Service{Rules: c.rules, DNC: c.dncs, Consents: c.consents, Gate: c.gate,
 		Reports: compliance.NewReports(db.DB, c.gate, c.ledger, clockNow), Clock: clockNow}
 	return c, nil

@@ -25,8 +25,13 @@ type Agent struct {
 	// SIPURI is where alo calls the agent's phone to nail up the leg.
 	SIPURI      string  `json:"sip_uri"`
 	CampaignIDs []int64 `json:"campaign_ids"`
+	TeamIDs     []int64 `json:"team_ids"`
 	State       State   `json:"state"`
 	PauseReason string  `json:"pause_reason,omitempty"`
+	// PauseAfterCall says a pause (with PauseAfterCallReason) waits for
+	// the end of the call the agent is on, reserved for or wrapping up.
+	PauseAfterCall       bool   `json:"pause_after_call"`
+	PauseAfterCallReason string `json:"pause_after_call_reason,omitempty"`
 	// CallID is the nailed-up leg's SIP Call-ID while it is up.
 	CallID    string    `json:"call_id,omitempty"`
 	CreatedAt time.Time `json:"created_at"`

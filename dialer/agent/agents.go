@@ -196,7 +196,7 @@ func (a *Registry) CreateAgent(ctx context.Context, in NewAgent) (Agent, error) 
 	if err := tx.Commit(); err != nil {
 		return Agent{}, fmt.Errorf("create agent: %w", err)
 	}
-	return Agent{ID: id, Name: in.Name, SIPURI: in.SIPURI, CampaignIDs: ids, State: Offline, CreatedAt: now.UTC()}, nil
+	return Agent{ID: id, Name: in.Name, SIPURI: in.SIPURI, CampaignIDs: ids, TeamIDs: []int64{}, State: Offline, CreatedAt: now.UTC()}, nil
 }
 
 func dedupe(ids []int64) []int64 {
@@ -244,8 +244,20 @@ func (a *Registry) ListAgents(ctx context.Context) ([]Agent, error) {
 	if err != nil {
 		return nil, err
 	}
+	members, err := a.memberships(ctx)
+	if err != nil {
+		return nil, err
+	}
+	teams := map[int64][]int64{}
+	for _, m := range members {
+		teams[m.agent] = append(teams[m.agent], m.team)
+	}
 	for i := range out {
 		out[i].CampaignIDs = camps[out[i].ID]
+		out[i].TeamIDs = teams[out[i].ID]
+		if out[i].TeamIDs == nil {
+			out[i].TeamIDs = []int64{}
+		}
 		out[i] = a.withLive(out[i])
 	}
 	if out == nil {
@@ -280,19 +292,31 @@ func (a *Registry) load(ctx context.Context, id int64) (Agent, string, error) {
 	if err != nil {
 		return Agent{}, "", fmt.Errorf("agent %d: %w", id, err)
 	}
+	if ag.CampaignIDs, err = a.campaignsOf(ctx, id); err != nil {
+		return Agent{}, "", err
+	}
+	if ag.TeamIDs, err = a.teamsOf(ctx, id); err != nil {
+		return Agent{}, "", err
+	}
+	return ag, login, nil
+}
+
+// campaignsOf returns the campaigns agent id logs in to, in id order.
+func (a *Registry) campaignsOf(ctx context.Context, id int64) ([]int64, error) {
 	rows, err := a.cfg.DB.QueryContext(ctx, `SELECT campaign_id FROM agent_campaigns WHERE agent_id = $1 ORDER BY campaign_id`, id)
 	if err != nil {
-		return Agent{}, "", fmt.Errorf("agent %d campaigns: %w", id, err)
+		return nil, fmt.Errorf("agent %d campaigns: %w", id, err)
 	}
 	defer rows.Close()
+	var out []int64
 	for rows.Next() {
 		var c int64
 		if err := rows.Scan(&c); err != nil {
-			return Agent{}, "", fmt.Errorf("agent %d campaigns: %w", id, err)
+			return nil, fmt.Errorf("agent %d campaigns: %w", id, err)
 		}
-		ag.CampaignIDs = append(ag.CampaignIDs, c)
+		out = append(out, c)
 	}
-	return ag, login, rows.Err()
+	return out, rows.Err()
 }
 
 func (a *Registry) allCampaigns(ctx context.Context) (map[int64][]int64, error) {
@@ -321,6 +345,9 @@ func (a *Registry) withLive(ag Agent) Agent {
 		ag.PauseReason = s.pause
 		if s.state != Paused {
 			ag.PauseReason = ""
+		}
+		if busy(s.state) && s.pausing {
+			ag.PauseAfterCall, ag.PauseAfterCallReason = true, s.pause
 		}
 		if s.leg != nil {
 			ag.CallID = s.leg.CallID()
@@ -352,10 +379,14 @@ func (a *Registry) SetReady(ctx context.Context, id int64) (Agent, error) {
 }
 
 // SetPaused keeps the agent logged in (the leg stays up) but stops calls
-// for them; an agent on a call is paused when that call ends.
+// for them; an agent on a call is paused when that call ends. A reason
+// must be on the list offered to the agent, if the floor keeps one.
 func (a *Registry) SetPaused(ctx context.Context, id int64, reason string) (Agent, error) {
 	ag, _, err := a.load(ctx, id)
 	if err != nil {
+		return Agent{}, err
+	}
+	if err := a.checkPauseReason(ctx, ag, reason); err != nil {
 		return Agent{}, err
 	}
 	if err := a.saveLogin(ctx, id, Paused, reason); err != nil {
@@ -441,7 +472,7 @@ func (a *Registry) login(ag Agent, want State, reason string) {
 	becameReady := false
 	next := s.state
 	switch {
-	case s.state == Reserved || s.state == OnCall || s.state == WrapUp:
+	case busy(s.state):
 		// Busy: remember the wish; EndCall applies it.
 		s.pausing = want == Paused
 		s.pause = reason
@@ -466,6 +497,43 @@ func (a *Registry) login(ag Agent, want State, reason string) {
 	if becameReady {
 		a.readied(camps)
 	}
+}
+
+// busy reports whether an agent in st has a call: being placed for them,
+// bridged, or in wrap-up. A pause asked for meanwhile waits for its end.
+func busy(st State) bool { return st == Reserved || st == OnCall || st == WrapUp }
+
+// PauseAfterCall asks for agent id to be paused (with reason) when the call
+// they are on (reserved for, or wrapping up) ends, or withdraws that wish
+// (on false). An agent with no call is paused at once on true (the call
+// they meant has just ended) and left as they are on false. An agent who
+// is not logged in on this node is ErrConflict.
+func (a *Registry) PauseAfterCall(ctx context.Context, id int64, on bool, reason string) (Agent, error) {
+	ag, _, err := a.load(ctx, id)
+	if err != nil {
+		return Agent{}, err
+	}
+	st, ok := a.StateOf(id)
+	if !ok {
+		return Agent{}, fmt.Errorf("agent %d is not logged in: %w", id, ErrConflict)
+	}
+	if on {
+		return a.SetPaused(ctx, id, reason)
+	}
+	if !busy(st) {
+		return a.withLive(ag), nil
+	}
+	// Withdrawn: what a restart restores is ready again, and the call's
+	// end makes the agent ready.
+	if err := a.saveLogin(ctx, id, Ready, ""); err != nil {
+		return Agent{}, err
+	}
+	a.mu.Lock()
+	if s, ok := a.sessions[id]; ok && busy(s.state) {
+		s.pausing, s.pause = false, ""
+	}
+	a.mu.Unlock()
+	return a.withLive(ag), nil
 }
 
 // keepPhoneUp nails up the agent's leg and places it again whenever it drops,
