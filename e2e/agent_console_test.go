@@ -142,6 +142,7 @@ func TestAgentConsoleFrozenTab(t *testing.T) {
 	tab.WaitText("#contact-name", next.Name)
 	tab.WaitText("#state-label", "On call")
 	before := len(readProbe(t, tab).Snapshots)
+	tab.IgnoreConsole(`net::ERR_[A-Z_]+ \(http://[^)]*/api/v1/events\)`) // the cut, as the browser reports it
 	proxy.cut(6 * time.Second)
 	cutAt := time.Now()
 	tab.WaitJS(`document.querySelector("#live-status").dataset.live === "reconnecting"`)

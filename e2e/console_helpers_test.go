@@ -135,7 +135,7 @@ func (s *stack) postCSV(campaignID int64, csv string) (added int) {
 		Added    int
 		Rejected []any
 	}
-	if res.StatusCode != http.StatusOK || json.Unmarshal(b, &rep) != nil || len(rep.Rejected) > 0 {
+	if res.StatusCode/100 != 2 || json.Unmarshal(b, &rep) != nil || len(rep.Rejected) > 0 {
 		s.api.fatalf("upload contacts: %s\n%.2000s", res.Status, b)
 	}
 	return rep.Added
