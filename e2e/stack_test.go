@@ -82,7 +82,10 @@ func (s *stack) agentURI(n int) string {
 var heavy = make(chan struct{}, 1)
 
 // serial marks t parallel, so the waiting tests overlap it, and holds
-// heavy until t and its cleanups are done.
+// heavy until t and its cleanups are done. Every test here calls it (or,
+// if it mostly waits, t.Parallel): Go runs parallel tests only after the
+// last sequential one, so one test without it would hold the waiting
+// ones back until the end.
 func serial(t *testing.T) {
 	t.Helper()
 	t.Parallel()

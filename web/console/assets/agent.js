@@ -186,13 +186,15 @@ function main(root) {
   function renderReasons() {
     const sel = $("pause-reason");
     const keep = sel.value;
-    sel.replaceChildren(...model.reasons.map((r) => new Option(r.label, r.code)));
+    sel.replaceChildren(...model.reasons.map((r) => new Option(reasonLabel(r.code), r.code)));
     if (keep) sel.value = keep;
   }
 
+  // A pause code's label: this page's catalog for the usual codes, else
+  // the server's label, else the code.
   function reasonLabel(code) {
     const r = model.reasons.find((x) => x.code === code);
-    return r ? r.label : code || "";
+    return label("pause." + code, r ? r.label : code || "");
   }
 
   function renderAgent() {
@@ -241,7 +243,9 @@ function main(root) {
     $("hung-up").hidden = !c.ended_at;
 
     const fields = $("fields");
-    const rows = (ct.fields || []).flatMap((f) => [el("dt", f.label || f.key), el("dd", f.value)]);
+    // The fields alo adds (an appointment, the CRM's number) are named in
+    // the catalog; a campaign's own fields by their label or key.
+    const rows = (ct.fields || []).flatMap((f) => [el("dt", label("field." + f.key, f.label || f.key)), el("dd", f.value)]);
     fields.replaceChildren(...(rows.length ? rows : [el("dd", t("agent.no_fields"))]));
 
     renderScript(c, ct);

@@ -59,17 +59,17 @@ func (s *stack) newConsoleCampaign(name, wrapUp string) int64 {
 	return camp.ID
 }
 
-// consoleAgent is an agent and the user who signs in as them.
-type consoleAgent struct {
+// agentLogin is an agent and the user who signs in as them.
+type agentLogin struct {
 	ID         int64
 	Name, User string
 }
 
 // addConsoleAgent creates agent n (its phone is the stack's sipp) in the
 // campaigns and a user of role agent, in Tashkent's time, who is them.
-func (s *stack) addConsoleAgent(n int, name string, campaignIDs ...int64) consoleAgent {
+func (s *stack) addConsoleAgent(n int, name string, campaignIDs ...int64) agentLogin {
 	s.api.t.Helper()
-	a := consoleAgent{Name: name, User: fmt.Sprintf("agent%d", n)}
+	a := agentLogin{Name: name, User: fmt.Sprintf("agent%d", n)}
 	var created struct{ ID int64 }
 	s.api.do("POST", "/agents", map[string]any{"name": name, "sip_uri": s.agentURI(n), "campaign_ids": campaignIDs}, &created)
 	a.ID = created.ID
@@ -239,7 +239,7 @@ func (r probeRecord) popLatency() (arrived, drawn time.Duration, err error) {
 // openConsole opens a tab that runs the probe and signs agent a in at
 // base through the sign-in page, landing on their console with its
 // stream open.
-func openConsole(t *testing.T, b *browsertest.Browser, base string, a consoleAgent) *browsertest.Tab {
+func openConsole(t *testing.T, b *browsertest.Browser, base string, a agentLogin) *browsertest.Tab {
 	t.Helper()
 	tab := b.NewTab(t, screenW, screenH)
 	tab.Run(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -367,17 +367,6 @@ func (p *cutProxy) closeAll() {
 	for _, c := range conns {
 		c.Close()
 	}
-}
-
-// percentile is the nearest-rank p-th percentile (0 < p ≤ 100) of ds.
-func percentile(ds []time.Duration, p float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	rank := int(float64(len(s))*p/100+0.999999) - 1
-	return s[max(0, min(rank, len(s)-1))]
 }
 
 // median of the float64s (ms).
