@@ -3,11 +3,10 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
-	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/dialer/agent"
 	"github.com/alo-dialer/alo/dialer/registrar"
 	"github.com/alo-dialer/alo/input"
@@ -35,18 +34,10 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, u User) err
 	}
 	// The registry does not know campaigns; an agent logged in to one that
 	// does not exist would silently never get a call.
-	var bad []FieldError
-	for i, id := range req.CampaignIDs {
-		_, err := s.cfg.Campaigns.GetCampaign(r.Context(), id)
-		if errors.Is(err, campaigns.ErrNotFound) {
-			bad = append(bad, FieldError{Field: fmt.Sprintf("campaign_ids[%d]", i), Reason: fmt.Sprintf("no campaign with id %d", id)})
-			continue
-		}
+	if bad, err := s.missingCampaigns(r.Context(), u, "campaign_ids", req.CampaignIDs); err != nil || bad != nil {
 		if err != nil {
 			return err
 		}
-	}
-	if bad != nil {
 		return errFields(bad...)
 	}
 	a, err := s.cfg.Agents.CreateAgent(r.Context(), agent.NewAgent{
@@ -127,6 +118,96 @@ func (s *Server) agentOffline(w http.ResponseWriter, r *http.Request, u User) er
 	s.log.Info("agent offline", "agent", id, "user", u.Name)
 	writeJSON(w, http.StatusOK, a)
 	return nil
+}
+
+// pauseAfterCallRequest is the body of PUT /agents/{id}/pause-after-call.
+type pauseAfterCallRequest struct {
+	PauseAfterCall *bool  `json:"pause_after_call" validate:"required"`
+	Reason         string `json:"reason" validate:"max=200,nocontrol"`
+}
+
+// agentPauseAfterCall asks for the agent to be paused when their current
+// call (or its wrap-up) ends, or withdraws that; with no call the pause is
+// at once. The agent themselves, supervisors and admins may.
+func (s *Server) agentPauseAfterCall(w http.ResponseWriter, r *http.Request, u User) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	return serveBody(s, w, r, http.StatusOK, func(ctx context.Context, req pauseAfterCallRequest) (agent.Agent, error) {
+		a, err := s.cfg.Agents.PauseAfterCall(ctx, id, *req.PauseAfterCall, strings.TrimSpace(req.Reason))
+		if err == nil {
+			s.log.Info("agent pause after call", "agent", id, "pause_after_call", *req.PauseAfterCall, "state", a.State, "user", u.Name)
+		}
+		return a, err
+	})
+}
+
+// agentCallbacks lists the open callbacks an agent promised for one day
+// (?day=YYYY-MM-DD, default today) in a zone (?tz=, default the caller's
+// profile zone, else UTC), earliest first, with times in that zone.
+func (s *Server) agentCallbacks(w http.ResponseWriter, r *http.Request, u User) error {
+	svc, err := s.dispositions()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	from, loc, err := s.dayParams(r, u)
+	if err != nil {
+		return err
+	}
+	if _, err := s.cfg.Agents.GetAgent(r.Context(), id); err != nil {
+		return err
+	}
+	cbs, err := svc.Callbacks(r.Context(), id, from, from.AddDate(0, 0, 1))
+	if err != nil {
+		return err
+	}
+	out := cbs[:0]
+	for _, cb := range cbs {
+		if u.SeesClient(cb.ClientID) {
+			cb.At = cb.At.In(loc)
+			out = append(out, cb)
+		}
+	}
+	writeJSON(w, http.StatusOK, nonNil(out))
+	return nil
+}
+
+// dayParams reads ?day and ?tz: the start of that day in that zone, naming
+// every bad parameter.
+func (s *Server) dayParams(r *http.Request, u User) (time.Time, *time.Location, error) {
+	q := r.URL.Query()
+	var bad []FieldError
+	zone := q.Get("tz")
+	if zone == "" {
+		zone = u.TimeZone
+	}
+	loc := time.UTC
+	if zone != "" {
+		l, err := time.LoadLocation(zone)
+		if err != nil || zone == "Local" {
+			bad = append(bad, FieldError{Field: "tz", Reason: "must be an IANA time zone such as Asia/Tashkent"})
+		} else {
+			loc = l
+		}
+	}
+	now := s.clock().In(loc)
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	if v := q.Get("day"); v != "" {
+		d, err := time.ParseInLocation(time.DateOnly, v, loc)
+		if err != nil {
+			bad = append(bad, FieldError{Field: "day", Reason: "must be a date as YYYY-MM-DD"})
+		}
+		day = d
+	}
+	if bad != nil {
+		return time.Time{}, nil, errFields(bad...)
+	}
+	return day, loc, nil
 }
 
 // isEmptyBody reports whether decodeJSON failed only because there was no

@@ -12,7 +12,9 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer"
 	"github.com/alo-dialer/alo/dialer/agent"
+	"github.com/alo-dialer/alo/sqldb"
 )
 
 // testClock is a clock a test moves by hand.
@@ -82,6 +84,13 @@ func newAuthEnv(t *testing.T, sic SignInConfig, sc SessionConfig) *authEnv {
 	e.signIn = si
 	e.agents = newFakeAgents()
 	e.agents.agents[envAgentID] = agent.Agent{ID: envAgentID, Name: "agent", SIPURI: "sip:agent@10.0.0.9", CampaignIDs: []int64{1}}
+	// Teams and pause reasons are the real registry's (its agents stay
+	// fake: the registry's would need phones).
+	if err := sqldb.Migrate(ctx, e.db, "dialer", dialer.Migrations); err != nil {
+		t.Fatal(err)
+	}
+	registry := agent.NewRegistry(agent.Config{DB: e.db, Clock: e.clk.Now, Log: slog.New(slog.DiscardHandler)})
+	t.Cleanup(registry.Close)
 
 	st := e.store
 	for _, name := range []string{"Bank A", "Bank B"} {
@@ -117,7 +126,7 @@ func newAuthEnv(t *testing.T, sic SignInConfig, sc SessionConfig) *authEnv {
 	e.srv = NewServer(ServerConfig{
 		Campaigns: st, Agents: e.agents, Users: e.users, Sessions: e.sessions, SignIn: si,
 		DNC: compliance.NewDNCList(e.db.DB, e.clock), Dispositions: st, Webhooks: st, Attempts: st,
-		RecordingsDir: t.TempDir(), Waker: &fakeWaker{}, Log: log,
+		RecordingsDir: t.TempDir(), Waker: &fakeWaker{}, Log: log, Teams: registry, PauseReasons: registry, Clock: e.clk.Now,
 	})
 	e.h = e.srv.Handler()
 	return e

@@ -58,6 +58,9 @@ type createCampaignRequest struct {
 	Lines        int                          `json:"lines" validate:"omitempty,min=1,max=1000"`
 	Recording    *campaigns.RecordingSettings `json:"recording"`
 	Prompts      *campaigns.Prompts           `json:"prompts"`
+	// Script is what agents read on a connected call (campaigns.CheckScript
+	// says what is accepted; every fault is named).
+	Script string `json:"script"`
 	// Rules pins the campaign's rule-set version, purpose and method (the
 	// compliance package keeps the pin); TrunkGroup picks its trunks.
 	Rules      *pinRequest `json:"rules"`
@@ -142,7 +145,7 @@ func (req createCampaignRequest) campaign() (campaigns.Campaign, []FieldError) {
 		}
 	}
 	c.Type, c.Agentless, c.StartsAt, c.EndsAt = campaigns.Type(req.Type), req.Agentless, req.StartsAt, req.EndsAt
-	c.MaxPerNumber, c.Priority, c.Lines = req.MaxPerNumber, req.Priority, req.Lines
+	c.MaxPerNumber, c.Priority, c.Lines, c.Script = req.MaxPerNumber, req.Priority, req.Lines, req.Script
 	if c.Priority == 0 && c.Type == campaigns.TypeAppointmentReminder {
 		c.Priority = 10 // reminders are time-bound: served before plain lists
 	}
@@ -224,6 +227,7 @@ type campaignView struct {
 	Lines         int                         `json:"lines,omitempty"`
 	Recording     campaigns.RecordingSettings `json:"recording"`
 	Prompts       campaigns.Prompts           `json:"prompts"`
+	Script        string                      `json:"script,omitempty"`
 	StopReason    string                      `json:"stop_reason,omitempty"`
 	EndedAt       *time.Time                  `json:"ended_at,omitempty"`
 	CreatedAt     time.Time                   `json:"created_at"`
@@ -246,7 +250,7 @@ func viewCampaign(c campaigns.Campaign) campaignView {
 		RetryDelay: c.RetryDelay.String(), RingTimeout: c.RingTimeout.String(),
 		CallerID: c.CallerID, Pacing: c.Pacing, Language: c.Language, AMD: c.AMD, CreatedAt: c.CreatedAt,
 		Type: c.Type, Agentless: c.Agentless, StartsAt: c.StartsAt, EndsAt: c.EndsAt, MaxPerNumber: c.MaxPerNumber,
-		Priority: c.Priority, Lines: c.Lines, Recording: c.Recording, Prompts: c.Prompts, StopReason: c.StopReason, EndedAt: c.EndedAt,
+		Priority: c.Priority, Lines: c.Lines, Recording: c.Recording, Prompts: c.Prompts, Script: c.Script, StopReason: c.StopReason, EndedAt: c.EndedAt,
 	}
 	if c.WrapUp > 0 {
 		v.WrapUp = c.WrapUp.String()
@@ -467,4 +471,26 @@ func (s *Server) listContactAttempts(w http.ResponseWriter, r *http.Request, _ U
 	}
 	writeJSON(w, http.StatusOK, nonNil(as))
 	return nil
+}
+
+// scriptRequest is the body of PUT /campaigns/{id}/script.
+type scriptRequest struct {
+	Script *string `json:"script" validate:"required"`
+}
+
+// setScript replaces a campaign's script (admins and marketers); the
+// agents' next screen pop shows it.
+func (s *Server) setScript(w http.ResponseWriter, r *http.Request, u User) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	return serveBody(s, w, r, http.StatusOK, func(ctx context.Context, req scriptRequest) (campaignView, error) {
+		c, err := s.cfg.Campaigns.SetScript(ctx, id, *req.Script)
+		if err != nil {
+			return campaignView{}, err
+		}
+		s.log.Info("campaign script set", "campaign", id, "characters", len([]rune(c.Script)), "user", u.Name)
+		return viewCampaign(c), nil
+	})
 }

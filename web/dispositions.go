@@ -14,6 +14,8 @@ type DispositionService interface {
 	Dispositions(ctx context.Context, campaignID int64) ([]campaigns.Disposition, error)
 	SetDispositions(ctx context.Context, campaignID int64, ds []campaigns.Disposition) ([]campaigns.Disposition, error)
 	Dispose(ctx context.Context, r campaigns.DisposeRequest) (campaigns.Disposed, error)
+	// Callbacks lists the open callbacks an agent promised for [from, to).
+	Callbacks(ctx context.Context, agentID int64, from, to time.Time) ([]campaigns.Callback, error)
 }
 
 // WrapUpEnder ends an agent's wrap-up when they dispose their call;
@@ -66,9 +68,12 @@ func (s *Server) putDispositions(w http.ResponseWriter, r *http.Request, u User)
 
 // disposeRequest is the body of POST /attempts/{id}/disposition.
 type disposeRequest struct {
-	Code          string     `json:"code" validate:"required,max=32"`
-	Notes         string     `json:"notes" validate:"max=2000"`
-	CallbackAt    *time.Time `json:"callback_at"`
+	Code       string     `json:"code" validate:"required,max=32"`
+	Notes      string     `json:"notes" validate:"max=2000"`
+	CallbackAt *time.Time `json:"callback_at"`
+	// CallbackFor is "me" (the agent who took the call, the default) or
+	// "anyone" (the campaign's first free agent).
+	CallbackFor   string     `json:"callback_for" validate:"omitempty,oneof=me anyone"`
 	AppointmentAt *time.Time `json:"appointment_at"`
 }
 
@@ -86,7 +91,7 @@ func (s *Server) dispose(w http.ResponseWriter, r *http.Request, u User) error {
 	}
 	return serveBody(s, w, r, http.StatusOK, func(ctx context.Context, req disposeRequest) (campaigns.Disposed, error) {
 		d, err := svc.Dispose(ctx, campaigns.DisposeRequest{AttemptID: id, Code: req.Code, Notes: req.Notes, By: u.ID,
-			CallbackAt: req.CallbackAt, AppointmentAt: req.AppointmentAt})
+			CallbackAt: req.CallbackAt, CallbackFor: req.CallbackFor, AppointmentAt: req.AppointmentAt})
 		if err != nil {
 			return d, err
 		}
@@ -102,7 +107,7 @@ func (s *Server) dispose(w http.ResponseWriter, r *http.Request, u User) error {
 		if s.cfg.Disposals != nil {
 			s.cfg.Disposals.CallDisposed(d)
 		}
-		s.log.Info("attempt disposed", "attempt", id, "code", req.Code, "meaning", d.Meaning, "user", u.Name)
+		s.log.Info("attempt disposed", "attempt", id, "code", req.Code, "meaning", d.Meaning, "callback_for", req.CallbackFor, "user", u.Name)
 		return d, nil
 	})
 }

@@ -100,6 +100,22 @@ func (f *fakeCampaigns) GetCampaign(_ context.Context, id int64) (campaigns.Camp
 	return c, nil
 }
 
+// SetScript checks the script as the store does.
+func (f *fakeCampaigns) SetScript(_ context.Context, id int64, script string) (campaigns.Campaign, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.campaigns[id]
+	if !ok {
+		return campaigns.Campaign{}, fmt.Errorf("campaign %d: %w", id, campaigns.ErrNotFound)
+	}
+	if err := campaigns.CheckScript(script); err != nil {
+		return campaigns.Campaign{}, err
+	}
+	c.Script = script
+	f.campaigns[id] = c
+	return c, nil
+}
+
 func (f *fakeCampaigns) ListCampaigns(context.Context) ([]campaigns.Campaign, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -265,6 +281,14 @@ func (f *fakeAgents) SetPaused(_ context.Context, id int64, reason string) (agen
 
 func (f *fakeAgents) SetOffline(_ context.Context, id int64) (agent.Agent, error) {
 	return f.set(id, agent.Offline, "")
+}
+
+// PauseAfterCall pauses at once (the fake has no calls); off changes nothing.
+func (f *fakeAgents) PauseAfterCall(_ context.Context, id int64, on bool, reason string) (agent.Agent, error) {
+	if on {
+		return f.set(id, agent.Paused, reason)
+	}
+	return f.GetAgent(context.Background(), id)
 }
 
 // fakeDNC is an in-memory DNCService with the real list's errors.

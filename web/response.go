@@ -8,6 +8,7 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer/agent"
 	"github.com/alo-dialer/alo/input"
 )
 
@@ -72,7 +73,7 @@ func statusOf(err error) (int, errorBody) {
 		return http.StatusNotFound, errorBody{Error: err.Error()}
 	case errors.Is(err, campaigns.ErrInvalid), errors.Is(err, input.ErrInvalid), errors.Is(err, compliance.ErrBadNumber):
 		return http.StatusBadRequest, errorBody{Error: err.Error()}
-	case errors.Is(err, campaigns.ErrConflict), errors.Is(err, campaigns.ErrAlreadyDialed):
+	case errors.Is(err, campaigns.ErrConflict), errors.Is(err, campaigns.ErrAlreadyDialed), errors.Is(err, agent.ErrConflict):
 		return http.StatusConflict, errorBody{Error: err.Error()}
 	}
 	return http.StatusInternalServerError, errorBody{Error: "internal error"}

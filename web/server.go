@@ -70,6 +70,13 @@ type ServerConfig struct {
 	// answers that route with 503.
 	Attempts      AttemptReader
 	RecordingsDir string
+	// Teams and PauseReasons keep teams of agents and the reasons agents
+	// pause with (*agent.Registry both); nil answers those routes with 503.
+	Teams        TeamService
+	PauseReasons PauseReasonService
+	// Clock tells the day for "today" (an agent's callbacks); nil is the
+	// wall clock.
+	Clock func() time.Time
 	// Waker is told when a campaign starts or an agent turns ready; may be nil.
 	Waker Waker
 	Live  LiveConfig // GET /api/v1/events (events.go)
@@ -117,6 +124,14 @@ func NewServer(cfg ServerConfig) *Server {
 	return s
 }
 
+// clock is the configured clock, else the wall clock.
+func (s *Server) clock() time.Time {
+	if s.cfg.Clock != nil {
+		return s.cfg.Clock()
+	}
+	return time.Now()
+}
+
 // apiHandler handles one route for an authenticated user; a returned error
 // becomes the JSON error response (response.go decides the status).
 type apiHandler func(w http.ResponseWriter, r *http.Request, u User) error
@@ -135,6 +150,7 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/campaigns/{id}/start", roles(RoleAdmin, RoleMarketer).and(campaignIn("id")), s.startCampaign)
 	s.handle("POST /api/v1/campaigns/{id}/pause", roles(RoleAdmin, RoleMarketer).and(campaignIn("id")), s.pauseCampaign)
 	s.handle("POST /api/v1/campaigns/{id}/stop", roles(RoleAdmin, RoleMarketer).and(campaignIn("id")), s.stopCampaign)
+	s.handle("PUT /api/v1/campaigns/{id}/script", roles(RoleAdmin, RoleMarketer).and(campaignIn("id")), s.setScript)
 	s.handle("GET /api/v1/campaigns/{id}/contacts/{cid}/attempts", staff.and(campaignIn("id")), s.listContactAttempts)
 	s.handle("GET /api/v1/campaigns/{id}/stats", staff.and(campaignIn("id")), s.campaignStats)
 	s.handle("GET /api/v1/campaigns/{id}/attempts", staff.and(campaignIn("id")), s.listAttempts)
@@ -156,6 +172,9 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/agents/{id}/pause", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentPause)
 	s.handle("POST /api/v1/agents/{id}/offline", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentOffline)
 	s.handle("PUT /api/v1/agents/{id}/sip-account", roles(RoleAdmin), s.setAgentSIPAccount)
+	s.handle("PUT /api/v1/agents/{id}/pause-after-call", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentPauseAfterCall)
+	s.handle("GET /api/v1/agents/{id}/callbacks", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentCallbacks)
+	s.teamRoutes()
 
 	s.handle("POST /api/v1/trunks", roles(RoleAdmin), s.createTrunk)
 	s.handle("GET /api/v1/trunks", roles(RoleAdmin, RoleMarketer, RoleSupervisor), s.listTrunks)

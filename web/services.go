@@ -29,6 +29,7 @@ type CampaignService interface {
 	ListContacts(ctx context.Context, campaignID int64, limit, offset int) ([]campaigns.Contact, error)
 	Stats(ctx context.Context, campaignID int64) (campaigns.Stats, error)
 	ListAttempts(ctx context.Context, f campaigns.AttemptFilter) ([]campaigns.Attempt, error)
+	SetScript(ctx context.Context, campaignID int64, script string) (campaigns.Campaign, error)
 }
 
 // ImportJobService runs large contact uploads in the background;
@@ -47,6 +48,25 @@ type AgentService interface {
 	SetReady(ctx context.Context, id int64) (agent.Agent, error)
 	SetPaused(ctx context.Context, id int64, reason string) (agent.Agent, error)
 	SetOffline(ctx context.Context, id int64) (agent.Agent, error)
+	PauseAfterCall(ctx context.Context, id int64, on bool, reason string) (agent.Agent, error)
+}
+
+// TeamService manages teams of agents and the agents' membership;
+// *agent.Registry satisfies it.
+type TeamService interface {
+	CreateTeam(ctx context.Context, name string) (agent.Team, error)
+	RenameTeam(ctx context.Context, id int64, name string) (agent.Team, error)
+	DeleteTeam(ctx context.Context, id int64) error
+	ListTeams(ctx context.Context) ([]agent.Team, error)
+	SetAgentTeams(ctx context.Context, id int64, teamIDs []int64) (agent.Agent, error)
+}
+
+// PauseReasonService keeps the list of reasons agents pause with;
+// *agent.Registry satisfies it.
+type PauseReasonService interface {
+	SavePauseReason(ctx context.Context, p agent.PauseReason) (agent.PauseReason, bool, error)
+	DeletePauseReason(ctx context.Context, id int64) error
+	PauseReasons(ctx context.Context) ([]agent.PauseReason, error)
 }
 
 // DNCService is what the API needs of the do-not-call list;

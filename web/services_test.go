@@ -12,4 +12,9 @@ var (
 	_ CampaignService = (*campaigns.Store)(nil)
 	_ AgentService    = (*agent.Registry)(nil)
 	_ DNCService      = (*compliance.DNCList)(nil)
+	// The registry keeps teams and pause reasons; the store dispositions
+	// and callbacks.
+	_ TeamService        = (*agent.Registry)(nil)
+	_ PauseReasonService = (*agent.Registry)(nil)
+	_ DispositionService = (*campaigns.Store)(nil)
 )

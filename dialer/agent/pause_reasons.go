@@ -44,25 +44,32 @@ func (p PauseReason) AppliesTo(campaignIDs []int64) bool {
 	return false
 }
 
-// SavePauseReason adds a reason, or replaces the label and campaigns of the
-// reason with the same code (created reports which). Every field at fault
-// is named at once. The registry does not know campaigns: the caller
-// checks that campaignIDs exist.
-func (a *Registry) SavePauseReason(ctx context.Context, p PauseReason) (_ PauseReason, created bool, err error) {
+// Check names every field of p at fault: the code's form, the label, the
+// campaign ids' sign (whether they exist is the caller's to check).
+func (p PauseReason) Check() error {
 	var ps input.Problems
 	if !pauseCode.MatchString(p.Code) {
 		ps.Addf("code", "%q is not lower-case letters, digits and _, up to 32", p.Code)
 	}
-	label, err := checkName("label", p.Label, MaxPauseLabel)
+	_, err := checkName("label", p.Label, MaxPauseLabel)
 	ps.AddErr(err)
 	for i, c := range p.CampaignIDs {
 		if c <= 0 {
 			ps.Addf(fmt.Sprintf("campaign_ids[%d]", i), "%d is not a campaign id", c)
 		}
 	}
-	if err := ps.Err(); err != nil {
+	return ps.Err()
+}
+
+// SavePauseReason adds a reason, or replaces the label and campaigns of the
+// reason with the same code (created reports which). Every field at fault
+// is named at once. The registry does not know campaigns: the caller
+// checks that campaignIDs exist.
+func (a *Registry) SavePauseReason(ctx context.Context, p PauseReason) (_ PauseReason, created bool, err error) {
+	if err := p.Check(); err != nil {
 		return PauseReason{}, false, err
 	}
+	label := strings.TrimSpace(p.Label)
 	tx, err := a.cfg.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return PauseReason{}, false, fmt.Errorf("save pause reason: %w", err)
