@@ -66,10 +66,10 @@ type agentLogin struct {
 }
 
 // addConsoleAgent creates agent n (its phone is the stack's sipp) in the
-// campaigns and a user of role agent, in Tashkent's time, who is them.
-func (s *stack) addConsoleAgent(n int, name string, campaignIDs ...int64) agentLogin {
+// campaigns and the user of role agent, in Tashkent's time, who is them.
+func (s *stack) addConsoleAgent(n int, name, user string, campaignIDs ...int64) agentLogin {
 	s.api.t.Helper()
-	a := agentLogin{Name: name, User: fmt.Sprintf("agent%d", n)}
+	a := agentLogin{Name: name, User: user}
 	var created struct{ ID int64 }
 	s.api.do("POST", "/agents", map[string]any{"name": name, "sip_uri": s.agentURI(n), "campaign_ids": campaignIDs}, &created)
 	a.ID = created.ID

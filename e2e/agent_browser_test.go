@@ -1,8 +1,9 @@
 package e2e
 
-// The agent console in a real browser against the real `alo serve`, with
-// sipp as the carrier and as the agents' phones: an agent's day, a frozen
-// tab, a cut stream, and how fast the screen pop and the page are.
+// The agent console in Chromium against the real `alo serve`, with sipp
+// as the carrier and as the agents' phones: an agent's day, a frozen tab,
+// a cut stream, and how fast the screen pop and the page are. (The stream
+// itself, read over HTTP, is agent_console_test.go's.)
 //
 // Screenshots go to $ALO_SCREENSHOTS when set (to look at them), else to
 // the test's temporary directory.
@@ -63,7 +64,7 @@ func TestAgentConsoleFrozenTab(t *testing.T) {
 		contacts[c.Phone] = c
 		st.api.do("POST", fmt.Sprintf("/campaigns/%d/contacts", camp), c.input(), nil)
 	}
-	ag := st.addConsoleAgent(1, "Aziza Rahimova", camp)
+	ag := st.addConsoleAgent(1, "Aziza Rahimova", "aziza", camp)
 	proxy := newCutProxy(t, strings.TrimPrefix(st.baseURL(), "http://"))
 
 	b := browsertest.Start(t)
@@ -197,7 +198,7 @@ func TestAgentConsoleDay(t *testing.T) {
 	camp := st.newConsoleCampaign("welcome calls", "2m")
 	who := consoleContact{Phone: "+998901230051", Name: "Dilnoza Karimova", Card: "Visa Gold", Last4: "4821", Branch: "Tashkent, Yunusabad"}
 	st.api.do("POST", fmt.Sprintf("/campaigns/%d/contacts", camp), who.input(), nil)
-	ag := st.addConsoleAgent(1, "Aziza Rahimova", camp)
+	ag := st.addConsoleAgent(1, "Aziza Rahimova", "aziza", camp)
 	base := st.baseURL()
 
 	b := browsertest.Start(t)
@@ -375,7 +376,7 @@ func TestAgentConsoleBenchmarks(t *testing.T) {
 	t.Logf("%d contacts loaded in %v", contactsN, time.Since(loadStart).Round(time.Millisecond))
 	ags := make([]agentLogin, agents)
 	for i := range ags {
-		ags[i] = st.addConsoleAgent(i+1, fmt.Sprintf("Agent %d", i+1), camp)
+		ags[i] = st.addConsoleAgent(i+1, fmt.Sprintf("Agent %d", i+1), fmt.Sprintf("agent%d", i+1), camp)
 	}
 
 	b := browsertest.Start(t)
