@@ -66,15 +66,16 @@ type agentLogin struct {
 }
 
 // addConsoleAgent creates agent n (its phone is the stack's sipp) in the
-// campaigns and the user of role agent, in Tashkent's time, who is them.
-func (s *stack) addConsoleAgent(n int, name, user string, campaignIDs ...int64) agentLogin {
+// campaigns and the user of role agent who is them, whose profile has
+// zone (none: the node's zone applies).
+func (s *stack) addConsoleAgent(n int, name, user, zone string, campaignIDs ...int64) agentLogin {
 	s.api.t.Helper()
 	a := agentLogin{Name: name, User: user}
 	var created struct{ ID int64 }
 	s.api.do("POST", "/agents", map[string]any{"name": name, "sip_uri": s.agentURI(n), "campaign_ids": campaignIDs}, &created)
 	a.ID = created.ID
 	s.api.do("POST", "/users", map[string]any{"name": a.User, "role": "agent", "password": agentPassword,
-		"agent_id": a.ID, "language": "en", "time_zone": agentZone}, nil)
+		"agent_id": a.ID, "language": "en", "time_zone": zone}, nil)
 	return a
 }
 

@@ -64,7 +64,7 @@ func TestAgentConsoleFrozenTab(t *testing.T) {
 		contacts[c.Phone] = c
 		st.api.do("POST", fmt.Sprintf("/campaigns/%d/contacts", camp), c.input(), nil)
 	}
-	ag := st.addConsoleAgent(1, "Aziza Rahimova", "aziza", camp)
+	ag := st.addConsoleAgent(1, "Aziza Rahimova", "aziza", agentZone, camp)
 	proxy := newCutProxy(t, strings.TrimPrefix(st.baseURL(), "http://"))
 
 	b := browsertest.Start(t)
@@ -198,7 +198,7 @@ func TestAgentConsoleDay(t *testing.T) {
 	camp := st.newConsoleCampaign("welcome calls", "2m")
 	who := consoleContact{Phone: "+998901230051", Name: "Dilnoza Karimova", Card: "Visa Gold", Last4: "4821", Branch: "Tashkent, Yunusabad"}
 	st.api.do("POST", fmt.Sprintf("/campaigns/%d/contacts", camp), who.input(), nil)
-	ag := st.addConsoleAgent(1, "Aziza Rahimova", "aziza", camp)
+	ag := st.addConsoleAgent(1, "Aziza Rahimova", "aziza", agentZone, camp)
 	base := st.baseURL()
 
 	b := browsertest.Start(t)
@@ -311,7 +311,8 @@ func TestAgentConsoleDay(t *testing.T) {
 func checkPop(t *testing.T, tab *browsertest.Tab, c consoleContact, a agentLogin) {
 	t.Helper()
 	fields := tab.Text("#fields")
-	for _, want := range []string{c.Card, c.Last4, c.Branch} {
+	// The campaign names no labels: the file's keys read as words.
+	for _, want := range []string{"Card product", c.Card, "Card last4", c.Last4, "Branch", c.Branch} {
 		if !strings.Contains(fields, want) {
 			t.Errorf("the screen pop's fields lack %q:\n%s", want, fields)
 		}
@@ -376,7 +377,8 @@ func TestAgentConsoleBenchmarks(t *testing.T) {
 	t.Logf("%d contacts loaded in %v", contactsN, time.Since(loadStart).Round(time.Millisecond))
 	ags := make([]agentLogin, agents)
 	for i := range ags {
-		ags[i] = st.addConsoleAgent(i+1, fmt.Sprintf("Agent %d", i+1), fmt.Sprintf("agent%d", i+1), camp)
+		// No zone in their profiles: the node's applies.
+		ags[i] = st.addConsoleAgent(i+1, fmt.Sprintf("Agent %d", i+1), fmt.Sprintf("agent%d", i+1), "", camp)
 	}
 
 	b := browsertest.Start(t)

@@ -3,6 +3,8 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -38,7 +40,7 @@ func newAgentFeed(bus *live.Bus, agents *agent.Registry, store *campaigns.Store,
 		Bus: bus, Agents: agents, Store: store,
 		// The script as written: the page fills its placeholders as text.
 		Script: func(c campaigns.Campaign) string { return c.Script },
-		Zone:   time.Local,
+		Zone:   nodeZone(os.Getenv("TZ"), "/etc/localtime"),
 		Clock:  clockNow,
 		Log:    log,
 	})
@@ -49,7 +51,7 @@ func newAgentFeed(bus *live.Bus, agents *agent.Registry, store *campaigns.Store,
 func handler(api *web.Server, signIn *web.SignIn, log *slog.Logger) (http.Handler, error) {
 	con, err := console.New(console.Config{
 		Auth:     web.NewConsoleAuth(signIn),
-		TimeZone: time.Local,
+		TimeZone: nodeZone(os.Getenv("TZ"), "/etc/localtime"),
 		// Sign-in counts attempts per address as the API does.
 		ClientAddr: api.ClientAddr,
 		Log:        log,
@@ -62,4 +64,26 @@ func handler(api *web.Server, signIn *web.SignIn, log *slog.Logger) (http.Handle
 	mux.Handle("/api/v1/", api.Handler())
 	mux.Handle("/", con.Handler())
 	return mux, nil
+}
+
+// nodeZone is the node's zone by its IANA name: $TZ (tz), else the zone
+// the localtime link points to, else UTC. Not time.Local, whose name is
+// "Local": the consoles hand the zone's name to the browser, whose Intl
+// knows no such zone and throws on it.
+func nodeZone(tz, localtime string) *time.Location {
+	names := []string{strings.TrimPrefix(tz, ":")}
+	if target, err := os.Readlink(localtime); err == nil {
+		if _, name, ok := strings.Cut(target, "zoneinfo/"); ok {
+			names = append(names, name)
+		}
+	}
+	for _, name := range names {
+		if name == "" || name == "Local" {
+			continue
+		}
+		if z, err := time.LoadLocation(name); err == nil {
+			return z
+		}
+	}
+	return time.UTC
 }
