@@ -65,6 +65,11 @@ func New(cfg Config) (*Console, error) {
 	if cfg.TimeZone == nil {
 		cfg.TimeZone = time.UTC
 	}
+	if cfg.TimeZone.String() == "Local" {
+		// The pages hand the zone's name to the browser's Intl, which
+		// knows IANA names only.
+		return nil, errors.New("console: TimeZone must be an IANA zone such as Asia/Tashkent, not time.Local")
+	}
 	if cfg.EventsURL == "" {
 		cfg.EventsURL = "/api/v1/events"
 	}

@@ -345,3 +345,18 @@ func TestLocalPath(t *testing.T) {
 		}
 	}
 }
+
+// TestNewRefusesLocal: the node's zone reaches the browser by name, and
+// time.Local's name is "Local", which Intl refuses.
+func TestNewRefusesLocal(t *testing.T) {
+	if _, err := New(Config{Auth: newFakeAuth(), TimeZone: time.Local}); err == nil || !strings.Contains(err.Error(), "IANA") {
+		t.Fatalf("New with time.Local: %v, want an error asking for an IANA zone", err)
+	}
+	tashkent, err := time.LoadLocation("Asia/Tashkent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Config{Auth: newFakeAuth(), TimeZone: tashkent}); err != nil {
+		t.Fatalf("New with Asia/Tashkent: %v", err)
+	}
+}
