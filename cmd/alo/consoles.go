@@ -40,7 +40,7 @@ func newAgentFeed(bus *live.Bus, agents *agent.Registry, store *campaigns.Store,
 		Bus: bus, Agents: agents, Store: store,
 		// The script as written: the page fills its placeholders as text.
 		Script: func(c campaigns.Campaign) string { return c.Script },
-		Zone:   nodeZone(os.Getenv("TZ"), "/etc/localtime"),
+		Zone:   nodeZone(os.Getenv, os.Readlink, os.ReadFile),
 		Clock:  clockNow,
 		Log:    log,
 	})
@@ -51,7 +51,7 @@ func newAgentFeed(bus *live.Bus, agents *agent.Registry, store *campaigns.Store,
 func handler(api *web.Server, signIn *web.SignIn, log *slog.Logger) (http.Handler, error) {
 	con, err := console.New(console.Config{
 		Auth:     web.NewConsoleAuth(signIn),
-		TimeZone: nodeZone(os.Getenv("TZ"), "/etc/localtime"),
+		TimeZone: nodeZone(os.Getenv, os.Readlink, os.ReadFile),
 		// Sign-in counts attempts per address as the API does.
 		ClientAddr: api.ClientAddr,
 		Log:        log,
@@ -66,22 +66,25 @@ func handler(api *web.Server, signIn *web.SignIn, log *slog.Logger) (http.Handle
 	return mux, nil
 }
 
-// nodeZone is the node's zone by its IANA name: $TZ (tz), else the zone
-// the localtime link points to, else UTC. Not time.Local, whose name is
-// "Local": the consoles hand the zone's name to the browser, whose Intl
-// knows no such zone and throws on it.
-func nodeZone(tz, localtime string) *time.Location {
-	names := []string{strings.TrimPrefix(tz, ":")}
-	if target, err := os.Readlink(localtime); err == nil {
+// nodeZone is the node's own time zone by its IANA name, for people whose
+// profile names none: TZ, else what /etc/localtime links to, else
+// /etc/timezone, else UTC. time.Local will not do: its name is "Local",
+// which browsers refuse as a zone.
+func nodeZone(getenv func(string) string, readlink func(string) (string, error), readFile func(string) ([]byte, error)) *time.Location {
+	var names []string
+	if tz := strings.TrimPrefix(getenv("TZ"), ":"); tz != "" {
+		names = append(names, tz)
+	}
+	if target, err := readlink("/etc/localtime"); err == nil {
 		if _, name, ok := strings.Cut(target, "zoneinfo/"); ok {
 			names = append(names, name)
 		}
 	}
+	if b, err := readFile("/etc/timezone"); err == nil {
+		names = append(names, strings.TrimSpace(string(b)))
+	}
 	for _, name := range names {
-		if name == "" || name == "Local" {
-			continue
-		}
-		if z, err := time.LoadLocation(name); err == nil {
+		if z, err := time.LoadLocation(name); err == nil && name != "" && name != "Local" {
 			return z
 		}
 	}
