@@ -29,7 +29,7 @@ const (
 		"Your new {{card_product}} card ending in {{card_last4}} is ready at our {{branch}} branch. " +
 		"May I help you activate it now?"
 	agentZone     = "Asia/Tashkent"
-	agentPassword = "correct horse battery"
+	browserPassword = "correct horse battery"
 	// The browser's window: a common office screen.
 	screenW, screenH = 1280, 800
 )
@@ -74,7 +74,7 @@ func (s *stack) addConsoleAgent(n int, name, user, zone string, campaignIDs ...i
 	var created struct{ ID int64 }
 	s.api.do("POST", "/agents", map[string]any{"name": name, "sip_uri": s.agentURI(n), "campaign_ids": campaignIDs}, &created)
 	a.ID = created.ID
-	s.api.do("POST", "/users", map[string]any{"name": a.User, "role": "agent", "password": agentPassword,
+	s.api.do("POST", "/users", map[string]any{"name": a.User, "role": "agent", "password": browserPassword,
 		"agent_id": a.ID, "language": "en", "time_zone": zone}, nil)
 	return a
 }
@@ -249,7 +249,7 @@ func openConsole(t *testing.T, b *browsertest.Browser, base string, a agentLogin
 	}))
 	tab.Navigate(base + "/signin")
 	tab.WaitVisible("#signin-submit")
-	tab.Run(chromedp.SendKeys(chromedp.CSS("#name"), a.User), chromedp.SendKeys(chromedp.CSS("#password"), agentPassword))
+	tab.Run(chromedp.SendKeys(chromedp.CSS("#name"), a.User), chromedp.SendKeys(chromedp.CSS("#password"), browserPassword))
 	return tab
 }
 
