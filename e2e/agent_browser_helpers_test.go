@@ -87,8 +87,8 @@ func (s *stack) agentState(id int64) string {
 	return a.State
 }
 
-// attempt is a row of GET /campaigns/{id}/attempts.
-type attempt struct {
+// attemptRow is a row of GET /campaigns/{id}/attempts.
+type attemptRow struct {
 	ID           int64     `json:"id"`
 	Agent        int64     `json:"agent_id"`
 	Phone        string    `json:"phone"`
@@ -98,9 +98,9 @@ type attempt struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
-func (s *stack) attempts(campaignID int64, limit int) []attempt {
+func (s *stack) attempts(campaignID int64, limit int) []attemptRow {
 	s.api.t.Helper()
-	var as []attempt
+	var as []attemptRow
 	s.api.do("GET", fmt.Sprintf("/campaigns/%d/attempts?limit=%d", campaignID, limit), nil, &as)
 	return as
 }
@@ -253,9 +253,9 @@ func openConsole(t *testing.T, b *browsertest.Browser, base string, a agentLogin
 	return tab
 }
 
-// signIn submits the sign-in form openConsole filled and waits for the
+// submitSignIn submits the sign-in form openConsole filled and waits for the
 // console's stream.
-func signIn(t *testing.T, tab *browsertest.Tab) {
+func submitSignIn(t *testing.T, tab *browsertest.Tab) {
 	t.Helper()
 	if status := tab.Submit(chromedp.Click(chromedp.CSS("#signin-submit"))); status != http.StatusOK {
 		t.Fatalf("sign-in answered %d", status)

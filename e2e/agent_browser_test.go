@@ -69,7 +69,7 @@ func TestAgentConsoleFrozenTab(t *testing.T) {
 
 	b := browsertest.Start(t)
 	tab := openConsole(t, b, proxy.url(), ag)
-	signIn(t, tab)
+	submitSignIn(t, tab)
 	tab.Run(chromedp.Click(chromedp.CSS("#ready")))
 	tab.WaitText("#state-label", "Ready")
 	st.await("the agent ready", 20*time.Second, func() bool { return st.agentState(ag.ID) == "ready" })
@@ -84,7 +84,7 @@ func TestAgentConsoleFrozenTab(t *testing.T) {
 		t.Fatalf("after %v with the tab frozen the agent is %q, want ready", time.Since(frozenAt).Round(time.Second), s)
 	}
 	st.api.do("POST", fmt.Sprintf("/campaigns/%d/start", camp), nil, nil)
-	var first attempt
+	var first attemptRow
 	st.await("a call bridged to the agent during the freeze", 45*time.Second, func() bool {
 		for _, a := range st.attempts(camp, 10) {
 			if a.State == "done" {
@@ -149,7 +149,7 @@ func TestAgentConsoleFrozenTab(t *testing.T) {
 	tab.WaitJS(`document.querySelector("#live-status").dataset.live === "reconnecting"`)
 	tab.WaitText("#live-status", "Live")
 	t.Logf("stream back %v after the cut", time.Since(cutAt).Round(time.Millisecond))
-	var second attempt
+	var second attemptRow
 	for _, a := range st.attempts(camp, 10) {
 		if a.Phone == next.Phone {
 			second = a
@@ -204,7 +204,7 @@ func TestAgentConsoleDay(t *testing.T) {
 	b := browsertest.Start(t)
 	tab := openConsole(t, b, base, ag)
 	tab.Screenshot("day-1-signin")
-	signIn(t, tab)
+	submitSignIn(t, tab)
 	tab.WaitText("#state-label", "Offline")
 	tab.Run(chromedp.KeyEvent("r", chromedp.KeyModifiers(chromedp.ModifierAlt)))
 	tab.WaitText("#state-label", "Ready")
@@ -385,7 +385,7 @@ func TestAgentConsoleBenchmarks(t *testing.T) {
 	tabs := make([]*browsertest.Tab, agents)
 	for i, a := range ags {
 		tabs[i] = openConsole(t, b, st.baseURL(), a)
-		signIn(t, tabs[i])
+		submitSignIn(t, tabs[i])
 	}
 	measureFirstRender(t, tabs[0], st.baseURL()+"/agent", slack)
 
@@ -405,7 +405,7 @@ func TestAgentConsoleBenchmarks(t *testing.T) {
 	st.api.do("POST", fmt.Sprintf("/campaigns/%d/stop", camp), nil, nil)
 	elapsed := time.Since(start)
 
-	byID := map[int64]attempt{}
+	byID := map[int64]attemptRow{}
 	for _, a := range st.attempts(camp, 2*calls+100) {
 		byID[a.ID] = a
 	}
