@@ -28,7 +28,7 @@ const (
 	consoleScript = "Good afternoon, {{name}}! My name is {{agent_name}}, I am calling from Demo Bank.\n\n" +
 		"Your new {{card_product}} card ending in {{card_last4}} is ready at our {{branch}} branch. " +
 		"May I help you activate it now?"
-	agentZone     = "Asia/Tashkent"
+	agentZone       = "Asia/Tashkent"
 	browserPassword = "correct horse battery"
 	// The browser's window: a common office screen.
 	screenW, screenH = 1280, 800
