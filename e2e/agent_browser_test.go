@@ -247,6 +247,15 @@ func TestAgentConsoleDay(t *testing.T) {
 	tab.Press(key)
 	tab.WaitText("#message", "Saved: Call back.")
 	tab.WaitText("#state-label", "Ready")
+	// The promise is the agent's, at the second the page was given.
+	var promised []struct {
+		Phone string
+		At    time.Time `json:"callback_at"`
+	}
+	st.api.do("GET", fmt.Sprintf("/agents/%d/callbacks?tz=%s", ag.ID, agentZone), nil, &promised)
+	if len(promised) != 1 || promised[0].Phone != who.Phone || !promised[0].At.Equal(callbackAt) {
+		t.Errorf("agent %d's callbacks: %+v; want %s at %v", ag.ID, promised, who.Phone, callbackAt)
+	}
 
 	// At its time the callback comes back to this agent.
 	tab.WaitJS(`window.__alo.pops.length >= 2`)
