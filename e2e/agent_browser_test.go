@@ -257,7 +257,9 @@ func TestAgentConsoleDay(t *testing.T) {
 		t.Errorf("agent %d's callbacks: %+v; want %s at %v", ag.ID, promised, who.Phone, callbackAt)
 	}
 
-	// At its time the callback comes back to this agent.
+	// At its time the callback comes back to this agent (placed within a
+	// few seconds of it: the due task waits for asynq's next look).
+	st.await("the callback placed", 60*time.Second, func() bool { return len(st.attempts(camp, 10)) == 2 })
 	tab.WaitJS(`window.__alo.pops.length >= 2`)
 	tab.WaitText("#contact-name", who.Name)
 	tab.WaitText("#history", notes)
