@@ -140,6 +140,7 @@ func TestAgentConsoleFrozenTab(t *testing.T) {
 			next = c
 		}
 	}
+	st.await("the next call bridged", 45*time.Second, func() bool { return st.agentState(ag.ID) == "on_call" })
 	tab.WaitText("#contact-name", next.Name)
 	tab.WaitText("#state-label", "On call")
 	before := len(readProbe(t, tab).Snapshots)
