@@ -128,6 +128,9 @@ func TestAgentConsoleFrozenTab(t *testing.T) {
 	} else {
 		t.Logf("the call reached the page as a %s after the thaw (snapshots: %d)", r.Type, len(p.Snapshots))
 	}
+	if status := sessionStatus(tab); status != 200 {
+		t.Errorf("after %v frozen (the idle limit is %v) GET /api/v1/session answered %d: the working agent was signed out", freeze, idle, status)
+	}
 	tab.Screenshot("frozen-1-thawed")
 
 	// Disposed, the next call comes: then the stream is cut mid-call,
@@ -179,12 +182,18 @@ func TestAgentConsoleFrozenTab(t *testing.T) {
 	tab.WaitText("#state-label", "Paused")
 	time.Sleep(idle + 2*time.Second) // idleness is the point
 	tab.IgnoreConsole(`status of 401`)
-	if status := browsertest.Get(tab, chromedp.Evaluate[int](`fetch("/api/v1/session").then(r => r.status)`, chromedp.EvalAwaitPromise)); status != 401 {
+	if status := sessionStatus(tab); status != 401 {
 		t.Errorf("a paused agent idle for %v: GET /api/v1/session answered %d, want 401", idle+2*time.Second, status)
 	}
 	if t.Failed() {
 		t.Logf("alo serve warnings and errors:\n%s", st.serve.log.grep(40, "level=WARN", "level=ERROR"))
 	}
+}
+
+// sessionStatus is the status of GET /api/v1/session asked by the page,
+// with its cookie.
+func sessionStatus(tab *browsertest.Tab) int {
+	return browsertest.Get(tab, chromedp.Evaluate[int](`fetch("/api/v1/session").then(r => r.status)`, chromedp.EvalAwaitPromise))
 }
 
 // TestAgentConsoleDay is an agent's day through the console: sign in on
