@@ -17,7 +17,9 @@ func TestAgentDayAndHistory(t *testing.T) {
 		ctx := context.Background()
 		s, clock := newTestStore(t, db)
 		cl, _ := s.CreateClient(ctx, "Bank")
-		camp, _ := s.CreateCampaign(ctx, Campaign{ClientID: cl.ID, Name: "list", MaxAttempts: 3, RetryDelay: time.Minute})
+		// Calling all day: a callback is refused outside the calling
+		// hours, and this test's clock starts at the wall clock's time.
+		camp, _ := s.CreateCampaign(ctx, Campaign{ClientID: cl.ID, Name: "list", MaxAttempts: 3, RetryDelay: time.Minute, DailyStart: 0, DailyEnd: 1440})
 		if _, err := s.SetDispositions(ctx, camp.ID, []Disposition{{Code: "card_activated", Meaning: MeaningSuccess}}); err != nil {
 			t.Fatal(err)
 		}

@@ -188,6 +188,7 @@ func signInAgent(t *testing.T, admin *apiClient, name string, agentID int64) *ap
 // screen when the agent disposes it; the day counts the calls. It measures
 // how long each screen pop takes from the bridge to this client.
 func TestAgentConsoleLive(t *testing.T) {
+	serial(t)
 	st := startStack(t, "uas_carrier.xml", "e2e-console")
 	api := st.api
 
@@ -336,6 +337,7 @@ func percentile(ds []time.Duration, p int) time.Duration {
 // phone put down, a lost network) sees phone_down on their stream at once,
 // then ready again when alo has placed the leg anew.
 func TestAgentPhoneDown(t *testing.T) {
+	serial(t)
 	sipp := need(t, "sipp", "ALO_REQUIRE_SIPP", "apt-get install sip-tester")
 	st := startStack(t, "uas_carrier.xml", "e2e-phone-down")
 	api := st.api

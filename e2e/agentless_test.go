@@ -21,6 +21,7 @@ import (
 // campaign delivers its message (a prompt uploaded through the API) to
 // every contact, paced by lines.
 func TestAgentlessCalls(t *testing.T) {
+	serial(t)
 	st := startStack(t, "uas_keys.xml", "e2e-ivr")
 	api, serveLog := st.api, st.serve.log
 

@@ -18,6 +18,7 @@ import (
 // dialed; a list that completes; a reminder whose appointment is inside
 // the cut-off never called while one in time is.
 func TestCampaignTypes(t *testing.T) {
+	serial(t)
 	st := startStack(t, "uas_carrier.xml", "e2e-types")
 	api, serveLog, dataDir := st.api, st.serve.log, st.dataDir
 

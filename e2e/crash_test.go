@@ -16,6 +16,7 @@ import (
 // carrier — sipp — saw at most one INVITE per attempt alo recorded), and the
 // calls cut by the crash end as unknown and are retried as new attempts.
 func TestCrashMidCampaign(t *testing.T) {
+	serial(t)
 	// No REDIS_URL: alo's private redis-server child, AOF in the data dir,
 	// which dies with alo and is found again from its AOF.
 	st := startStack(t, "uas_carrier.xml", "crash", "REDIS_URL=")

@@ -14,6 +14,7 @@ import (
 // thing anyone sees of alo, so a gate or wiring change that silently blocks
 // its calls must fail here.
 func TestDemoSummary(t *testing.T) {
+	serial(t)
 	alo := buildAlo(t, repoRoot(t), t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -13,6 +13,7 @@ import (
 // "do_not_call" puts the number on the DNC list, and a later campaign's
 // attempt to it is blocked.
 func TestDispositions(t *testing.T) {
+	serial(t)
 	st := startStack(t, "uas_carrier.xml", "e2e-disp")
 	api, serveLog := st.api, st.serve.log
 

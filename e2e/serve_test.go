@@ -51,6 +51,7 @@ func wantOutcome(phone string) string {
 }
 
 func TestServeEndToEnd(t *testing.T) {
+	serial(t)
 	st := startStack(t, "uas_carrier.xml", "e2e")
 	api, serveLog, agentMedia := st.api, st.serve.log, st.agentMedia
 
@@ -148,12 +149,16 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 }
 
-// e2eRTPBase is the first of the 200 RTP ports an `alo serve` of these
-// tests uses: below 30000, under Linux's ephemeral ports and apart from
-// the dialer tests' ranges, moved by the process id so that two test runs
-// on one machine do not meet. The e2e tests run one after another, so
-// they share it.
-func e2eRTPBase() int { return 20000 + 200*(os.Getpid()%45) }
+// e2eRTPPorts is the range of 200 RTP ports ("MIN-MAX") an `alo serve` of
+// these tests uses: below 30000, under Linux's ephemeral ports and apart
+// from the dialer tests' and `alo demo`'s ranges, moved by the process id
+// so that two test runs on one machine do not meet. The tests that load
+// the machine run one after another (serial) and share slot 0; a test
+// that runs beside them takes a slot of its own.
+func e2eRTPPorts(slot int) string {
+	base := 20000 + 400*(os.Getpid()%25) + 200*slot
+	return fmt.Sprintf("%d-%d", base, base+199)
+}
 
 // need returns the path of a program the test needs, skipping the test when
 // it is missing unless requireEnv=1 makes that a failure.

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,12 +52,11 @@ func startStack(t *testing.T, carrierScenario, node string, extraEnv ...string) 
 	s.dataDir = filepath.Join(s.tmp, "data")
 	token := addAdmin(t, s.alo, s.dataDir)
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))
-	rtpBase := e2eRTPBase()
 	s.env = append([]string{
 		"ALO_DATA_DIR=" + s.dataDir, "ALO_HTTP_ADDR=" + httpAddr,
 		"ALO_SIP_ADDR=" + fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)),
 		"ALO_TRUNK_URI=" + fmt.Sprintf("sip:127.0.0.1:%d", carrierPort),
-		"ALO_RTP_PORTS=" + fmt.Sprintf("%d-%d", rtpBase, rtpBase+199), "ALO_NODE=" + node,
+		"ALO_RTP_PORTS=" + e2eRTPPorts(0), "ALO_NODE=" + node,
 		"REDIS_URL=" + testenv.RedisURL(t),
 		// SQLite in the data dir, as `alo user add` used; and no trunk
 		// credentials from the caller's environment (the later value wins).
@@ -68,7 +68,27 @@ func startStack(t *testing.T, carrierScenario, node string, extraEnv ...string) 
 	return s
 }
 
+// baseURL is alo's http:// address, where the consoles are.
+func (s *stack) baseURL() string { return strings.TrimSuffix(s.api.base, "/api/v1") }
+
 // agentURI is the SIP URI of agent n's phone (the agent sipp answers all).
 func (s *stack) agentURI(n int) string {
 	return fmt.Sprintf("sip:agent%d@127.0.0.1:%d", n, s.agentPort)
+}
+
+// heavy is held by each test that loads the machine (calls, campaigns,
+// measurements): they run one at a time, as they always did, while a test
+// that mostly waits (the frozen tab's two minutes) runs beside them.
+var heavy = make(chan struct{}, 1)
+
+// serial marks t parallel, so the waiting tests overlap it, and holds
+// heavy until t and its cleanups are done. Every test here calls it (or,
+// if it mostly waits, t.Parallel): Go runs parallel tests only after the
+// last sequential one, so one test without it would hold the waiting
+// ones back until the end.
+func serial(t *testing.T) {
+	t.Helper()
+	t.Parallel()
+	heavy <- struct{}{}
+	t.Cleanup(func() { <-heavy })
 }

@@ -64,7 +64,7 @@ type AgentFeedConfig struct {
 	Agents AgentStates
 	Store  AgentFeedStore
 	// Script returns a campaign's script for the screen pop; nil shows
-	// none (campaigns carry no script yet).
+	// none.
 	Script func(campaigns.Campaign) string
 	// PauseReasons are the codes an agent may pause with; nil means
 	// DefaultPauseReasons.

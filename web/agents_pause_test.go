@@ -38,7 +38,9 @@ func TestPauseAfterCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := agent.NewRegistry(agent.Config{DB: db, Clock: time.Now, Log: slog.New(slog.DiscardHandler),
-		Dial: func(context.Context, string) (agent.PhoneLeg, error) { return steadyLeg{done: make(chan struct{})}, nil }})
+		Dial: func(context.Context, string) (agent.PhoneLeg, error) {
+			return steadyLeg{done: make(chan struct{})}, nil
+		}})
 	t.Cleanup(reg.Close)
 	changes := reg.Changes()
 	ag, err := reg.CreateAgent(ctx, agent.NewAgent{Name: "Dilnoza", SIPURI: "sip:d@127.0.0.1", CampaignIDs: []int64{1}})

@@ -355,7 +355,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 
 	// Web. People sign in with a password (a session in SQL); an agent
 	// who is working is never signed out for being idle.
-	sessions := web.NewSessions(a.db, a.users, clockNow, web.SessionConfig{Pinner: web.PinAgents(func(id int64) bool {
+	sessions := web.NewSessions(a.db, a.users, clockNow, web.SessionConfig{IdleTimeout: a.cfg.sessionIdle(), Pinner: web.PinAgents(func(id int64) bool {
 		st, _ := a.agents.StateOf(id) // live state, no SQL per request
 		return st == agent.Ready || st == agent.Reserved || st == agent.OnCall || st == agent.WrapUp
 	})})

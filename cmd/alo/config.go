@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/emiago/sipgo/sip"
 	"github.com/redis/go-redis/v9"
@@ -52,6 +53,17 @@ type ServeConfig struct {
 	// PEM CAs that vouch for carriers (system roots when empty) and alo's
 	// own certificate and key for carriers that demand mutual TLS.
 	SIPTLSCA, SIPTLSCert, SIPTLSKey string
+	// SessionIdle signs people out after this long without a request (a Go
+	// duration); empty means web.DefaultIdleTimeout. Working agents are
+	// pinned and never idled out.
+	SessionIdle string
+}
+
+// sessionIdle is SessionIdle as a duration, 0 (the default) when empty;
+// validate has checked it.
+func (c ServeConfig) sessionIdle() time.Duration {
+	d, _ := time.ParseDuration(c.SessionIdle)
+	return d
 }
 
 // serveOption describes one flag of `alo serve`: its environment variable,
@@ -92,6 +104,8 @@ func serveOptions(defaultNode string) []serveOption {
 			field: func(c *ServeConfig) *string { return &c.SIPTLSCert }},
 		{flag: "sip-tls-key", env: "ALO_SIP_TLS_KEY", usage: "PEM private key of --sip-tls-cert",
 			field: func(c *ServeConfig) *string { return &c.SIPTLSKey }},
+		{flag: "session-idle", env: "ALO_SESSION_IDLE", usage: "sign people out after this long without a request, e.g. 30m (default 30m; agents at work are never signed out)",
+			field: func(c *ServeConfig) *string { return &c.SessionIdle }},
 	}
 }
 
@@ -152,6 +166,7 @@ func (c ServeConfig) validate(opts []serveOption) error {
 		"database-url":   checkDatabaseURL,
 		"data-dir":       checkNonEmpty,
 		"node":           checkNodeName,
+		"session-idle":   checkSessionIdle,
 	}
 	var errs []error
 	for _, o := range opts {
@@ -200,6 +215,17 @@ func badValue(o serveOption, v string, reason error) error {
 		msg = strings.ReplaceAll(msg, s, redacted)
 	}
 	return fmt.Errorf("%s (--%s) %q: %s", o.env, o.flag, redactURL(v), msg)
+}
+
+func checkSessionIdle(v string) error {
+	if v == "" {
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Second {
+		return errors.New("want a duration of at least 1s, such as 30m or 1h")
+	}
+	return nil
 }
 
 func checkHostPort(v string) error {

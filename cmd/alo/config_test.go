@@ -109,6 +109,8 @@ func TestParseServeConfigBadValues(t *testing.T) {
 		{"database bad scheme", map[string]string{"DATABASE_URL": "mysql://u:dbpw3@h/db"}, `DATABASE_URL (--database-url) "mysql://u:xxxxx@h/db": unsupported database URL`, "dbpw3"},
 		{"database bad postgres", map[string]string{"DATABASE_URL": "postgres://u:dbpw4@h:notaport/db"}, `DATABASE_URL (--database-url) "postgres://u:xxxxx@h:notaport/db": `, "dbpw4"},
 		{"database password in query", map[string]string{"DATABASE_URL": "postgres://u@h:notaport/db?password=dbpw5"}, `DATABASE_URL (--database-url) "postgres://u@h:notaport/db?password=xxxxx": `, "dbpw5"},
+		{"session idle not a duration", map[string]string{"ALO_SESSION_IDLE": "30"}, `ALO_SESSION_IDLE (--session-idle) "30": want a duration of at least 1s`, ""},
+		{"session idle too short", map[string]string{"ALO_SESSION_IDLE": "500ms"}, `ALO_SESSION_IDLE (--session-idle) "500ms": want a duration of at least 1s`, ""},
 		{"empty data dir", map[string]string{}, `ALO_DATA_DIR (--data-dir) "": want a non-empty value`, ""},
 		{"node with spaces", map[string]string{"ALO_NODE": "node a"}, `ALO_NODE (--node) "node a": want only letters`, ""},
 		{"tls ca missing", map[string]string{"ALO_SIP_TLS_CA": "/nonexistent/carriers.pem"}, `ALO_SIP_TLS_CA / ALO_SIP_TLS_CERT / ALO_SIP_TLS_KEY (--sip-tls-ca, --sip-tls-cert, --sip-tls-key): sip tls: CA file: open /nonexistent/carriers.pem`, ""},

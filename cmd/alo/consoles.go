@@ -21,9 +21,8 @@ import (
 func newAgentFeed(bus *live.Bus, agents *agent.Registry, store *campaigns.Store, log *slog.Logger) *web.AgentFeed {
 	return web.NewAgentFeed(web.AgentFeedConfig{
 		Bus: bus, Agents: agents, Store: store,
-		// Campaigns carry no script yet; once they do (Campaign.Script),
-		// this is func(c campaigns.Campaign) string { return c.Script }.
-		Script: nil,
+		// The script as written: the page fills its placeholders as text.
+		Script: func(c campaigns.Campaign) string { return c.Script },
 		Zone:   nodeZone(os.Getenv, os.Readlink, os.ReadFile),
 		Clock:  clockNow,
 		Log:    log,

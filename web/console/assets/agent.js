@@ -244,8 +244,9 @@ function main(root) {
 
     const fields = $("fields");
     // The fields alo adds (an appointment, the CRM's number) are named in
-    // the catalog; a campaign's own fields by their label or key.
-    const rows = (ct.fields || []).flatMap((f) => [el("dt", label("field." + f.key, f.label || f.key)), el("dd", f.value)]);
+    // the catalog; a campaign's own fields by their label, else their key
+    // as words (a file's "card_last4" column reads "Card last4").
+    const rows = (ct.fields || []).flatMap((f) => [el("dt", label("field." + f.key, f.label || keyWords(f.key))), el("dd", f.value)]);
     fields.replaceChildren(...(rows.length ? rows : [el("dd", t("agent.no_fields"))]));
 
     renderScript(c, ct);
@@ -314,6 +315,11 @@ function main(root) {
 
   function markPressed(index) {
     document.querySelectorAll("#dispositions button").forEach((b, i) => b.setAttribute("aria-pressed", String(i === index)));
+  }
+
+  function keyWords(key) {
+    const words = String(key).replace(/[_.-]+/g, " ").trim();
+    return words.charAt(0).toUpperCase() + words.slice(1);
   }
 
   function el(tag, text) {

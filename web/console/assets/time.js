@@ -32,14 +32,15 @@ function offsetMs(utcMs, zone) {
 }
 
 /**
- * fromLocalInput reads a datetime-local value ("2026-05-04T15:30") as a
- * wall time in zone and returns it as RFC 3339 (UTC). Twice round the
- * offset, so a time next to a daylight-saving change lands right.
+ * fromLocalInput reads a datetime-local value ("2026-05-04T15:30", or with
+ * seconds, "2026-05-04T15:30:20") as a wall time in zone and returns it as
+ * RFC 3339 (UTC). Twice round the offset, so a time next to a
+ * daylight-saving change lands right.
  */
 export function fromLocalInput(value, zone) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(value);
   if (!m) return null;
-  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
   let utc = wall - offsetMs(wall, zone);
   utc = wall - offsetMs(utc, zone);
   return new Date(utc).toISOString();
