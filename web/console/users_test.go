@@ -68,7 +68,7 @@ func TestUsersPage(t *testing.T) {
 		{"root", "/users", http.StatusOK, []string{
 			`id="user-1"`, "Aziza Karimova", "Demo Bank, #9", "Oʻzbekcha", "Asia/Tashkent", "Locked until 11:40",
 			`data-action="unlock"`, "Disabled", "API token only", "Never", "2026-03-02 11:30", // root's zone is Europe/Kyiv
-			"&lt;b&gt;sam&lt;/b&gt;", `"reasons":`, "At least 10 characters.", `<span class="badge">you</span>`,
+			"&lt;b&gt;sam&lt;/b&gt;", `"reasons":`, `<a class="own-password" href="/account">My password</a>`, "At least 10 characters.", `<span class="badge">you</span>`,
 		}, []string{"<b>sam</b>", `id="users-done"`}},
 		{"root", "/users?done=created&id=1", http.StatusOK, []string{`id="users-done"`, "aziza was added.", `class="done"`}, nil},
 		{"root", "/users?done=unlocked&id=99", http.StatusOK, nil, []string{`id="users-done"`}},
@@ -99,6 +99,10 @@ func TestUsersPage(t *testing.T) {
 	w := getAs(t, c, auth, "root", "/users")
 	if n := strings.Count(w.Body.String(), `data-action="unlock"`); n != 1 {
 		t.Errorf("%d Unlock buttons, want 1", n)
+	}
+	// root resets others' passwords; their own is changed on My account.
+	if n := strings.Count(w.Body.String(), `data-action="password"`); n != len(d.users)-1 {
+		t.Errorf("%d Reset password buttons, want one per other user", n)
 	}
 
 	broken := newUsersConsole(t, auth, fakeDirectory{err: errors.New("database is gone")})
