@@ -368,17 +368,21 @@ func (u *Users) List(ctx context.Context) ([]User, error) {
 	return out, nil
 }
 
-const userColumns = `id, name, role, created_at, password_hash, agent_id, disabled, language, time_zone`
+const userColumns = `id, name, role, created_at, password_hash, agent_id, disabled, language, time_zone, last_sign_in_at`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
 func scanUser(row rowScanner) (User, string, error) {
 	var user User
 	var role, hash string
-	var created, disabled int64
+	var created, disabled, signedIn int64
 	var agent sql.NullInt64
-	if err := row.Scan(&user.ID, &user.Name, &role, &created, &hash, &agent, &disabled, &user.Language, &user.TimeZone); err != nil {
+	if err := row.Scan(&user.ID, &user.Name, &role, &created, &hash, &agent, &disabled, &user.Language, &user.TimeZone, &signedIn); err != nil {
 		return User{}, "", err
+	}
+	if signedIn > 0 {
+		at := time.UnixMilli(signedIn).UTC()
+		user.LastSignInAt = &at
 	}
 	user.Role = Role(role)
 	user.CreatedAt = time.UnixMilli(created).UTC()

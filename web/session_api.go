@@ -14,6 +14,7 @@ func (s *Server) sessionRoutes() {
 	s.handle("DELETE /api/v1/session", everyone, s.signOut)
 	s.handle("DELETE /api/v1/sessions", everyone, s.signOutEverywhere)
 	s.handle("POST /api/v1/session/password", everyone, s.changePassword)
+	s.handle("PATCH /api/v1/session/profile", everyone, s.changeProfile)
 }
 
 // signInRequest is the body of POST /api/v1/session. Lengths are bounded
@@ -27,6 +28,14 @@ type signInRequest struct {
 type changePasswordRequest struct {
 	OldPassword string `json:"old_password" validate:"required,max=1024"`
 	NewPassword string `json:"new_password" validate:"required,max=1024"`
+}
+
+// profileRequest is the body of PATCH /api/v1/session/profile: what a
+// person may change of their own profile. Absent fields stay; "" means
+// the browser's language, or the node's zone.
+type profileRequest struct {
+	Language *string `json:"language"`
+	TimeZone *string `json:"time_zone"`
 }
 
 // ClientAddr returns the address a request came from, as sign-in counts
@@ -122,5 +131,26 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, u User) 
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// changeProfile sets the user's own language and time zone (an admin sets
+// everything else, with PATCH /api/v1/users/{id}).
+func (s *Server) changeProfile(w http.ResponseWriter, r *http.Request, u User) error {
+	users, err := s.usersStore()
+	if err != nil {
+		return err
+	}
+	var req profileRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	after, err := users.Update(r.Context(), u.ID, UserChange{Language: req.Language, TimeZone: req.TimeZone})
+	if err != nil {
+		return err
+	}
+	s.log.Info("profile changed", "user", u.Name, "target", u.Name, "language_before", u.Language, "language", after.Language,
+		"time_zone_before", u.TimeZone, "time_zone", after.TimeZone)
+	writeJSON(w, http.StatusOK, after)
 	return nil
 }

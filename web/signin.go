@@ -239,6 +239,11 @@ func (s *SignIn) SignIn(ctx context.Context, name, password, addr string) (User,
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE name = $1 AND addr = $2`, name, addr); err != nil {
 		return User{}, "", fmt.Errorf("sign in: %w", err)
 	}
+	at := time.UnixMilli(now.UnixMilli()).UTC()
+	if _, err := s.db.ExecContext(ctx, `UPDATE users SET last_sign_in_at = $1 WHERE id = $2`, at.UnixMilli(), u.ID); err != nil {
+		return User{}, "", fmt.Errorf("sign in: %w", err)
+	}
+	u.LastSignInAt = &at
 	token, _, err := s.sessions.Create(ctx, u.ID, addr)
 	if err != nil {
 		return User{}, "", err
@@ -316,6 +321,31 @@ func (s *SignIn) Unlock(ctx context.Context, name string) (int64, error) {
 	s.mu.Unlock()
 	n, _ := res.RowsAffected()
 	return n, nil
+}
+
+// LockedOut returns the names locked out now from at least one address,
+// each with the end of its latest lock-out. Names are as they were typed
+// at sign-in (trimmed), so they match users' names exactly.
+func (s *SignIn) LockedOut(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, MAX(locked_until) FROM sign_in_failures WHERE locked_until > $1 GROUP BY name`,
+		s.clock().UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("locked out: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var name string
+		var until int64
+		if err := rows.Scan(&name, &until); err != nil {
+			return nil, fmt.Errorf("locked out: %w", err)
+		}
+		out[name] = time.UnixMilli(until).UTC()
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("locked out: %w", err)
+	}
+	return out, nil
 }
 
 // ChangePassword sets u's password to newPW after checking oldPW, and signs

@@ -68,6 +68,8 @@ type User struct {
 	Language    string    `json:"language,omitempty"`
 	TimeZone    string    `json:"time_zone,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
+	// LastSignInAt is the user's last sign-in with a password; nil: never.
+	LastSignInAt *time.Time `json:"last_sign_in_at,omitempty"`
 }
 
 // tokenPrefix marks alo's bearer tokens so they are recognisable in a

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/alo-dialer/alo/input"
 )
@@ -63,6 +64,29 @@ type patchUserRequest struct {
 	TimeZone  *string  `json:"time_zone"`
 }
 
+// adminUser is a user as the admin routes show them: with the end of the
+// sign-in lock-out in force on their name, if any (POST .../unlock lifts it).
+type adminUser struct {
+	User
+	LockedUntil *time.Time `json:"locked_until,omitempty"`
+}
+
+// lockedOut is SignIn.LockedOut, or none when signing in is not configured.
+func (s *Server) lockedOut(ctx context.Context) (map[string]time.Time, error) {
+	if s.cfg.SignIn == nil {
+		return nil, nil
+	}
+	return s.cfg.SignIn.LockedOut(ctx)
+}
+
+func withLock(u User, locks map[string]time.Time) adminUser {
+	a := adminUser{User: u}
+	if until, ok := locks[u.Name]; ok {
+		a.LockedUntil = &until
+	}
+	return a
+}
+
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, _ User) error {
 	users, err := s.usersStore()
 	if err != nil {
@@ -72,7 +96,15 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, _ User) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, nonNil(list))
+	locks, err := s.lockedOut(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]adminUser, len(list))
+	for i, u := range list {
+		out[i] = withLock(u, locks)
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -89,7 +121,11 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, _ User) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, u)
+	locks, err := s.lockedOut(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, withLock(u, locks))
 	return nil
 }
 

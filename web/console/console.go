@@ -40,6 +40,13 @@ type Config struct {
 	Log        *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Directory lists users for the admin's users page; nil keeps /users
+	// a placeholder.
+	Directory Directory
+	// MinPasswordLength is the shortest password the API accepts
+	// (web.MinPasswordLength), said next to the password fields; 0 says
+	// nothing and leaves it to the API's answer.
+	MinPasswordLength int
 }
 
 // Console serves the consoles' pages and assets.
@@ -111,7 +118,7 @@ func New(cfg Config) (*Console, error) {
 func (c *Console) Catalog() *Catalog { return c.catalog }
 
 // pageFiles are the pages, each rendered inside layout.html.
-var pageFiles = []string{"signin", "agent", "soon", "error"}
+var pageFiles = []string{"signin", "agent", "soon", "error", "users", "account"}
 
 func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 	layout, err := template.New("layout.html").ParseFS(fsys, "templates/layout.html")
@@ -137,7 +144,12 @@ func (c *Console) routes() {
 	c.mux.HandleFunc("POST /signout", c.signOut)
 	c.mux.HandleFunc("POST /language", c.setLanguage)
 	c.mux.HandleFunc("GET /agent", c.page(c.agentPage, RoleAgent))
+	c.mux.HandleFunc("GET /account", c.page(c.accountPage, everyRole...))
 	for _, s := range soonPages() {
+		if s.key == "users" && c.cfg.Directory != nil {
+			c.mux.HandleFunc("GET /users", c.page(c.usersPage, RoleAdmin))
+			continue
+		}
 		c.mux.HandleFunc("GET "+s.path, c.page(c.soonPage(s), s.roles...))
 	}
 	c.mux.HandleFunc("/", c.notFound)
