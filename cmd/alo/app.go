@@ -376,7 +376,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		Live:      web.LiveConfig{Bus: a.live, Snapshots: feed, Done: streamsDone, Clock: clockNow},
 		Log:       log.With("component", "web"),
 	})
-	h, err := handler(api, signIn, log.With("component", "console"))
+	h, err := handler(api, signIn, web.NewConsoleDirectory(a.users, signIn, a.agents, a.store), log.With("component", "console"))
 	if err != nil {
 		return err
 	}

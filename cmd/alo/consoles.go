@@ -31,7 +31,7 @@ func newAgentFeed(bus *live.Bus, agents *agent.Registry, store *campaigns.Store,
 
 // handler is everything the node serves over HTTP: the API (with the live
 // event stream, GET /api/v1/events) under /api/v1/, and the consoles at /.
-func handler(api *web.Server, signIn *web.SignIn, log *slog.Logger) (http.Handler, error) {
+func handler(api *web.Server, signIn *web.SignIn, dir *web.ConsoleDirectory, log *slog.Logger) (http.Handler, error) {
 	con, err := console.New(console.Config{
 		Auth:     web.NewConsoleAuth(signIn),
 		TimeZone: nodeZone(os.Getenv, os.Readlink, os.ReadFile),
@@ -39,6 +39,9 @@ func handler(api *web.Server, signIn *web.SignIn, log *slog.Logger) (http.Handle
 		ClientAddr: api.ClientAddr,
 		Log:        log,
 		Now:        clockNow,
+		// The admin's users page and everyone's account page.
+		Directory:         dir,
+		MinPasswordLength: web.MinPasswordLength,
 	})
 	if err != nil {
 		return nil, err
