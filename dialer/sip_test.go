@@ -150,8 +150,9 @@ func TestBridgeCustomerToAgent(t *testing.T) {
 	media.Connect(agent.Media(), cust.Media())
 
 	var got []rtp.Packet
+	relayed := 0
 	buf := make([]byte, 1500)
-	for len(got) < 50 {
+	for relayed < 50 {
 		_ = sink.SetReadDeadline(time.Now().Add(5 * time.Second))
 		n, err := sink.Read(buf)
 		if err != nil {
@@ -164,11 +165,17 @@ func TestBridgeCustomerToAgent(t *testing.T) {
 		if len(got) == 0 && len(p.Payload) == 160 {
 			continue // comfort silence on the idle agent leg before the bridge
 		}
+		if len(p.Payload) != 160 {
+			relayed++
+		}
 		got = append(got, p)
 	}
 	for i, p := range got {
 		// g711a.pcap carries 30 ms frames (240 bytes); the relay keeps them.
-		if p.PayloadType != media.PayloadPCMU || p.SSRC != got[0].SSRC || len(p.Payload) != 240 {
+		// A gap of more than 60 ms in the customer's audio (sipp on a loaded
+		// machine) is filled with 20 ms of comfort silence (160 bytes) in the
+		// same stream: still one continuous stream for the phone.
+		if p.PayloadType != media.PayloadPCMU || p.SSRC != got[0].SSRC || (len(p.Payload) != 240 && len(p.Payload) != 160) {
 			t.Fatalf("packet %d: PT %d SSRC %x len %d", i, p.PayloadType, p.SSRC, len(p.Payload))
 		}
 		if i > 0 && p.SequenceNumber != got[i-1].SequenceNumber+1 {
