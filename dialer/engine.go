@@ -66,6 +66,9 @@ type EngineConfig struct {
 	// Disposer records what a recorded (agentless) call concluded from its
 	// keys; nil means key results are logged only.
 	Disposer Disposer
+	// Ready, when set, is asked before every claim: a node that is not
+	// ready (storage, Redis, audit trail, draining) places no new call.
+	Ready func() (bool, string)
 }
 
 // Engine runs one pacer per running campaign on this node.
