@@ -67,6 +67,10 @@ type app struct {
 	// take it from here.
 	live   *live.Bus
 	closer []func()
+	// drainFor is how long a shutdown lets calls in progress finish
+	// (health.go); 0 hangs them up at once.
+	drainFor time.Duration
+	ready    *readiness
 }
 
 // newApp opens the databases and builds every component, but starts nothing
@@ -205,6 +209,8 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		return err
 	}
 	gate, dnc := comp.gate, comp.global
+	rdy, stopReady := a.startReadiness(ctx, comp.audit)
+	defer stopReady()
 	// The audit trail outlives the pacers, so outcomes recorded while
 	// calls end at shutdown are written too.
 	auditCtx, stopAudit := context.WithCancel(context.WithoutCancel(ctx))
@@ -342,6 +348,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 			}
 			return dialer.BudgetFromLedger(w), nil
 		},
+		Ready: rdy.Ready,
 	})
 	a.eng = eng
 
@@ -364,8 +371,8 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		Compliance: comp.service, Imports: imports, Webhooks: a.store, Dispositions: a.store, WrapUp: a.agents, Prompts: prompts, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
 		Attempts: a.store, RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"),
 		// No console supplies snapshots yet: streams start with an empty one.
-		Live: web.LiveConfig{Bus: a.live, Done: streamsDone},
-		Log:  log.With("component", "web"),
+		Live: web.LiveConfig{Bus: a.live, Done: streamsDone}, Ready: rdy,
+		Log: log.With("component", "web"),
 	})
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
@@ -403,9 +410,12 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		log.Warn("restore agents", "err", err)
 	}
 	engDone := make(chan struct{})
+	// The engine outlives ctx by the drain, so calls in progress end well.
+	engCtx, stopEng := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopEng()
 	go func() {
 		defer close(engDone)
-		_ = eng.Run(ctx)
+		_ = eng.Run(engCtx)
 	}()
 	goRun("live", func() error { return a.live.Run(ctx) })
 	goRun("http", func() error { return hs.Serve(ln) })
@@ -423,6 +433,8 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		cancel()
 	}
 	log.Info("shutting down")
+	a.drain(rdy, eng)
+	stopEng()
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()
 	_ = hs.Shutdown(sctx)
