@@ -72,3 +72,11 @@ func retryableOutcome(err error) bool {
 	var in *input.Error
 	return !errors.As(err, &in) && !errors.Is(err, campaigns.ErrConflict) && !errors.Is(err, campaigns.ErrNotFound)
 }
+
+// OnAnswerToBridged has f see every answer-to-bridged latency (the one
+// AnswerToBridged summarises), for a metrics histogram. Call it before Run.
+func (e *Engine) OnAnswerToBridged(f func(time.Duration)) {
+	e.bridgeLatency.mu.Lock()
+	defer e.bridgeLatency.mu.Unlock()
+	e.bridgeLatency.hook = f
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -44,7 +45,7 @@ func startFaultCampaign(t *testing.T, st *stack) *faultCampaign {
 	api.do("POST", "/campaigns", map[string]any{"name": "faults", "client_id": client.ID, "type": "notice",
 		"agentless": true, "lines": faultLines, "prompts": map[string]string{"message": "fault_notice"},
 		"daily_start": "00:00", "daily_end": "23:59", "time_zone": "Asia/Tashkent", "ring_timeout": "15s",
-		"max_attempts": 3, "retry": map[string]any{"unknown": map[string]string{"delay": "5s"}}}, &camp)
+		"max_attempts": 3, "retry": map[string]any{"unknown": map[string]string{"delay": "10s"}}}, &camp)
 	var wav bytes.Buffer
 	if err := audio.WriteWAV(&wav, 1, audio.AppendSilence(nil, audio.MillisToSamples(3000))); err != nil {
 		t.Fatal(err)
@@ -185,8 +186,7 @@ func (fc *faultCampaign) check(t *testing.T, cs []faultContact) faultReport {
 	}
 	invites := carrierInvites(t, filepath.Join(fc.st.tmp, "carrier_messages.log"))
 	for _, p := range fc.phones {
-		number := strings.TrimPrefix(p, "+")
-		got := invites[number]
+		got := invites[p]
 		r.invites += got
 		if got > perPhone[p] {
 			t.Errorf("%s: the carrier saw %d INVITEs, alo recorded %d attempts", p, got, perPhone[p])
@@ -240,6 +240,22 @@ func TestFaultPrivateRedisKilled(t *testing.T) {
 	t.Logf("SIGKILL to the private redis-server (pid %d) with %d attempts done and %d dialing", pid, done, dialing)
 	cs := fc.awaitFinished(t, 3*time.Minute)
 	r := fc.check(t, cs)
+	// The node's own count of what it did: every attempt (all answered:
+	// the notice is listened to) and every allowed dial moved the metrics.
+	ms := scrapeMetrics(t, st)
+	for _, name := range []string{"alo_attempts_total", "alo_answer_to_bridged_seconds", "alo_gate_decisions_total",
+		"alo_agents", "alo_trunk_up", "alo_asynq_queue_tasks", "alo_sip_malformed_messages_total",
+		"alo_calls_in_flight", "alo_node_ready"} {
+		if !strings.Contains(ms, "# TYPE "+name+" ") {
+			t.Errorf("/metrics has no %s", name)
+		}
+	}
+	if got := metricValue(ms, `alo_attempts_total{outcome="human"}`); got < float64(r.attempts-r.unknown) {
+		t.Errorf("alo_attempts_total{outcome=human} = %v, want %d", got, r.attempts-r.unknown)
+	}
+	if got := metricValue(ms, `alo_gate_decisions_total{decision="allow",rule="none"}`); got < float64(r.attempts) {
+		t.Errorf("allowed gate decisions = %v, want at least %d", got, r.attempts)
+	}
 	restarted := st.serve.log.grep(5, "private redis-server restarted")
 	if restarted == "" {
 		t.Error("no log line says the private redis-server was restarted")
@@ -310,4 +326,32 @@ func TestFaultSIGTERMDrain(t *testing.T) {
 	if t.Failed() {
 		t.Logf("warnings and errors:\n%s", second.log.grep(60, "level=WARN", "level=ERROR"))
 	}
+}
+
+// scrapeMetrics fetches /metrics.
+func scrapeMetrics(t *testing.T, st *stack) string {
+	t.Helper()
+	res, err := http.Get(strings.TrimSuffix(st.api.base, "/api/v1") + "/metrics")
+	if err != nil {
+		t.Fatalf("GET /metrics: %v", err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %s\n%s", res.Status, b)
+	}
+	return string(b)
+}
+
+// metricValue is the value of the sample named exactly series, or -1.
+func metricValue(exposition, series string) float64 {
+	for _, l := range strings.Split(exposition, "\n") {
+		if v, ok := strings.CutPrefix(l, series+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err == nil {
+				return f
+			}
+		}
+	}
+	return -1
 }

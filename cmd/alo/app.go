@@ -308,12 +308,15 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	if err := prompts.Prompts().Check(); err != nil {
 		log.Warn("prompts that cannot be played (calls needing them fall back or fail)", "err", err)
 	}
+	met := newMetrics(metricsParts{agents: a.agents, trunks: a.trunks, store: a.store, ready: ready, insp: insp,
+		queues: []string{campaigns.QueueAttempts, campaigns.QueueWebhooks, imports.Queue()},
+		eng:    func() *dialer.Engine { return a.eng }, rdy: rdy})
 	eng := dialer.NewEngine(dialer.EngineConfig{
 		Node:      node,
 		Campaigns: a.store,
-		Attempts:  comp.attempts(dispatcher, a.store),
+		Attempts:  countedAttempts{comp.attempts(dispatcher, a.store), met},
 		Marker:    a.store,
-		Gate:      gate,
+		Gate:      countedGate{gate, met},
 		Agents:    a.agents,
 		SIP:       a.sip,
 		Clock:     clockNow,
@@ -351,6 +354,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		Ready: rdy.Ready,
 	})
 	a.eng = eng
+	eng.OnAnswerToBridged(met.ObserveAnswerToBridged)
 
 	// Web. People sign in with a password (a session in SQL); an agent
 	// who is working is never signed out for being idle.
@@ -371,7 +375,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		Compliance: comp.service, Imports: imports, Webhooks: a.store, Dispositions: a.store, WrapUp: a.agents, Prompts: prompts, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
 		Attempts: a.store, RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"),
 		// No console supplies snapshots yet: streams start with an empty one.
-		Live: web.LiveConfig{Bus: a.live, Done: streamsDone}, Ready: rdy,
+		Live: web.LiveConfig{Bus: a.live, Done: streamsDone}, Ready: rdy, Metrics: met.Handler(),
 		Log: log.With("component", "web"),
 	})
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
