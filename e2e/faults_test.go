@@ -25,6 +25,9 @@ const (
 	faultLines    = 25
 	faultInFlight = 20
 	faultBase     = 998901236000
+	// faultMessageMs is the uploaded message; the shipped key prompt
+	// follows it.
+	faultMessageMs = 1000
 )
 
 // faultCampaign is a running notice campaign of the fault tests.
@@ -47,7 +50,7 @@ func startFaultCampaign(t *testing.T, st *stack) *faultCampaign {
 		"daily_start": "00:00", "daily_end": "23:59", "time_zone": "Asia/Tashkent", "ring_timeout": "15s",
 		"max_attempts": 3, "retry": map[string]any{"unknown": map[string]string{"delay": "10s"}}}, &camp)
 	var wav bytes.Buffer
-	if err := audio.WriteWAV(&wav, 1, audio.AppendSilence(nil, audio.MillisToSamples(3000))); err != nil {
+	if err := audio.WriteWAV(&wav, 1, audio.AppendSilence(nil, audio.MillisToSamples(faultMessageMs))); err != nil {
 		t.Fatal(err)
 	}
 	uploadPrompt(t, api, "en", "fault_notice", wav.Bytes())
