@@ -142,4 +142,3 @@ func sumInvites(m map[string]int) int {
 	}
 	return n
 }
-
