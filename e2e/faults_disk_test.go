@@ -80,7 +80,8 @@ func fillDisk(t *testing.T, path string) {
 // kept and written when space returns; the audit latch clears by itself and
 // the campaign finishes with no customer dialed twice.
 func TestFaultDataDirFull(t *testing.T) {
-	st := startStack(t, "uas_keys.xml", "fault-disk")
+	t.Parallel()
+	st := startStack(t, "uas_keys.xml", "fault-disk", faultRTPPorts(4))
 	mountTmpfsDataDir(t, st)
 	fc := startFaultCampaign(t, st)
 	done, dialing := fc.awaitInFlight(t)

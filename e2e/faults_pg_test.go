@@ -18,8 +18,9 @@ import (
 // wire are kept and written when it is back, so none ends unknown and no
 // customer is dialed twice.
 func TestFaultPostgresRestarted(t *testing.T) {
+	t.Parallel()
 	pg := testenv.PostgresURL(t)
-	st := startStack(t, "uas_keys.xml", "fault-pg", "DATABASE_URL="+pg)
+	st := startStack(t, "uas_keys.xml", "fault-pg", "DATABASE_URL="+pg, faultRTPPorts(3))
 	// The stack's admin is in a SQLite file; this node's users are in
 	// PostgreSQL.
 	cmd := exec.Command(st.alo, "user", "add", "--data-dir", st.dataDir, "--name", "pgadmin", "--role", "admin")

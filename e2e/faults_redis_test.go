@@ -63,8 +63,9 @@ func (r *externalRedis) stop() {
 // "redis" on /readyz meanwhile, holds, reconnects by itself and finishes
 // the campaign with no contact lost and none dialed twice by accident.
 func TestFaultExternalRedisRestarted(t *testing.T) {
+	t.Parallel()
 	rd := startExternalRedis(t)
-	st := startStack(t, "uas_keys.xml", "fault-ext-redis", "REDIS_URL="+rd.url())
+	st := startStack(t, "uas_keys.xml", "fault-ext-redis", "REDIS_URL="+rd.url(), faultRTPPorts(2))
 	fc := startFaultCampaign(t, st)
 	done, dialing := fc.awaitInFlight(t)
 	rd.stop()

@@ -30,6 +30,15 @@ const (
 	faultMessageMs = 1000
 )
 
+// faultRTPPorts gives fault test k (0–4) an RTP range of its own: the
+// fault tests run in parallel with one another (after the package's other
+// tests), and e2eRTPBase is one range per test binary. The ranges stay
+// below Linux's ephemeral ports, apart from e2eRTPBase's.
+func faultRTPPorts(k int) string {
+	base := 10000 + 1000*(os.Getpid()%9) + 200*k
+	return fmt.Sprintf("ALO_RTP_PORTS=%d-%d", base, base+199)
+}
+
 // faultCampaign is a running notice campaign of the fault tests.
 type faultCampaign struct {
 	st     *stack
@@ -228,7 +237,8 @@ func readyz(t *testing.T, st *stack) (int, string) {
 // while it is away and resumes by itself; the campaign finishes with no
 // contact lost and none dialed twice by accident.
 func TestFaultPrivateRedisKilled(t *testing.T) {
-	st := startStack(t, "uas_keys.xml", "fault-redis", "REDIS_URL=")
+	t.Parallel()
+	st := startStack(t, "uas_keys.xml", "fault-redis", "REDIS_URL=", faultRTPPorts(0))
 	fc := startFaultCampaign(t, st)
 	done, dialing := fc.awaitInFlight(t)
 	pidFile := filepath.Join(st.dataDir, "redis", "redis.pid")
@@ -276,7 +286,8 @@ func TestFaultPrivateRedisKilled(t *testing.T) {
 // exits; started again, it finishes the campaign. No call is cut, so no
 // attempt ends unknown and no number is dialed twice.
 func TestFaultSIGTERMDrain(t *testing.T) {
-	st := startStack(t, "uas_keys.xml", "fault-drain")
+	t.Parallel()
+	st := startStack(t, "uas_keys.xml", "fault-drain", faultRTPPorts(1))
 	fc := startFaultCampaign(t, st)
 	done, dialing := fc.awaitInFlight(t)
 	sent := time.Now()
