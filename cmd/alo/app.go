@@ -70,7 +70,6 @@ type app struct {
 	// drainFor is how long a shutdown lets calls in progress finish
 	// (health.go); 0 hangs them up at once.
 	drainFor time.Duration
-	ready    *readiness
 }
 
 // newApp opens the databases and builds every component, but starts nothing

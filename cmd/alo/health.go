@@ -181,7 +181,6 @@ func (a *app) startReadiness(ctx context.Context, audit interface{ Healthy() err
 		defer close(done)
 		rdy.run(rctx)
 	}()
-	a.ready = rdy
 	return rdy, func() { cancel(); <-done }
 }
 
