@@ -32,7 +32,7 @@ if ((${#missing[@]} > 0)); then
 fi
 
 # Every test that needs one of these fails, rather than skips, without it.
-export ALO_REQUIRE_POSTGRES=1 ALO_REQUIRE_SIPP=1 ALO_REQUIRE_REDIS=1 ALO_REQUIRE_AUDIO=1 ALO_REQUIRE_BARESIP=1 ALO_REQUIRE_SOCAT=1 ALO_REQUIRE_CHROMIUM=1
+export ALO_REQUIRE_POSTGRES=1 ALO_REQUIRE_TMPFS=1 ALO_REQUIRE_SIPP=1 ALO_REQUIRE_REDIS=1 ALO_REQUIRE_AUDIO=1 ALO_REQUIRE_BARESIP=1 ALO_REQUIRE_SOCAT=1 ALO_REQUIRE_CHROMIUM=1
 
 go vet ./...
 # Extra arguments are passed through; ./... is tested unless they name

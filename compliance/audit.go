@@ -74,8 +74,9 @@ type AuditHead struct {
 
 // AuditLog is the append-only, hash-chained audit trail. Record queues an
 // event; Run writes queued events in batches (one transaction each) and
-// anchors the head in a file after every batch. A failed write is sticky:
-// Healthy then returns it and the gate stops dialing.
+// anchors the head in a file after every batch. A failed write sets a
+// latch: Healthy then returns it and the gate stops dialing, until a write
+// works again.
 type AuditLog struct {
 	db       *sql.DB
 	headPath string
@@ -91,6 +92,11 @@ type AuditLog struct {
 	err     error
 	kick    chan struct{}
 	flushMu sync.Mutex
+	// unanchored is a head written to SQL whose anchor file write failed;
+	// lastHead the last one anchored (rewritten to probe the disk). Both
+	// are guarded by flushMu.
+	unanchored *AuditHead
+	lastHead   *AuditHead
 }
 
 // NewAuditLog returns the log over db (tables from Migrations), anchoring
@@ -121,7 +127,9 @@ func (a *AuditLog) Record(_ context.Context, ev AuditEvent) error {
 	r := AuditRecord{At: time.UnixMilli(at.UnixMilli()).UTC(), Kind: ev.Kind, CampaignID: ev.CampaignID,
 		ContactID: ev.ContactID, Number: ev.Number, Body: body}
 	a.mu.Lock()
-	if a.err != nil {
+	// While writes fail the records wait in memory (the gate denies new
+	// calls meanwhile, so only calls in progress add to them), up to a bound.
+	if a.err != nil && len(a.pending) >= maxPendingWhileFailing {
 		a.mu.Unlock()
 		return fmt.Errorf("audit trail stopped: %w", a.err)
 	}
@@ -157,20 +165,55 @@ func (a *AuditLog) Run(ctx context.Context) error {
 // Flush writes every queued record now, chained after the last stored
 // record. Several nodes may append to one log: a node that loses the race
 // for the next sequence number reads the new tail and tries again.
+//
+// A failed write keeps its records queued and sets the latch Healthy
+// reports; the next Flush tries again, and the latch clears when a write
+// (or, with nothing queued, a probe of the database and the anchor file)
+// works again.
 func (a *AuditLog) Flush(ctx context.Context) error {
 	a.flushMu.Lock()
 	defer a.flushMu.Unlock()
 	a.mu.Lock()
 	batch := a.pending
 	a.pending = nil
-	if a.err != nil {
-		a.mu.Unlock()
-		return a.err
-	}
+	latched := a.err != nil
 	a.mu.Unlock()
-	if len(batch) == 0 {
+	var err error
+	switch {
+	case a.unanchored != nil:
+		// The records are in SQL; only the anchor is missing.
+		err = a.anchor(*a.unanchored)
+		if err == nil && len(batch) > 0 {
+			err = a.writeBatch(ctx, batch)
+		} else if err != nil {
+			a.requeue(batch)
+		}
+	case len(batch) > 0:
+		err = a.writeBatch(ctx, batch)
+	case latched:
+		err = a.probe(ctx)
+	default:
 		return nil
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err != nil {
+		a.err = err
+		return err
+	}
+	if latched {
+		a.log.Info("audit trail writing again; dialing resumes")
+	}
+	a.err = nil
+	return nil
+}
+
+// maxPendingWhileFailing bounds the records held in memory while writes fail.
+const maxPendingWhileFailing = 100_000
+
+// writeBatch writes batch and anchors it; on a failed SQL write the batch
+// goes back to the queue, on a failed anchor only the anchor is retried.
+func (a *AuditLog) writeBatch(ctx context.Context, batch []AuditRecord) error {
 	var err error
 	var head AuditHead
 	// Another node may take the next sequence number between our read of
@@ -186,15 +229,47 @@ func (a *AuditLog) Flush(ctx context.Context) error {
 		}
 		t.Stop()
 	}
-	if err == nil && a.headPath != "" {
-		head.At = a.clock().UTC()
-		err = writeHead(a.headPath, head)
-	}
 	if err != nil {
-		a.mu.Lock()
-		a.err = err
-		a.mu.Unlock()
+		a.requeue(batch)
 		return err
+	}
+	return a.anchor(head)
+}
+
+// anchor writes head to the anchor file; a failure leaves it to retry.
+func (a *AuditLog) anchor(head AuditHead) error {
+	if a.headPath == "" {
+		a.unanchored = nil
+		return nil
+	}
+	head.At = a.clock().UTC()
+	if err := writeHead(a.headPath, head); err != nil {
+		a.unanchored = &head
+		return err
+	}
+	a.unanchored = nil
+	a.lastHead = &head
+	return nil
+}
+
+// requeue puts a batch that was not written back before newer records.
+func (a *AuditLog) requeue(batch []AuditRecord) {
+	if len(batch) == 0 {
+		return
+	}
+	a.mu.Lock()
+	a.pending = append(batch, a.pending...)
+	a.mu.Unlock()
+}
+
+// probe checks, with nothing to write, that the database answers and the
+// anchor file can be written again.
+func (a *AuditLog) probe(ctx context.Context) error {
+	if err := a.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("audit database: %w", err)
+	}
+	if a.headPath != "" && a.lastHead != nil {
+		return writeHead(a.headPath, *a.lastHead)
 	}
 	return nil
 }

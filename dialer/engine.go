@@ -69,6 +69,9 @@ type EngineConfig struct {
 	// Events hears bridged calls' bridges and ends, for the consoles; nil
 	// hears nothing. It is called on the call path and must not wait.
 	Events CallEvents
+	// Ready, when set, is asked before every claim: a node that is not
+	// ready (storage, Redis, audit trail, draining) places no new call.
+	Ready func() (bool, string)
 }
 
 // Engine runs one pacer per running campaign on this node.

@@ -25,6 +25,8 @@ type latencyRecorder struct {
 	ring  []time.Duration
 	next  int
 	count int64
+	// hook, when set, sees every observation too (a metrics histogram).
+	hook func(time.Duration)
 }
 
 func newLatencyRecorder() *latencyRecorder {
@@ -35,6 +37,9 @@ func newLatencyRecorder() *latencyRecorder {
 func (r *latencyRecorder) observe(d time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.hook != nil {
+		r.hook(d)
+	}
 	r.count++
 	if len(r.ring) < latencyWindow {
 		r.ring = append(r.ring, d)

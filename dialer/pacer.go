@@ -164,6 +164,9 @@ func (p *pacer) run(ctx context.Context) {
 
 // step makes one pacing decision and launches what it asks for.
 func (p *pacer) step(ctx context.Context) {
+	if !p.e.ready() {
+		return // the node says why (readiness log, /readyz)
+	}
 	c := p.campaign.Load()
 	if c.Agentless {
 		p.stepLines(ctx, c)
@@ -438,7 +441,7 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 }
 
 func (p *pacer) finish(ctx context.Context, log *slog.Logger, attemptID int64, r campaigns.Result) {
-	if err := p.e.cfg.Attempts.Finish(ctx, attemptID, r); err != nil {
+	if err := p.finishRetrying(ctx, log, attemptID, r); err != nil {
 		log.Error("record outcome", "outcome", r.Outcome, "err", err)
 		return
 	}

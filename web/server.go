@@ -80,7 +80,11 @@ type ServerConfig struct {
 	// Waker is told when a campaign starts or an agent turns ready; may be nil.
 	Waker Waker
 	Live  LiveConfig // GET /api/v1/events (events.go)
-	Log   *slog.Logger
+	// Ready answers /readyz; nil means always ready. Metrics, when set,
+	// serves /metrics (health.go).
+	Ready   ReadinessSource
+	Metrics http.Handler
+	Log     *slog.Logger
 	// DefaultRegion reads DNC numbers written without a country code
 	// (ISO 3166 alpha-2); empty means they must carry +country code.
 	DefaultRegion string
@@ -138,6 +142,7 @@ type apiHandler func(w http.ResponseWriter, r *http.Request, u User) error
 
 func (s *Server) routes() {
 	s.handle("GET /api/v1/health", public, s.health)
+	s.healthRoutes()
 	s.sessionRoutes()
 	s.userRoutes()
 

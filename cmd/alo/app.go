@@ -67,6 +67,9 @@ type app struct {
 	// take it from here.
 	live   *live.Bus
 	closer []func()
+	// drainFor is how long a shutdown lets calls in progress finish
+	// (health.go); 0 hangs them up at once.
+	drainFor time.Duration
 }
 
 // newApp opens the databases and builds every component, but starts nothing
@@ -208,6 +211,8 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		return err
 	}
 	gate, dnc := comp.gate, comp.global
+	rdy, stopReady := a.startReadiness(ctx, comp.audit)
+	defer stopReady()
 	// The audit trail outlives the pacers, so outcomes recorded while
 	// calls end at shutdown are written too.
 	auditCtx, stopAudit := context.WithCancel(context.WithoutCancel(ctx))
@@ -308,12 +313,15 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	if err := prompts.Prompts().Check(); err != nil {
 		log.Warn("prompts that cannot be played (calls needing them fall back or fail)", "err", err)
 	}
+	met := newMetrics(metricsParts{agents: a.agents, trunks: a.trunks, store: a.store, ready: ready, insp: insp,
+		queues: []string{campaigns.QueueAttempts, campaigns.QueueWebhooks, imports.Queue()},
+		eng:    func() *dialer.Engine { return a.eng }, rdy: rdy})
 	eng := dialer.NewEngine(dialer.EngineConfig{
 		Node:      node,
 		Campaigns: a.store,
-		Attempts:  comp.attempts(dispatcher, a.store),
+		Attempts:  countedAttempts{comp.attempts(dispatcher, a.store), met},
 		Marker:    a.store,
-		Gate:      gate,
+		Gate:      countedGate{gate, met},
 		Agents:    a.agents,
 		SIP:       a.sip,
 		Clock:     clockNow,
@@ -350,8 +358,10 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		},
 		// Screen pops and calls' ends for the agents' consoles.
 		Events: feed,
+		Ready:  rdy.Ready,
 	})
 	a.eng = eng
+	eng.OnAnswerToBridged(met.ObserveAnswerToBridged)
 
 	// Web. People sign in with a password (a session in SQL); an agent
 	// who is working is never signed out for being idle.
@@ -374,7 +384,8 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		Teams: a.agents, PauseReasons: a.agents, Clock: clockNow, // the agent registry keeps teams and pause reasons
 		Disposals: feed,
 		Live:      web.LiveConfig{Bus: a.live, Snapshots: feed, Done: streamsDone, Clock: clockNow},
-		Log:       log.With("component", "web"),
+		Ready:     rdy, Metrics: met.Handler(),
+		Log: log.With("component", "web"),
 	})
 	h, err := handler(api, signIn, web.NewConsoleDirectory(a.users, signIn, a.agents, a.store), log.With("component", "console"))
 	if err != nil {
@@ -419,9 +430,12 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	}
 	goRun("live feed", func() error { feed.Run(ctx); return nil })
 	engDone := make(chan struct{})
+	// The engine outlives ctx by the drain, so calls in progress end well.
+	engCtx, stopEng := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopEng()
 	go func() {
 		defer close(engDone)
-		_ = eng.Run(ctx)
+		_ = eng.Run(engCtx)
 	}()
 	goRun("live", func() error { return a.live.Run(ctx) })
 	goRun("http", func() error { return hs.Serve(ln) })
@@ -439,6 +453,8 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		cancel()
 	}
 	log.Info("shutting down")
+	a.drain(rdy, eng)
+	stopEng()
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()
 	_ = hs.Shutdown(sctx)

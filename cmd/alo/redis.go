@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 )
 
@@ -81,7 +79,7 @@ func startPrivateRedis(ctx context.Context, dataDir string, log *slog.Logger) (u
 	}
 
 	logFile := filepath.Join(dir, "redis.log")
-	cmd := exec.Command("redis-server",
+	c := &redisChild{sock: sock, pidFile: pidFile, logFile: logFile, log: log, args: []string{
 		"--port", "0",
 		"--unixsocket", sock,
 		"--unixsocketperm", "700",
@@ -91,62 +89,14 @@ func startPrivateRedis(ctx context.Context, dataDir string, log *slog.Logger) (u
 		"--maxmemory-policy", "noeviction",
 		"--daemonize", "no",
 		"--logfile", logFile,
-	)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("start redis-server: %w", err)
+	}, quit: make(chan struct{}), supervised: make(chan struct{})}
+	if err := c.start(ctx); err != nil {
+		return "", nil, err
 	}
-	pid := cmd.Process.Pid
-	exited := make(chan struct{})
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
-	}()
-
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-			case <-time.After(redisStopTimeout):
-				log.Warn("private redis-server did not stop in time; killing it", "pid", pid)
-				_ = cmd.Process.Kill()
-				<-exited
-			}
-			_ = os.Remove(pidFile)
-			log.Info("private redis-server stopped", "pid", pid)
-		})
-	}
-
-	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(pid)+"\n"), 0o640); err != nil {
-		stop()
-		return "", nil, fmt.Errorf("write %s: %w", pidFile, err)
-	}
-
-	deadline := time.NewTimer(redisStartTimeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if pingRedis(sock, time.Second) == nil {
-			log.Info("private redis-server started", "socket", sock, "pid", pid, "dir", dir)
-			return url, stop, nil
-		}
-		select {
-		case <-exited:
-			_ = os.Remove(pidFile)
-			return "", nil, fmt.Errorf("redis-server exited at start (%v): %s", waitErr, logTail(logFile, 5))
-		case <-ctx.Done():
-			stop()
-			return "", nil, fmt.Errorf("start redis-server: %w", ctx.Err())
-		case <-deadline.C:
-			stop()
-			return "", nil, fmt.Errorf("redis-server did not answer PING within %s: %s", redisStartTimeout, logTail(logFile, 5))
-		case <-tick.C:
-		}
-	}
+	log.Info("private redis-server started", "socket", sock, "pid", c.pid(), "dir", dir)
+	// A child that dies (killed, OOM) is restarted from its AOF.
+	go c.supervise()
+	return url, c.stop, nil
 }
 
 // pingRedis sends PING over the unix socket and wants +PONG. A server still

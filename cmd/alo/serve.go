@@ -26,6 +26,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 		return err
 	}
 	defer a.close()
+	a.drainFor = drainLimit
 	return a.run(ctx, nil)
 }
 
