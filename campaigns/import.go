@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/alo-dialer/alo/internal/boundcsv"
 	"github.com/alo-dialer/alo/sqldb"
 )
 
@@ -183,6 +184,10 @@ func (s *Store) ImportContacts(ctx context.Context, campaignID int64, r io.Reade
 			im.report.Rows++
 			im.reject(RowError{Line: pe.StartLine, Reason: "malformed CSV: " + pe.Err.Error()})
 			continue
+		}
+		var long *boundcsv.TooLongError
+		if errors.As(err, &long) {
+			return im.report, fmt.Errorf("contacts csv: %w: %w", err, ErrInvalid)
 		}
 		if err != nil {
 			return im.report, fmt.Errorf("contacts csv: read: %w", err)

@@ -371,7 +371,8 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", a.cfg.HTTPAddr, err)
 	}
-	hs := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// Read, write and idle timeouts; streams and uploads extend theirs as they move.
+	hs := web.NewHTTPServer(api.Handler(), web.DefaultTimeouts())
 	hs.RegisterOnShutdown(sync.OnceFunc(func() { close(streamsDone) }))
 
 	// Start: SIP first (agents' phones and calls need it), then the work.
