@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/alo-dialer/alo/internal/boundcsv"
+	"github.com/alo-dialer/alo/internal/csvcell"
 	"github.com/alo-dialer/alo/sqldb"
 )
 
@@ -286,6 +287,7 @@ func (im *importer) row(rec []string, line int) {
 			im.reject(RowError{Line: line, Field: fmt.Sprintf("column %d", i+1), Reason: "not UTF-8 text (save the file as CSV UTF-8)"})
 			return
 		}
+		rec[i] = csvcell.Unescape(f) // an export's '=… cell imports back as =…
 	}
 	out, bad := im.check(rec, line)
 	if bad != nil {
