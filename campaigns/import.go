@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/alo-dialer/alo/input"
 	"github.com/alo-dialer/alo/internal/boundcsv"
 	"github.com/alo-dialer/alo/internal/csvcell"
 	"github.com/alo-dialer/alo/sqldb"
@@ -453,10 +454,8 @@ func checkText(raw string, max int) (string, string) {
 	if utf8.RuneCountInString(s) > max {
 		return "", fmt.Sprintf("longer than %d characters", max)
 	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return "", "contains a control character"
-		}
+	if p := input.TextProblem(s); p != "" {
+		return "", p
 	}
 	return s, ""
 }
@@ -472,6 +471,9 @@ func checkNote(raw string, max int) (string, string) {
 		if unicode.IsControl(r) && r != '\n' && r != '\t' {
 			return "", "contains a control character"
 		}
+	}
+	if p := input.TextProblem(strings.NewReplacer("\n", " ", "\t", " ").Replace(s)); p != "" {
+		return "", p
 	}
 	return s, ""
 }
