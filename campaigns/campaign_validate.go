@@ -90,6 +90,8 @@ func (c Campaign) Validate() error {
 	var ps input.Problems
 	if strings.TrimSpace(c.Name) == "" {
 		ps.Add("name", "must not be empty")
+	} else if p := input.TextProblem(c.Name); p != "" {
+		ps.Add("name", p)
 	}
 	if !validStatus(c.Status) {
 		ps.Addf("status", "%q is not draft, scheduled, running, paused, completed or stopped", c.Status)

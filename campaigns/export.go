@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alo-dialer/alo/input"
+	"github.com/alo-dialer/alo/internal/csvcell"
 )
 
 // What an export holds.
@@ -40,7 +40,8 @@ func (s *Store) ExportCSV(ctx context.Context, campaignID int64, what string, bo
 			return err
 		}
 	}
-	cw := csv.NewWriter(bw)
+	// Cells that would run as formulas in a spreadsheet are escaped.
+	cw := csvcell.NewWriter(bw)
 	var err error
 	switch what {
 	case ExportContacts, "", "results":
@@ -67,7 +68,7 @@ func formatMS(v sql.NullInt64) string {
 	return time.UnixMilli(v.Int64).UTC().Format(time.RFC3339)
 }
 
-func (s *Store) exportContacts(ctx context.Context, campaignID int64, cw *csv.Writer) error {
+func (s *Store) exportContacts(ctx context.Context, campaignID int64, cw *csvcell.Writer) error {
 	// First pass: the custom field names and the most numbers any contact
 	// has, so every row has the same columns.
 	rows, err := s.db.QueryContext(ctx, `SELECT id, phones_json, fields_json FROM contacts WHERE campaign_id = $1
@@ -168,7 +169,7 @@ func (s *Store) exportContacts(ctx context.Context, campaignID int64, cw *csv.Wr
 	return rows.Err()
 }
 
-func (s *Store) exportAttempts(ctx context.Context, campaignID int64, cw *csv.Writer) error {
+func (s *Store) exportAttempts(ctx context.Context, campaignID int64, cw *csvcell.Writer) error {
 	header := []string{"attempt_id", "contact_id", FieldExternalID, FieldPhone, "attempt", "outcome", "sip_code", "reason",
 		"disposition", "disposition_notes", "agent_id", "call_id", "created_at", "answered_at", "bridged_at", "ended_at"}
 	if err := cw.Write(header); err != nil {

@@ -52,3 +52,45 @@ func TestExportRoundTrip(t *testing.T) {
 		}
 	})
 }
+
+// TestExportEscapesFormulas: names and fields that a spreadsheet would run
+// as formulas are exported with a leading quote (OWASP), phone numbers are
+// not, and the export imports back as the same contacts.
+func TestExportEscapesFormulas(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s, _ := newTestStore(t, db)
+		cl, _ := s.CreateClient(ctx, "Bank")
+		src, _ := s.CreateCampaign(ctx, Campaign{ClientID: cl.ID, Name: "src", DefaultRegion: "UZ", TimeZone: "Asia/Tashkent"})
+		dst, _ := s.CreateCampaign(ctx, Campaign{ClientID: cl.ID, Name: "dst", DefaultRegion: "UZ", TimeZone: "Asia/Tashkent"})
+		in := "phone,name,note\n" +
+			"+998901234567,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\",@SUM(A1:A9)\n" +
+			"+998901234568,\"+cmd|' /C calc'!A0\",-2+3\n"
+		if rep, err := s.ImportContacts(ctx, src.ID, strings.NewReader(in), ImportOptions{}); err != nil || rep.Loaded != 2 {
+			t.Fatalf("import %+v: %v", rep, err)
+		}
+		var buf bytes.Buffer
+		if err := s.ExportCSV(ctx, src.ID, ExportContacts, false, &buf); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		for _, want := range []string{`'=HYPERLINK(`, `'+cmd|`, `'@SUM(A1:A9)`, `'-2+3`, ",+998901234567,", ",+998901234568,"} {
+			if !strings.Contains(out, want) {
+				t.Fatalf("export lacks %q:\n%s", want, out)
+			}
+		}
+		for _, line := range strings.Split(out, "\n") {
+			for _, cell := range strings.Split(line, ",") {
+				if c := strings.TrimPrefix(cell, `"`); c != "" && strings.ContainsAny(c[:1], "=@") {
+					t.Fatalf("cell %q would run as a formula:\n%s", cell, out)
+				}
+			}
+		}
+		if rep, err := s.ImportContacts(ctx, dst.ID, strings.NewReader(out), ImportOptions{}); err != nil || rep.Loaded != 2 {
+			t.Fatalf("re-import %+v: %v", rep, err)
+		}
+		if a, b := importedContacts(t, db, src.ID), importedContacts(t, db, dst.ID); !reflect.DeepEqual(a, b) {
+			t.Fatalf("round trip differs:\n%+v\n%+v", a, b)
+		}
+	})
+}

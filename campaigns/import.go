@@ -14,6 +14,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/alo-dialer/alo/input"
+	"github.com/alo-dialer/alo/internal/boundcsv"
+	"github.com/alo-dialer/alo/internal/csvcell"
 	"github.com/alo-dialer/alo/sqldb"
 )
 
@@ -184,6 +187,10 @@ func (s *Store) ImportContacts(ctx context.Context, campaignID int64, r io.Reade
 			im.reject(RowError{Line: pe.StartLine, Reason: "malformed CSV: " + pe.Err.Error()})
 			continue
 		}
+		var long *boundcsv.TooLongError
+		if errors.As(err, &long) {
+			return im.report, fmt.Errorf("contacts csv: %w: %w", err, ErrInvalid)
+		}
 		if err != nil {
 			return im.report, fmt.Errorf("contacts csv: read: %w", err)
 		}
@@ -281,6 +288,7 @@ func (im *importer) row(rec []string, line int) {
 			im.reject(RowError{Line: line, Field: fmt.Sprintf("column %d", i+1), Reason: "not UTF-8 text (save the file as CSV UTF-8)"})
 			return
 		}
+		rec[i] = csvcell.Unescape(f) // an export's '=… cell imports back as =…
 	}
 	out, bad := im.check(rec, line)
 	if bad != nil {
@@ -446,10 +454,8 @@ func checkText(raw string, max int) (string, string) {
 	if utf8.RuneCountInString(s) > max {
 		return "", fmt.Sprintf("longer than %d characters", max)
 	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return "", "contains a control character"
-		}
+	if p := input.TextProblem(s); p != "" {
+		return "", p
 	}
 	return s, ""
 }
@@ -465,6 +471,9 @@ func checkNote(raw string, max int) (string, string) {
 		if unicode.IsControl(r) && r != '\n' && r != '\t' {
 			return "", "contains a control character"
 		}
+	}
+	if p := input.TextProblem(strings.NewReplacer("\n", " ", "\t", " ").Replace(s)); p != "" {
+		return "", p
 	}
 	return s, ""
 }

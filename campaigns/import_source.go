@@ -3,13 +3,14 @@ package campaigns
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/alo-dialer/alo/internal/boundcsv"
 )
 
 // Encodings an import file may be in. CIS contact-centre exports come out
@@ -24,6 +25,10 @@ const (
 // separator; the header line must fit in it.
 const sniffSize = 64 << 10
 
+// MaxImportRow bounds one row of an import file (and so each field), so a
+// file that is not CSV cannot make the importer hold it whole in memory.
+const MaxImportRow = 256 << 10
+
 // csvSource is an import file opened for streaming: its encoding and
 // separator told from the first block, and a CSV reader over the decoded
 // text. Decoding keeps line breaks where they were, so the reader's line
@@ -31,7 +36,7 @@ const sniffSize = 64 << 10
 type csvSource struct {
 	encoding  string
 	separator rune
-	reader    *csv.Reader
+	reader    *boundcsv.Reader
 	counter   *countingReader
 }
 
@@ -76,7 +81,7 @@ func openCSV(r io.Reader) (*csvSource, error) {
 		}
 	}
 	src.separator = separatorOf(head)
-	cr := csv.NewReader(bufio.NewReaderSize(text, sniffSize))
+	cr := boundcsv.NewReader(text, MaxImportRow)
 	cr.Comma = src.separator
 	cr.FieldsPerRecord = -1 // checked per row, so a short row is a RowError, not the end
 	cr.ReuseRecord = true

@@ -9,9 +9,9 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/alo-dialer/alo/input"
 	"github.com/nyaruka/phonenumbers"
 )
 
@@ -296,10 +296,8 @@ func CleanName(raw string) (name, reason string) {
 	if utf8.RuneCountInString(name) > MaxNameLength {
 		return "", fmt.Sprintf("longer than %d characters", MaxNameLength)
 	}
-	for _, r := range name {
-		if unicode.IsControl(r) {
-			return "", "contains a control character"
-		}
+	if p := input.TextProblem(name); p != "" {
+		return "", p
 	}
 	return name, ""
 }

@@ -112,6 +112,9 @@ func (s *Store) CreateClient(ctx context.Context, name string) (Client, error) {
 	if name == "" {
 		return Client{}, input.Invalid("name", "a client's name must not be empty")
 	}
+	if p := input.TextProblem(name); p != "" {
+		return Client{}, input.Invalid("name", p)
+	}
 	c := Client{Name: name, CreatedAt: fromMS(ms(s.clock()))}
 	err := s.db.QueryRowContext(ctx,
 		`INSERT INTO clients (name, created_at) VALUES ($1, $2) RETURNING id`,

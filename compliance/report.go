@@ -3,7 +3,6 @@ package compliance
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/alo-dialer/alo/internal/csvcell"
 )
 
 // Refusal is one attempt the gate refused (deny) or put off (defer), from
@@ -169,7 +170,7 @@ func (r *Reports) refusals(ctx context.Context, campaignID int64, from, to time.
 // WriteCSV writes the report as CSV: one "window" row per window (counts
 // and rate), followed by one "refused" row per refused attempt in it.
 func (rep Report) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := csvcell.NewWriter(w) // cells that would run as formulas are escaped
 	header := []string{"row", "campaign_id", "window_kind", "window_start", "window_end", "live", "abandoned", "machine",
 		"amd_false_positives", "rate", "max_rate", "budget_left", "at", "number", "contact_id", "decision", "rules_version",
 		"next_allowed_at", "reasons"}

@@ -7,14 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/emiago/sipgo"
-	"github.com/emiago/sipgo/sip"
 
 	"github.com/alo-dialer/alo/dialer/agent"
 	"github.com/alo-dialer/alo/dialer/media"
@@ -89,29 +87,7 @@ func register(t *testing.T, s *sipua.UA, user, password string, expires int) int
 	if err != nil {
 		t.Fatal(err)
 	}
-	target := sip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: int(s.LocalAddr().Port())}
-	req := sip.NewRequest(sip.REGISTER, target)
-	aor := sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1"}
-	req.AppendHeader(&sip.ToHeader{Address: aor})
-	from := &sip.FromHeader{Address: aor, Params: sip.NewParams()}
-	from.Params.Add("tag", sip.GenerateTagN(8))
-	req.AppendHeader(from)
-	req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "192.0.2.50", Port: 5060}})
-	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(expires)))
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	res, err := c.Do(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.StatusCode != 401 {
-		return res.StatusCode
-	}
-	res, err = c.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: user, Password: password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.StatusCode
+	return registerWithExpires(t, c, s, user, password, expires)
 }
 
 func TestRegistrarDigestAndLocation(t *testing.T) {

@@ -42,6 +42,9 @@ type Sources struct {
 	CallsInFlight func() int
 	// Ready is 1 when the node takes new calls.
 	Ready func() bool
+	// MalformedSIP is the count of SIP messages received that could not
+	// be parsed, since the user agent started.
+	MalformedSIP func() uint64
 }
 
 // scrapeTimeout bounds the Redis reads of one scrape.
@@ -59,8 +62,6 @@ type Metrics struct {
 	// GateDecisions counts compliance gate decisions by decision (allow,
 	// defer, deny) and the first rule named (none for an allow).
 	GateDecisions *prometheus.CounterVec
-	// MalformedSIP counts SIP messages that could not be parsed.
-	MalformedSIP prometheus.Counter
 }
 
 // New registers every collector (with Go and process metrics) over src.
@@ -74,12 +75,14 @@ func New(src Sources) *Metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}),
 		GateDecisions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "alo_gate_decisions_total",
 			Help: "Compliance gate decisions by decision and the first rule named."}, []string{"decision", "rule"}),
-		MalformedSIP: prometheus.NewCounter(prometheus.CounterOpts{Name: "alo_sip_malformed_messages_total",
-			Help: "SIP messages received that could not be parsed."}),
 	}
-	m.reg.MustRegister(m.Attempts, m.AnswerToBridged, m.GateDecisions, m.MalformedSIP,
+	m.reg.MustRegister(m.Attempts, m.AnswerToBridged, m.GateDecisions,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&gauges{src: src})
+	if src.MalformedSIP != nil {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "alo_sip_malformed_messages_total",
+			Help: "SIP messages received that could not be parsed."}, func() float64 { return float64(src.MalformedSIP()) }))
+	}
 	return m
 }
 

@@ -22,11 +22,11 @@ func TestExposition(t *testing.T) {
 		Queues:        func(context.Context) (map[string]int, error) { return map[string]int{"attempts": 5}, nil },
 		CallsInFlight: func() int { return 3 },
 		Ready:         func() bool { return true },
+		MalformedSIP:  func() uint64 { return 1 },
 	})
 	m.Attempts.WithLabelValues("human").Inc()
 	m.ObserveAnswerToBridged(12 * time.Millisecond)
 	m.GateDecisions.WithLabelValues("deny", "dnc").Inc()
-	m.MalformedSIP.Inc()
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)

@@ -47,7 +47,7 @@ type DB struct {
 func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 	switch {
 	case databaseURL == "":
-		if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data dir %s: %w", dataDir, err)
 		}
 		return openSQLite(ctx, filepath.Join(dataDir, "alo.db"))
@@ -91,6 +91,9 @@ func ValidateURL(databaseURL string) error {
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// WAL lets readers (the API) run beside the single writer; busy_timeout
 	// makes a second writer wait rather than fail at once.
+	if err := restrictSQLite(path); err != nil {
+		return nil, err
+	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {

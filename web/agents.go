@@ -29,7 +29,7 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, u User) err
 		return err
 	}
 	if err := agent.ValidateSIPURI(req.SIPURI); err != nil {
-		return errFields(FieldError{Field: "sip_uri", Reason: "must be a sip: or sips: URI with a host, such as sip:1001@10.0.0.5:5060"})
+		return err // names sip_uri and what is wrong with it (headers, a parameter …)
 	}
 	// The registry does not know campaigns; an agent logged in to one that
 	// does not exist would silently never get a call.

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/alo-dialer/alo/compliance"
 	"github.com/alo-dialer/alo/e164"
+	"github.com/alo-dialer/alo/internal/boundcsv"
 )
 
 // ComplianceService is what the API needs of compliance;
@@ -360,6 +360,13 @@ func (s *Server) removeScopedDNC(w http.ResponseWriter, r *http.Request, u User)
 	return nil
 }
 
+// A registry upload is a national list of numbers (tens of millions of
+// rows); a row is a number and perhaps a few columns more.
+const (
+	maxRegistryBody = 512 << 20
+	maxRegistryRow  = 4 << 10
+)
+
 // importRegistry replaces a national DNC registry's copy with the CSV body
 // (first column: numbers in E.164; a first row that is not one is a
 // header); ?downloaded_at (RFC 3339, required) is when the copy was
@@ -374,7 +381,11 @@ func (s *Server) importRegistry(w http.ResponseWriter, r *http.Request, u User) 
 	if err != nil {
 		return errFields(FieldError{Field: "downloaded_at", Reason: "required, RFC 3339: when the registry copy was downloaded"})
 	}
-	cr := csv.NewReader(http.MaxBytesReader(w, r.Body, 1<<30))
+	body, err := limitBody(w, r, maxRegistryBody)
+	if err != nil {
+		return err
+	}
+	cr := boundcsv.NewReader(body, maxRegistryRow)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	var numbers []string
@@ -383,6 +394,10 @@ func (s *Server) importRegistry(w http.ResponseWriter, r *http.Request, u User) 
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return err // 413
+		}
 		if err != nil {
 			return errStatus(http.StatusBadRequest, fmt.Sprintf("registry CSV: %v", err))
 		}
@@ -390,7 +405,7 @@ func (s *Server) importRegistry(w http.ResponseWriter, r *http.Request, u User) 
 		if row == 0 && !e164.Valid(n) {
 			continue // header
 		}
-		numbers = append(numbers, n)
+		numbers = append(numbers, strings.Clone(n)) // not the whole row's string
 	}
 	imported, skipped, err := svc.ImportRegistry(r.Context(), name, dl, numbers)
 	if err != nil {

@@ -42,8 +42,9 @@ type addContactsResponse struct {
 // background (202 and a job to poll) rather than inside the request.
 const asyncImportBytes = 5 << 20
 
-// maxImportBody bounds a background upload (a few million rows).
-const maxImportBody = 2 << 30
+// maxImportBody bounds a background upload (a few million rows); it is
+// spooled to disk and read one bounded row at a time.
+const maxImportBody = 1 << 30
 
 // importCSV streams a CSV upload into the campaign: in the request for
 // small files, as a background job (?async=true or a large body) whose
@@ -52,10 +53,14 @@ const maxImportBody = 2 << 30
 func (s *Server) importCSV(w http.ResponseWriter, r *http.Request, u User, camp campaigns.Campaign) error {
 	region := r.URL.Query().Get("region")
 	if r.URL.Query().Get("async") == "true" || r.ContentLength > asyncImportBytes {
+		body, err := limitBody(w, r, maxImportBody)
+		if err != nil {
+			return err
+		}
 		if s.cfg.Imports == nil {
 			return errStatus(http.StatusServiceUnavailable, "background imports are not configured on this node")
 		}
-		job, err := s.cfg.Imports.Start(r.Context(), camp.ID, http.MaxBytesReader(w, r.Body, maxImportBody), region, u.Name)
+		job, err := s.cfg.Imports.Start(r.Context(), camp.ID, body, region, u.Name)
 		if err != nil {
 			return err
 		}
@@ -63,8 +68,11 @@ func (s *Server) importCSV(w http.ResponseWriter, r *http.Request, u User, camp 
 		writeJSON(w, http.StatusAccepted, job)
 		return nil
 	}
-	rep, err := s.cfg.Campaigns.ImportContacts(r.Context(), camp.ID, http.MaxBytesReader(w, r.Body, maxCSVBody),
-		campaigns.ImportOptions{Region: region})
+	body, err := limitBody(w, r, maxCSVBody)
+	if err != nil {
+		return err
+	}
+	rep, err := s.cfg.Campaigns.ImportContacts(r.Context(), camp.ID, body, campaigns.ImportOptions{Region: region})
 	if err != nil {
 		return err
 	}

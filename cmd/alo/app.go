@@ -313,7 +313,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	if err := prompts.Prompts().Check(); err != nil {
 		log.Warn("prompts that cannot be played (calls needing them fall back or fail)", "err", err)
 	}
-	met := newMetrics(metricsParts{agents: a.agents, trunks: a.trunks, store: a.store, ready: ready, insp: insp,
+	met := newMetrics(metricsParts{sip: a.sip, agents: a.agents, trunks: a.trunks, store: a.store, ready: ready, insp: insp,
 		queues: []string{campaigns.QueueAttempts, campaigns.QueueWebhooks, imports.Queue()},
 		eng:    func() *dialer.Engine { return a.eng }, rdy: rdy})
 	eng := dialer.NewEngine(dialer.EngineConfig{
@@ -395,10 +395,10 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", a.cfg.HTTPAddr, err)
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// Read, write and idle timeouts; streams and uploads extend theirs as they move.
+	hs := web.NewHTTPServer(h, web.DefaultTimeouts())
 	// Shutdown neither cancels nor waits out an event stream: end them.
-	var endStreams sync.Once
-	hs.RegisterOnShutdown(func() { endStreams.Do(func() { close(streamsDone) }) })
+	hs.RegisterOnShutdown(sync.OnceFunc(func() { close(streamsDone) }))
 
 	// Start: SIP first (agents' phones and calls need it), then the work.
 	sipCtx, sipCancel := context.WithCancel(context.Background())

@@ -10,6 +10,7 @@ import (
 	"github.com/alo-dialer/alo/compliance"
 	"github.com/alo-dialer/alo/dialer"
 	"github.com/alo-dialer/alo/dialer/agent"
+	"github.com/alo-dialer/alo/dialer/sipua"
 	"github.com/alo-dialer/alo/dialer/trunk"
 	"github.com/alo-dialer/alo/metrics"
 )
@@ -24,6 +25,7 @@ type metricsParts struct {
 	queues []string
 	eng    func() *dialer.Engine // built after the metrics
 	rdy    *readiness
+	sip    *sipua.UA
 }
 
 // newMetrics builds the node's Prometheus collectors over p.
@@ -79,7 +81,8 @@ func newMetrics(p metricsParts) *metrics.Metrics {
 			}
 			return 0
 		},
-		Ready: func() bool { ok, _ := p.rdy.Ready(); return ok },
+		Ready:        func() bool { ok, _ := p.rdy.Ready(); return ok },
+		MalformedSIP: p.sip.MalformedMessages,
 	})
 }
 

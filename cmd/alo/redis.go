@@ -63,8 +63,13 @@ func startPrivateRedis(ctx context.Context, dataDir string, log *slog.Logger) (u
 		return "", nil, fmt.Errorf("redis socket path %s is %d bytes, over the %d a unix socket allows: use a shorter data dir", sock, len(sock), maxUnixSocketPath)
 	}
 	url = "unix://" + sock
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	// The AOF holds every queued task and live state; redis-server writes
+	// it with its umask, so the directory is what keeps others out.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", nil, fmt.Errorf("create %s: %w", dir, err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return "", nil, fmt.Errorf("restrict %s: %w", dir, err)
 	}
 
 	if _, err := os.Stat(sock); err == nil {

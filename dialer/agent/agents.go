@@ -14,6 +14,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/alo-dialer/alo/dialer/media"
+	"github.com/alo-dialer/alo/dialer/siphdr"
 	"github.com/alo-dialer/alo/dialer/sipua"
 	"github.com/alo-dialer/alo/input"
 	"github.com/alo-dialer/alo/sqldb"
@@ -148,17 +149,11 @@ func (a *Registry) readied(campaignIDs []int64) {
 }
 
 // ValidateSIPURI checks an agent's phone address: a sip: or sips: URI with a
-// host and no characters that could split a SIP header.
+// host, no characters that could split a SIP header, no headers and no
+// parameters but transport, user and lr (siphdr.ParseURI).
 func ValidateSIPURI(s string) error {
-	if strings.ContainsAny(s, "\r\n<>\" ") {
-		return input.Invalidf("sip_uri", "%q: forbidden character", s)
-	}
-	if !strings.HasPrefix(s, "sip:") && !strings.HasPrefix(s, "sips:") {
-		return input.Invalidf("sip_uri", "%q: want a sip: or sips: URI", s)
-	}
-	var u sip.Uri
-	if err := sip.ParseUri(s, &u); err != nil || u.Host == "" {
-		return input.Invalidf("sip_uri", "%q: not a SIP URI with a host", s)
+	if _, err := siphdr.ParseURI(s); err != nil {
+		return input.Invalid("sip_uri", err.Error())
 	}
 	return nil
 }
@@ -168,6 +163,8 @@ func (a *Registry) CreateAgent(ctx context.Context, in NewAgent) (Agent, error) 
 	var ps input.Problems
 	if strings.TrimSpace(in.Name) == "" {
 		ps.Add("name", "required")
+	} else if p := input.TextProblem(in.Name); p != "" {
+		ps.Add("name", p)
 	}
 	ps.AddErr(ValidateSIPURI(in.SIPURI))
 	if len(in.CampaignIDs) == 0 {

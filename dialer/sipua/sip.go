@@ -93,6 +93,7 @@ type UA struct {
 	served   []chan error
 
 	registrar Registrar // nil: REGISTER is refused (405)
+	guard     *malformedGuard
 
 	legs      sync.Map // dialog ID → *Leg
 	cancelled sync.Map // Call-ID → *sip.Request: INVITEs we CANCELled (a late 2xx is ACKed and BYEd)
@@ -157,7 +158,8 @@ func New(cfg Config, log *slog.Logger) (*UA, error) {
 	}
 	s.ports = media.NewPortPool(listenIP.String(), cfg.RTPPorts)
 
-	sipLog := log.With("component", "sip")
+	s.guard = newMalformedGuard(log.With("component", "sip"), cfg.Clock)
+	sipLog := slog.New(s.guard.handler(log.Handler())).With("component", "sip")
 	tlsConf := cfg.TLS
 	if tlsConf == nil {
 		tlsConf = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -273,7 +275,7 @@ func (s *UA) serve(ctx context.Context) error {
 	s.mu.Unlock()
 
 	served := make(chan error, 1)
-	reading := &firstReadConn{PacketConn: conn, reading: make(chan struct{})}
+	reading := s.guard.watchPacket(conn)
 	go func() { served <- s.srv.ServeUDP(reading) }()
 	// sipgo registers the socket for outgoing requests before its first
 	// read; dialling earlier would open a second socket on the same port.
@@ -289,7 +291,7 @@ func (s *UA) serve(ctx context.Context) error {
 		s.log.Warn("sip tcp not listening", "addr", sock.local.String(), "err", err)
 	} else {
 		tcpDone := make(chan error, 1)
-		go func() { tcpDone <- s.srv.ServeTCP(ln) }()
+		go func() { tcpDone <- s.srv.ServeTCP(s.guard.watchListener(ln)) }()
 		s.mu.Lock()
 		s.tcp = ln
 		s.served = append(s.served, tcpDone)
@@ -406,7 +408,7 @@ func (s *UA) socketFor(ctx context.Context, t trunk.Trunk) (*sipSocket, error) {
 		return nil, err
 	}
 	done := make(chan error, 1)
-	reading := &firstReadConn{PacketConn: conn, reading: make(chan struct{})}
+	reading := s.guard.watchPacket(conn)
 	go func() { done <- s.srv.ServeUDP(reading) }()
 	select {
 	case <-reading.reading:
@@ -418,19 +420,6 @@ func (s *UA) socketFor(ctx context.Context, t trunk.Trunk) (*sipSocket, error) {
 	s.served = append(s.served, done)
 	s.log.Info("sip listening on a trunk's pinned port", "addr", sock.local.String(), "trunk", t)
 	return sock, nil
-}
-
-// firstReadConn signals when sipgo starts reading the SIP socket.
-type firstReadConn struct {
-	net.PacketConn
-	once    sync.Once
-	reading chan struct{}
-}
-
-// ReadFrom signals once, then reads.
-func (c *firstReadConn) ReadFrom(b []byte) (int, net.Addr, error) {
-	c.once.Do(func() { close(c.reading) })
-	return c.PacketConn.ReadFrom(b)
 }
 
 // shutdownLegs sends BYE on every leg still up, in parallel, bounded.

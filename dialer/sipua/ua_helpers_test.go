@@ -2,6 +2,7 @@ package sipua
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -13,11 +14,17 @@ import (
 // trunk set, leg recorder and timers of cfg.
 func startUA(t *testing.T, cfg Config) *UA {
 	t.Helper()
+	return startUALogged(t, cfg, testenv.Logger(t))
+}
+
+// startUALogged is startUA logging to log.
+func startUALogged(t *testing.T, cfg Config, log *slog.Logger) *UA {
+	t.Helper()
 	min := testenv.EvenPorts(t, 20)
 	cfg.ListenAddr = "127.0.0.1:0"
 	cfg.RTPPorts = media.PortRange{Min: min, Max: min + 19}
 	cfg.UserAgent = "alo-test"
-	s, err := New(cfg, testenv.Logger(t))
+	s, err := New(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

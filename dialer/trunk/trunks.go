@@ -1,12 +1,10 @@
 package trunk
 
 import (
-	"fmt"
 	"log/slog"
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/emiago/sipgo/sip"
 
@@ -105,8 +103,10 @@ func (t *Trunk) Normalize() {
 func (t Trunk) Validate() error {
 	var ps input.Problems
 	bad := ps.Add
-	if t.Name == "" || strings.IndexFunc(t.Name, unicode.IsControl) >= 0 || len(t.Name) > 200 {
-		bad("name", "required, at most 200 characters, no control characters")
+	if t.Name == "" || len(t.Name) > 200 {
+		bad("name", "required, at most 200 characters")
+	} else if p := input.TextProblem(t.Name); p != "" {
+		bad("name", p)
 	}
 	if !groupRE.MatchString(t.Group) {
 		bad("group", "lower-case letters, digits, - and _, up to 64")
@@ -162,18 +162,8 @@ func ValidateGroup(g string) error {
 	return nil
 }
 
-// parseTrunkURI reads a sip: or sips: URI with a host and no user part
-// (the number goes there) or header-splitting characters.
+// parseTrunkURI reads a sip: or sips: URI with a host, no header-splitting
+// characters, headers or unknown parameters (siphdr.ParseURI).
 func parseTrunkURI(s string) (sip.Uri, error) {
-	var u sip.Uri
-	if strings.ContainsAny(s, "\r\n\x00<>\" ") {
-		return u, fmt.Errorf("%q: forbidden character", s)
-	}
-	if err := sip.ParseUri(s, &u); err != nil {
-		return u, fmt.Errorf("%q: %v", s, err)
-	}
-	if (u.Scheme != "sip" && u.Scheme != "sips") || u.Host == "" {
-		return u, fmt.Errorf("%q: want sip:host[:port]", s)
-	}
-	return u, nil
+	return siphdr.ParseURI(s)
 }
