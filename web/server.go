@@ -219,7 +219,9 @@ func (s *Server) handle(pattern string, rl rule, h apiHandler) {
 				http.SetCookie(sw, s.cfg.Sessions.ClearCookie(r))
 			}
 		}
-		if err == nil {
+		if err == nil && r.Method == http.MethodPost {
+			err = s.idempotent(sw, r, u, h) // every POST honours Idempotency-Key
+		} else if err == nil {
 			err = h(sw, r, u)
 		}
 		if err != nil {
