@@ -71,6 +71,8 @@ type ServerConfig struct {
 	Waker Waker
 	Live  LiveConfig // GET /api/v1/events (events.go)
 	Log   *slog.Logger
+	// Version is the build GET /api/v1/health reports.
+	Version VersionInfo
 	// DefaultRegion reads DNC numbers written without a country code
 	// (ISO 3166 alpha-2); empty means they must carry +country code.
 	DefaultRegion string
@@ -280,11 +282,6 @@ func (s *Server) fail(w http.ResponseWriter, route string, u User, err error) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Wait.Seconds()))))
 	}
 	writeJSON(w, status, body)
-}
-
-func (s *Server) health(w http.ResponseWriter, _ *http.Request, _ User) error {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	return nil
 }
 
 // statusWriter remembers the status for the access log.

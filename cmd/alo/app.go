@@ -362,7 +362,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		Sessions: sessions, SignIn: signIn,
 		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng, Trunks: a.trunks, SIPAccounts: a.reg,
 		Compliance: comp.service, Imports: imports, Webhooks: a.store, Dispositions: a.store, WrapUp: a.agents, Prompts: prompts, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
-		Attempts: a.store, RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"),
+		Attempts: a.store, RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"), Version: versionInfo(),
 		// No console supplies snapshots yet: streams start with an empty one.
 		Live: web.LiveConfig{Bus: a.live, Done: streamsDone},
 		Log:  log.With("component", "web"),
