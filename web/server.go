@@ -122,6 +122,7 @@ type apiHandler func(w http.ResponseWriter, r *http.Request, u User) error
 
 func (s *Server) routes() {
 	s.handle("GET /api/v1/health", public, s.health)
+	s.handle("GET /api/v1/openapi.json", public, s.openAPI)
 	s.sessionRoutes()
 	s.userRoutes()
 
