@@ -71,6 +71,9 @@ type ServerConfig struct {
 	Waker Waker
 	Live  LiveConfig // GET /api/v1/events (events.go)
 	Log   *slog.Logger
+	// Erasure erases contacts (a customer's right); nil answers that
+	// route with 503.
+	Erasure *Erasure
 	// Version is the build GET /api/v1/health reports.
 	Version VersionInfo
 	// DefaultRegion reads DNC numbers written without a country code
@@ -144,6 +147,7 @@ func (s *Server) routes() {
 	s.handle("PUT /api/v1/campaigns/{id}/column-map", roles(RoleAdmin, RoleMarketer).and(campaignIn("id")), s.putColumnMap)
 	s.handle("GET /api/v1/imports/{id}", roles(RoleAdmin, RoleMarketer).and(importIn("id")), s.getImport)
 	s.handle("GET /api/v1/campaigns/{id}/export", staff.and(campaignIn("id")), s.exportCampaign)
+	s.handle("POST /api/v1/campaigns/{id}/contacts/{cid}/erase", roles(RoleAdmin, RoleCompliance).and(campaignIn("id")), s.eraseContact)
 	s.webhookRoutes()
 	s.dispositionRoutes()
 	s.promptRoutes()

@@ -358,11 +358,15 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	// Event streams are never idle, so Shutdown would wait them out to its
 	// deadline: they end when it begins.
 	streamsDone := make(chan struct{})
+	erasure, err := comp.erasure(a.store, a.cfg.DataDir)
+	if err != nil {
+		return err
+	}
 	api := web.NewServer(web.ServerConfig{
 		Sessions: sessions, SignIn: signIn,
 		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng, Trunks: a.trunks, SIPAccounts: a.reg,
 		Compliance: comp.service, Imports: imports, Webhooks: a.store, Dispositions: a.store, WrapUp: a.agents, Prompts: prompts, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
-		Attempts: a.store, RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"), Version: versionInfo(),
+		Attempts: a.store, RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"), Version: versionInfo(), Erasure: erasure,
 		// No console supplies snapshots yet: streams start with an empty one.
 		Live: web.LiveConfig{Bus: a.live, Done: streamsDone},
 		Log:  log.With("component", "web"),
