@@ -94,7 +94,10 @@ func TestEraseContact(t *testing.T) {
 	path := fmt.Sprintf("/api/v1/campaigns/%d/contacts/%d/erase", camp.ID, contact.ID)
 	api.call(http.MethodPost, path, RoleMarketer, "", "").expect(t, http.StatusForbidden, "")
 	r := api.call(http.MethodPost, path, RoleCompliance, "", "")
-	r.expect(t, http.StatusOK, `"recordings_removed":1`)
+	r.expect(t, http.StatusOK, "")
+	if !strings.Contains(r.body, `"recordings_removed":1`) || !strings.Contains(r.body, `"pseudonym":"erased:`) {
+		t.Fatalf("erasure report: %s", r.body)
+	}
 	if err := audit.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,10 @@ import (
 var (
 	pageQuery = map[string]string{"limit": "at most this many items (default 100, at most 10000)", "offset": "skip this many items"}
 	csvType   = "text/csv"
+
+	cursorLimit = "at most this many items (default 100, at most 1000)"
+	cursorDoc   = "the next_cursor of the previous page"
+	cursorQuery = map[string]string{"limit": cursorLimit, "cursor": cursorDoc}
 )
 
 // apiOps documents every route of /api/v1 (keyed by its pattern as
@@ -105,5 +109,11 @@ var apiOps = map[string]apiOp{
 	"POST /api/v1/compliance/consents":             {Summary: "Record a contact's consent.", Request: compliance.ConsentRecord{}, Response: compliance.ConsentRecord{}, Status: http.StatusCreated},
 	"POST /api/v1/compliance/consents/{id}/revoke": {Summary: "Revoke a consent.", Response: compliance.ConsentRecord{}},
 
-	"GET /api/v1/events": {Summary: "Live events as server-sent events (Last-Event-ID resumes).", ResponseType: "text/event-stream"},
+	"GET /api/v1/audit": {Summary: "The audit trail, oldest first, filtered and cursor-paged.", Response: pageBody[compliance.AuditRecord]{},
+		Query: map[string]string{"kind": "dnc, consent, rules, gate, erased …", "campaign_id": "", "contact_id": "", "number": "E.164, or an erased number's pseudonym",
+			"from": "RFC 3339: at or after", "to": "RFC 3339: before", "limit": cursorLimit, "cursor": cursorDoc}},
+	"GET /api/v1/rule-sets":           {Summary: "Rule sets with their latest version, cursor-paged.", Response: pageBody[compliance.RuleSetSummary]{}, Query: cursorQuery},
+	"GET /api/v1/compliance/dnc":      {Summary: "Scoped and registry do-not-call entries, cursor-paged.", Response: pageBody[compliance.DNCRecord]{}, Query: map[string]string{"scope": "global, client, campaign or registry", "scope_id": "client or campaign id", "source": "agent, key_press, api or import", "limit": cursorLimit, "cursor": cursorDoc}},
+	"GET /api/v1/compliance/consents": {Summary: "Consents (revoked ones too), cursor-paged.", Response: pageBody[compliance.ConsentRecord]{}, Query: map[string]string{"number": "E.164", "purpose": "informational, telemarketing or collection", "limit": cursorLimit, "cursor": cursorDoc}},
+	"GET /api/v1/events":              {Summary: "Live events as server-sent events (Last-Event-ID resumes).", ResponseType: "text/event-stream"},
 }

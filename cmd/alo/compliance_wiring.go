@@ -62,7 +62,7 @@ func newCompliance(ctx context.Context, db *sqldb.DB, dataDir string, store *cam
 	c.gate = compliance.NewRuleGate(compliance.GateConfig{Source: c.rules, Fallback: baseline, History: store,
 		Audit: c.audit, Ledger: c.ledger})
 	c.service = &compliance.Service{Rules: c.rules, DNC: c.dncs, Consents: c.consents, Gate: c.gate,
-		Reports: compliance.NewReports(db.DB, c.gate, c.ledger, clockNow), Clock: clockNow}
+		Reports: compliance.NewReports(db.DB, c.gate, c.ledger, clockNow), Audit: c.audit, Clock: clockNow}
 	return c, nil
 }
 
