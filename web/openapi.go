@@ -170,9 +170,10 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		if t.Elem().Kind() == reflect.Uint8 {
 			return map[string]any{"type": "string", "contentEncoding": "base64"}
 		}
-		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
+		// A nil Go slice or map encodes as null.
+		return map[string]any{"type": []any{"array", "null"}, "items": g.schema(t.Elem())}
 	case reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
+		return map[string]any{"type": []any{"object", "null"}, "additionalProperties": g.schema(t.Elem())}
 	case reflect.Struct:
 		return g.structRef(t)
 	}
