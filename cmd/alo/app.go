@@ -256,6 +256,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		DelayedTaskCheckInterval: time.Second,
 		TaskCheckInterval:        200 * time.Millisecond,
 		Logger:                   asynqLogger{log.With("component", "asynq")},
+		ErrorHandler:             taskErrors(log.With("component", "asynq")),
 		LogLevel:                 asynq.WarnLevel,
 		ShutdownTimeout:          3 * time.Second,
 	})
