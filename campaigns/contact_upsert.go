@@ -30,23 +30,31 @@ func knownExternalIDs(ctx context.Context, tx *sql.Tx, campaignID int64, in []Ne
 	known := make(map[string]int64, len(ids))
 	for start := 0; start < len(ids); start += externalIDChunk {
 		chunk := ids[start:min(start+externalIDChunk, len(ids))]
-		var q strings.Builder
 		args := make([]any, 0, len(chunk)+1)
 		args = append(args, campaignID)
-		q.WriteString(`SELECT id, external_id FROM contacts WHERE campaign_id = $1 AND external_id <> '' AND external_id IN (`)
-		for i, id := range chunk {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			fmt.Fprintf(&q, "$%d", i+2)
+		for _, id := range chunk {
 			args = append(args, id)
 		}
-		q.WriteString(")")
-		if err := scanKnown(ctx, tx, q.String(), args, known); err != nil {
+		if err := scanKnown(ctx, tx, externalIDQuery(len(chunk)), args, known); err != nil {
 			return nil, err
 		}
 	}
 	return known, nil
+}
+
+// externalIDQuery asks which of n external ids a campaign has; its
+// external_id <> '' lets the engines use the partial index.
+func externalIDQuery(n int) string {
+	var q strings.Builder
+	q.WriteString(`SELECT id, external_id FROM contacts WHERE campaign_id = $1 AND external_id <> '' AND external_id IN (`)
+	for i := range n {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "$%d", i+2)
+	}
+	q.WriteString(")")
+	return q.String()
 }
 
 func scanKnown(ctx context.Context, tx *sql.Tx, q string, args []any, known map[string]int64) error {
