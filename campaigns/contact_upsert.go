@@ -43,7 +43,7 @@ func knownExternalIDs(ctx context.Context, tx *sql.Tx, campaignID int64, in []Ne
 }
 
 // externalIDQuery asks which of n external ids a campaign has; its
-// external_id <> '' lets the engines use the partial index.
+// external_id <> ” lets the engines use the partial index.
 func externalIDQuery(n int) string {
 	var q strings.Builder
 	q.WriteString(`SELECT id, external_id FROM contacts WHERE campaign_id = $1 AND external_id <> '' AND external_id IN (`)
