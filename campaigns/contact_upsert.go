@@ -16,7 +16,7 @@ const externalIDChunk = 500
 
 // knownExternalIDs returns the ids of the campaign's contacts that already
 // have one of the external ids in `in`, asking in chunks. The lookup says
-// external_id <> ” so that the engines can use the partial unique index
+// that external_id is not empty, so that the engines can use the partial unique index
 // contacts_external: without it, SQLite (and PostgreSQL's generic plans)
 // cannot prove a bound value non-empty and scan the campaign for every row,
 // which made a 50,000-contact upsert quadratic (356 s; issue 21).
@@ -43,7 +43,7 @@ func knownExternalIDs(ctx context.Context, tx *sql.Tx, campaignID int64, in []Ne
 }
 
 // externalIDQuery asks which of n external ids a campaign has; its
-// external_id <> ” lets the engines use the partial index.
+// condition that external_id is not empty lets the engines use the partial index.
 func externalIDQuery(n int) string {
 	var q strings.Builder
 	q.WriteString(`SELECT id, external_id FROM contacts WHERE campaign_id = $1 AND external_id <> '' AND external_id IN (`)
