@@ -431,6 +431,9 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request, _ User) er
 	if err != nil {
 		return err
 	}
+	if r.URL.Query().Has("cursor") {
+		return s.listContactsByCursor(w, r, id)
+	}
 	limit, offset, err := pageParams(r)
 	if err != nil {
 		return err
