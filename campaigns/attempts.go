@@ -521,6 +521,10 @@ func (s *Store) ListAttempts(ctx context.Context, f AttemptFilter) ([]Attempt, e
 		args = append(args, f.ContactID)
 		where = append(where, fmt.Sprintf("contact_id = $%d", len(args)))
 	}
+	if f.AfterID > 0 {
+		args = append(args, f.AfterID)
+		where = append(where, fmt.Sprintf("id > $%d", len(args)))
+	}
 	q := `SELECT ` + attemptColumns + ` FROM attempts`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")

@@ -67,8 +67,10 @@ func (nc NewContact) phonesJSON() string {
 type AttemptFilter struct {
 	CampaignID int64
 	ContactID  int64
-	Limit      int
-	Offset     int
+	// AfterID pages by cursor: only attempts with a larger id.
+	AfterID int64
+	Limit   int
+	Offset  int
 }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }

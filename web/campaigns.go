@@ -410,6 +410,9 @@ func (s *Server) listAttempts(w http.ResponseWriter, r *http.Request, _ User) er
 	if err != nil {
 		return err
 	}
+	if r.URL.Query().Has("cursor") {
+		return s.listAttemptsByCursor(w, r, id)
+	}
 	limit, offset, err := pageParams(r)
 	if err != nil {
 		return err

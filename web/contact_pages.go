@@ -35,3 +35,20 @@ func (s *Server) listContactsByCursor(w http.ResponseWriter, r *http.Request, ca
 	}
 	return page(w, cs, p, func(c campaigns.Contact) int64 { return c.ID })
 }
+
+// listAttemptsByCursor answers GET /campaigns/{id}/attempts?cursor=… as
+// {items, next_cursor}, like listContactsByCursor.
+func (s *Server) listAttemptsByCursor(w http.ResponseWriter, r *http.Request, campaignID int64) error {
+	p, bad := cursorPage(r)
+	if bad != nil {
+		return errFields(bad...)
+	}
+	if p.Limit == 0 {
+		p.Limit = compliance.DefaultListLimit
+	}
+	as, err := s.cfg.Campaigns.ListAttempts(r.Context(), campaigns.AttemptFilter{CampaignID: campaignID, AfterID: p.After, Limit: p.Limit})
+	if err != nil {
+		return err
+	}
+	return page(w, as, p, func(a campaigns.Attempt) int64 { return a.ID })
+}

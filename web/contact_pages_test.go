@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/alo-dialer/alo/campaigns"
 )
@@ -54,6 +55,32 @@ func TestContactsByCursor(t *testing.T) {
 	}
 	if len(seen) != 7 {
 		t.Fatalf("paged %d contacts, want 7", len(seen))
+	}
+	// Attempts page the same way.
+	due, err := e.store.QueueDue(ctx, camp.ID, testTime.Add(time.Hour), 3)
+	if err != nil || len(due) != 3 {
+		t.Fatalf("queue: %v %v", due, err)
+	}
+	for _, d := range due {
+		if _, err := e.store.BeginDialing(ctx, d.Key, campaigns.DialingInfo{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var attempts []campaigns.Attempt
+	for cursor, pages := "", 0; pages < 5; pages++ {
+		r := api.call(http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d/attempts?limit=2&cursor=%s", camp.ID, cursor), RoleMarketer, "", "")
+		r.expect(t, http.StatusOK, "")
+		var p pageBody[campaigns.Attempt]
+		if err := json.Unmarshal([]byte(r.body), &p); err != nil {
+			t.Fatal(err)
+		}
+		attempts = append(attempts, p.Items...)
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(attempts) != 3 || attempts[0].ID >= attempts[2].ID {
+		t.Fatalf("attempt pages: %+v", attempts)
 	}
 	r := api.call(http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d/contacts?limit=2", camp.ID), RoleMarketer, "", "")
 	var arr []campaigns.Contact
