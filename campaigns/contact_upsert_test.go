@@ -29,7 +29,8 @@ func TestExternalIDLookupUsesIndex(t *testing.T) {
 			if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
 				t.Fatal(err)
 			}
-			explain = "EXPLAIN " + q
+			explain = "EXPLAIN " + externalIDJoinQuery
+			args = []any{int64(1), []string{"crm-1", "crm-2"}}
 		}
 		rows, err := conn.QueryContext(ctx, explain, args...)
 		if err != nil {

@@ -376,7 +376,7 @@ func (s *Store) upsertContacts(ctx context.Context, op string, campaignID int64,
 	defer tx.Rollback()
 	var known map[string]int64
 	if update {
-		if known, err = knownExternalIDs(ctx, tx, campaignID, in); err != nil {
+		if known, err = knownExternalIDs(ctx, tx, s.db.Dialect, campaignID, in); err != nil {
 			return res, fmt.Errorf("%s: %w", op, err)
 		}
 	}
