@@ -85,8 +85,9 @@ type Attempt struct {
 	Node       string       `json:"node,omitempty"`
 	AgentID    int64        `json:"agent_id,omitempty"`
 	CallID     string       `json:"call_id,omitempty"`
-	// Evidence is the gate's allow (or deny) evidence, as JSON text.
-	Evidence string `json:"evidence,omitempty"`
+	// Evidence is the gate's allow (or deny) evidence: stored as JSON
+	// text, answered as the JSON object it is.
+	Evidence JSONText `json:"evidence,omitempty"`
 	// MediaToAgent counts customer RTP packets relayed to the agent's leg.
 	MediaToAgent int64      `json:"media_to_agent,omitempty"`
 	CreatedAt    time.Time  `json:"created_at"`
@@ -108,4 +109,30 @@ type Attempt struct {
 // Key returns the attempt's key.
 func (a Attempt) Key() AttemptKey {
 	return AttemptKey{CampaignID: a.CampaignID, ContactID: a.ContactID, Number: a.Number}
+}
+
+// JSONText is JSON kept as text (a column written whole and never
+// queried by field). It encodes as the JSON value it holds, never as a
+// string of JSON inside JSON; text that is not JSON encodes as a string.
+type JSONText string
+
+// MarshalJSON writes the value itself.
+func (j JSONText) MarshalJSON() ([]byte, error) {
+	if j == "" {
+		return []byte("null"), nil
+	}
+	if json.Valid([]byte(j)) {
+		return []byte(j), nil
+	}
+	return json.Marshal(string(j))
+}
+
+// UnmarshalJSON keeps any JSON value as its text.
+func (j *JSONText) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*j = ""
+		return nil
+	}
+	*j = JSONText(b)
+	return nil
 }

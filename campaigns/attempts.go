@@ -189,7 +189,7 @@ func (s *Store) BeginDialing(ctx context.Context, key AttemptKey, info DialingIn
 		phone = info.Phone
 	}
 	a := Attempt{CampaignID: key.CampaignID, ContactID: key.ContactID, Number: key.Number, Phone: phone,
-		State: StateDialing, Node: info.Node, AgentID: info.AgentID, Evidence: info.Evidence, CreatedAt: now}
+		State: StateDialing, Node: info.Node, AgentID: info.AgentID, Evidence: JSONText(info.Evidence), CreatedAt: now}
 	err = tx.QueryRowContext(ctx, `INSERT INTO attempts
 		(campaign_id, contact_id, attempt_no, phone, state, node, agent_id, evidence, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
@@ -400,7 +400,7 @@ func (s *Store) Block(ctx context.Context, key AttemptKey, phone, evidence, reas
 		phone = contactPhone
 	}
 	a := Attempt{CampaignID: key.CampaignID, ContactID: key.ContactID, Number: key.Number, Phone: phone,
-		State: StateDone, Outcome: OutcomeBlocked, Reason: reason, Evidence: evidence, CreatedAt: now, EndedAt: &now}
+		State: StateDone, Outcome: OutcomeBlocked, Reason: reason, Evidence: JSONText(evidence), CreatedAt: now, EndedAt: &now}
 	err = tx.QueryRowContext(ctx, `INSERT INTO attempts
 		(campaign_id, contact_id, attempt_no, phone, state, outcome, reason, evidence, created_at, ended_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
@@ -520,6 +520,10 @@ func (s *Store) ListAttempts(ctx context.Context, f AttemptFilter) ([]Attempt, e
 		}
 		args = append(args, f.ContactID)
 		where = append(where, fmt.Sprintf("contact_id = $%d", len(args)))
+	}
+	if f.AfterID > 0 {
+		args = append(args, f.AfterID)
+		where = append(where, fmt.Sprintf("id > $%d", len(args)))
 	}
 	q := `SELECT ` + attemptColumns + ` FROM attempts`
 	if len(where) > 0 {

@@ -10,11 +10,14 @@ import (
 type ContactInput struct {
 	Phone string `json:"phone"`
 	// Phones are further numbers, in calling order, after Phone.
-	Phones           []string          `json:"phones,omitempty"`
-	Name             string            `json:"name,omitempty"`
-	TimeZone         string            `json:"time_zone,omitempty"`
-	Language         string            `json:"language,omitempty"`
-	Region           string            `json:"region,omitempty"`
+	Phones   []string `json:"phones,omitempty"`
+	Name     string   `json:"name,omitempty"`
+	TimeZone string   `json:"time_zone,omitempty"`
+	Language string   `json:"language,omitempty"`
+	Region   string   `json:"region,omitempty"`
+	// Country (ISO 3166 alpha-2) reads this contact's numbers written
+	// without a +code, instead of the campaign's default region.
+	Country          string            `json:"country,omitempty"`
 	ExternalID       string            `json:"external_id,omitempty"`
 	Fields           map[string]string `json:"fields,omitempty"`
 	AppointmentAt    *time.Time        `json:"appointment_at,omitempty"`
@@ -22,16 +25,28 @@ type ContactInput struct {
 }
 
 // Check normalises in the way the CSV importer does (numbers read with the
-// default region, text trimmed, zone and language checked) and returns the
-// contact, or the field at fault and why.
+// contact's country, else the default region; text trimmed, zone and
+// language checked) and returns the contact, or the field at fault and why.
 func (in ContactInput) Check(region string) (nc NewContact, field, reason string) {
-	phone, err := NormalizePhone(in.Phone, region)
+	return in.CheckWith(NewPhoneNormalizer(), region)
+}
+
+// CheckWith is Check with a PhoneNormalizer shared across a batch.
+func (in ContactInput) CheckWith(pn *PhoneNormalizer, region string) (nc NewContact, field, reason string) {
+	if c := strings.TrimSpace(in.Country); c != "" {
+		code := strings.ToUpper(c)
+		if reason := countryReason(code, c); reason != "" {
+			return nc, "country", reason
+		}
+		region = code
+	}
+	phone, err := pn.Normalize(in.Phone, region)
 	if err != nil {
 		return nc, "phone", err.Error()
 	}
 	nc.Phone = phone
 	for i, raw := range in.Phones {
-		p, err := NormalizePhone(raw, region)
+		p, err := pn.Normalize(raw, region)
 		if err != nil {
 			return NewContact{}, fmt.Sprintf("phones[%d]", i), err.Error()
 		}

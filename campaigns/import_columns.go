@@ -12,11 +12,14 @@ import (
 // The contact fields an import column can fill. Any other column becomes a
 // custom field named after its header (FieldCustom), shown to agents.
 const (
-	FieldPhone            = "phone" // the first number; phone2, phone3 … the next ones
-	FieldName             = "name"
-	FieldLanguage         = "language"
-	FieldTimeZone         = "time_zone"
-	FieldRegion           = "region"
+	FieldPhone    = "phone" // the first number; phone2, phone3 … the next ones
+	FieldName     = "name"
+	FieldLanguage = "language"
+	FieldTimeZone = "time_zone"
+	FieldRegion   = "region"
+	// FieldCountry is the country (ISO 3166 alpha-2) a row's numbers
+	// written without a +code are read in, instead of the upload's.
+	FieldCountry          = "country"
 	FieldExternalID       = "external_id"
 	FieldAppointmentAt    = "appointment_at"
 	FieldAppointmentPlace = "appointment_place"
@@ -48,6 +51,8 @@ var defaultColumns = map[string]string{
 	"language": FieldLanguage, "lang": FieldLanguage, "язык": FieldLanguage, "тіл": FieldLanguage, "til": FieldLanguage,
 	"time_zone": FieldTimeZone, "timezone": FieldTimeZone, "tz": FieldTimeZone, "часовой пояс": FieldTimeZone,
 	"region": FieldRegion, "state": FieldRegion, "регион": FieldRegion, "область": FieldRegion, "облыс": FieldRegion, "viloyat": FieldRegion, "вилоят": FieldRegion,
+	"country": FieldCountry, "country_code": FieldCountry, "страна": FieldCountry, "код страны": FieldCountry,
+	"ел": FieldCountry, "мемлекет": FieldCountry, "mamlakat": FieldCountry, "мамлакат": FieldCountry, "davlat": FieldCountry,
 	"external_id": FieldExternalID, "crm_id": FieldExternalID, "ext_id": FieldExternalID, "client_id": FieldExternalID, "id клиента": FieldExternalID,
 	"appointment_at": FieldAppointmentAt, "appointment": FieldAppointmentAt, "дата визита": FieldAppointmentAt, "время записи": FieldAppointmentAt,
 	// The result columns of an export (ExportCSV), so it loads back as the
@@ -62,6 +67,7 @@ type importColumns struct {
 	phones           []int // positions of phone, phone2 … in calling order
 	name, language   int
 	timeZone, region int
+	country          int
 	externalID       int
 	appointmentAt    int
 	appointmentPlace int
@@ -87,7 +93,7 @@ func phoneSlot(field string) int {
 // validField reports whether f names a field a column can be mapped to.
 func validField(f string) bool {
 	switch f {
-	case FieldName, FieldLanguage, FieldTimeZone, FieldRegion, FieldExternalID,
+	case FieldName, FieldLanguage, FieldTimeZone, FieldRegion, FieldCountry, FieldExternalID,
 		FieldAppointmentAt, FieldAppointmentPlace, FieldIgnore:
 		return true
 	}
@@ -111,7 +117,7 @@ func (m ColumnMap) Validate() error {
 			continue
 		}
 		if !validField(m[k]) {
-			ps.Addf(fmt.Sprintf("column_map[%q]", k), "%q is not a contact field (phone, phone2…phone%d, name, language, time_zone, region, external_id, appointment_at, appointment_place, ignore or field:<name>)",
+			ps.Addf(fmt.Sprintf("column_map[%q]", k), "%q is not a contact field (phone, phone2…phone%d, name, language, time_zone, region, country, external_id, appointment_at, appointment_place, ignore or field:<name>)",
 				m[k], MaxPhonesPerContact)
 		}
 	}
@@ -122,7 +128,7 @@ func (m ColumnMap) Validate() error {
 // names, then custom fields. Two columns meaning the same field, or no
 // phone column, make the file unreadable as contacts.
 func (m ColumnMap) resolve(header []string) (importColumns, error) {
-	cols := importColumns{name: -1, language: -1, timeZone: -1, region: -1, externalID: -1,
+	cols := importColumns{name: -1, language: -1, timeZone: -1, region: -1, country: -1, externalID: -1,
 		appointmentAt: -1, appointmentPlace: -1, custom: map[string]int{}}
 	user := make(map[string]string, len(m))
 	for k, v := range m {
@@ -161,6 +167,8 @@ func (m ColumnMap) resolve(header []string) (importColumns, error) {
 			cols.timeZone = i
 		case FieldRegion:
 			cols.region = i
+		case FieldCountry:
+			cols.country = i
 		case FieldExternalID:
 			cols.externalID = i
 		case FieldAppointmentAt:

@@ -70,8 +70,10 @@ func (nc NewContact) phonesJSON() string {
 type AttemptFilter struct {
 	CampaignID int64
 	ContactID  int64
-	Limit      int
-	Offset     int
+	// AfterID pages by cursor: only attempts with a larger id.
+	AfterID int64
+	Limit   int
+	Offset  int
 }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
@@ -378,56 +380,33 @@ func (s *Store) upsertContacts(ctx context.Context, op string, campaignID int64,
 		return res, fmt.Errorf("%s: %w", op, err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO contacts
-		(campaign_id, phone, name, time_zone, state, attempts, next_due_at, created_at, language,
-		 external_id, phones_json, region, fields_json, appointment_at, appointment_place, deadline_at, close_reason)
-		VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`)
+	var known map[string]int64
+	if update {
+		if known, err = knownExternalIDs(ctx, tx, s.db.Dialect, campaignID, in); err != nil {
+			return res, fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	w, err := prepareContactWriter(ctx, tx)
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", op, err)
 	}
-	defer stmt.Close()
+	defer w.close()
 	res.Added = make([]Contact, 0, len(in))
 	for i, nc := range in {
-		if update && nc.ExternalID != "" {
-			var id int64
-			err := tx.QueryRowContext(ctx, `UPDATE contacts SET phone = $1, name = $2, time_zone = $3, language = $4,
-				phones_json = $5, region = $6, fields_json = $7, appointment_at = $8, appointment_place = $9, updated_at = $10
-				WHERE campaign_id = $11 AND external_id = $12 RETURNING id`, nc.Phone, nc.Name, nc.TimeZone, nc.Language,
-				nc.phonesJSON(), nc.Region, encodeFields(nc.Fields), nullMS(nc.AppointmentAt), nc.AppointmentPlace,
-				ms(now), campaignID, nc.ExternalID).Scan(&id)
-			if err == nil {
-				c, err := scanContact(tx.QueryRowContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE id = $1`, id))
-				if err != nil {
-					return res, fmt.Errorf("%s: contacts[%d]: %w", op, i, err)
-				}
-				res.Updated = append(res.Updated, c)
-				continue
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
+		if id, ok := known[nc.ExternalID]; ok && nc.ExternalID != "" {
+			c, err := w.update(ctx, id, nc, now)
+			if err != nil {
 				return res, fmt.Errorf("%s: contacts[%d]: %w", op, i, err)
 			}
+			res.Updated = append(res.Updated, c)
+			continue
 		}
-		c := nc.contact(campaignID, now, now)
-		due, deadline, err := camp.FirstDue(c, now)
+		c, err := w.insert(ctx, camp, nc, fmt.Sprintf("contacts[%d]", i), now)
+		if sqldb.IsUniqueViolation(err) {
+			return res, fmt.Errorf("%s: contacts[%d].external_id: %w: %q is already in the campaign", op, i, ErrConflict, nc.ExternalID)
+		}
 		if err != nil {
-			return res, fmt.Errorf("%s: %w", op, input.Nest(fmt.Sprintf("contacts[%d]", i), err))
-		}
-		if nc.DueAt != nil {
-			due = fromMS(ms(*nc.DueAt))
-		}
-		c.NextDueAt, c.DeadlineAt = &due, deadline
-		if Expired(due, deadline) {
-			// Too late to call at all (a reminder inside its cut-off): kept,
-			// closed, never dialed.
-			c.State, c.NextDueAt, c.CloseReason = ContactDone, nil, camp.expiryReason()
-		}
-		if err := stmt.QueryRowContext(ctx, campaignID, c.Phone, c.Name, c.TimeZone, string(c.State),
-			nullMS(c.NextDueAt), ms(now), c.Language, c.ExternalID, nc.phonesJSON(), c.Region, encodeFields(c.Fields),
-			nullMS(c.AppointmentAt), c.AppointmentPlace, nullMS(deadline), c.CloseReason).Scan(&c.ID); err != nil {
-			if sqldb.IsUniqueViolation(err) {
-				return res, fmt.Errorf("%s: contacts[%d].external_id: %w: %q is already in the campaign", op, i, ErrConflict, nc.ExternalID)
-			}
-			return res, fmt.Errorf("%s: contacts[%d]: %w", op, i, err)
+			return res, fmt.Errorf("%s: %w", op, err)
 		}
 		res.Added = append(res.Added, c)
 	}

@@ -357,8 +357,7 @@ func (r AuditReport) OK() bool { return len(r.Problems) == 0 }
 // sequence and a broken link, a truncated log ends before the anchor.
 func VerifyAudit(ctx context.Context, db *sql.DB, head *AuditHead) (AuditReport, error) {
 	rep := AuditReport{Head: head, Problems: []AuditProblem{}}
-	rows, err := db.QueryContext(ctx, `SELECT seq, at, kind, campaign_id, contact_id, number, body, prev_hash, hash
-		FROM audit_log ORDER BY seq`)
+	rows, err := db.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_log ORDER BY seq`)
 	if err != nil {
 		return rep, fmt.Errorf("audit verify: %w", err)
 	}
@@ -367,13 +366,10 @@ func VerifyAudit(ctx context.Context, db *sql.DB, head *AuditHead) (AuditReport,
 	var prevHash string
 	hashes := map[int64]string{}
 	for rows.Next() {
-		var r AuditRecord
-		var at int64
-		var body string
-		if err := rows.Scan(&r.Seq, &at, &r.Kind, &r.CampaignID, &r.ContactID, &r.Number, &body, &r.PrevHash, &r.Hash); err != nil {
+		r, err := scanAudit(rows)
+		if err != nil {
 			return rep, fmt.Errorf("audit verify: %w", err)
 		}
-		r.At, r.Body = time.UnixMilli(at).UTC(), json.RawMessage(body)
 		rep.Records++
 		if r.Seq != prevSeq+1 {
 			rep.Problems = append(rep.Problems, AuditProblem{Seq: prevSeq + 1, Kind: "deleted",

@@ -1,6 +1,7 @@
 package compliance
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -54,6 +55,11 @@ type DNCIndex struct {
 	// global is the Foundation's internal list (web's /api/v1/dnc), which
 	// counts as the global scope.
 	global *DNCList
+	// pseudonyms, when set, also find entries kept under a number's keyed
+	// hash (erased customers); hashed counts them, so a node without any
+	// computes no hash.
+	pseudonyms *Pseudonyms
+	hashed     int
 }
 
 // NewDNCIndex returns an empty index; global, if not nil, is consulted as
@@ -66,13 +72,22 @@ func NewDNCIndex(global *DNCList) *DNCIndex {
 func (x *DNCIndex) Put(r DNCRecord) {
 	x.mu.Lock()
 	x.byNumber[r.Number] = append(x.byNumber[r.Number], r)
+	if strings.HasPrefix(r.Number, PseudonymPrefix) {
+		x.hashed++
+	}
 	x.mu.Unlock()
 }
 
 // replace swaps the whole content (after a load from SQL).
 func (x *DNCIndex) replace(by map[string][]DNCRecord, regs map[string]time.Time) {
+	hashed := 0
+	for n, rs := range by {
+		if strings.HasPrefix(n, PseudonymPrefix) {
+			hashed += len(rs)
+		}
+	}
 	x.mu.Lock()
-	x.byNumber, x.registries = by, regs
+	x.byNumber, x.registries, x.hashed = by, regs, hashed
 	x.mu.Unlock()
 }
 
@@ -118,7 +133,18 @@ func (x *DNCIndex) Listed(number string, clientID, campaignID int64, registries 
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	for _, r := range x.byNumber[number] {
+	if r, ok := x.match(x.byNumber[number], clientID, campaignID, registries, t); ok {
+		return r, true
+	}
+	if x.pseudonyms != nil && x.hashed > 0 {
+		return x.match(x.byNumber[x.pseudonyms.Of(number)], clientID, campaignID, registries, t)
+	}
+	return DNCRecord{}, false
+}
+
+// match returns the first of rs barring the call.
+func (x *DNCIndex) match(rs []DNCRecord, clientID, campaignID int64, registries []RegistryRule, t time.Time) (DNCRecord, bool) {
+	for _, r := range rs {
 		if !r.active(t) {
 			continue
 		}

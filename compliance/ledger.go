@@ -33,11 +33,13 @@ type LedgerWindow struct {
 	// FalsePositives is the estimate of people among the machine verdicts
 	// (Ofcom counts them as live calls abandoned).
 	FalsePositives float64 `json:"amd_false_positives"`
-	Rate           float64 `json:"rate"`
-	MaxRate        float64 `json:"max_rate"`
+	// Rate and MaxRate are fractions of live calls (0.03 is 3 %).
+	Rate    float64 `json:"rate_ratio"`
+	MaxRate float64 `json:"max_rate_ratio"`
 	// BudgetLeft is how many more abandons the window can take at its
-	// present live count without exceeding the cap (negative: over it).
-	BudgetLeft float64 `json:"budget_left"`
+	// present live count without exceeding the cap (negative: over it),
+	// in calls (fractional: the cap is a fraction of the live calls).
+	BudgetLeft float64 `json:"budget_left_abandons"`
 }
 
 // Ledger counts live answers and abandons per campaign per window in SQL,

@@ -172,7 +172,7 @@ func (r *Reports) refusals(ctx context.Context, campaignID int64, from, to time.
 func (rep Report) WriteCSV(w io.Writer) error {
 	cw := csvcell.NewWriter(w) // cells that would run as formulas are escaped
 	header := []string{"row", "campaign_id", "window_kind", "window_start", "window_end", "live", "abandoned", "machine",
-		"amd_false_positives", "rate", "max_rate", "budget_left", "at", "number", "contact_id", "decision", "rules_version",
+		"amd_false_positives", "rate_ratio", "max_rate_ratio", "budget_left_abandons", "at", "number", "contact_id", "decision", "rules_version",
 		"next_allowed_at", "reasons"}
 	if err := cw.Write(header); err != nil {
 		return err

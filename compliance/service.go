@@ -14,6 +14,8 @@ type Service struct {
 	Consents *ConsentStore
 	Gate     *RuleGate
 	Reports  *Reports
+	// Audit serves reads of the audit trail; nil answers them ErrNoAudit.
+	Audit *AuditLog
 	// Clock gives "now" when a caller passes a zero time.
 	Clock func() time.Time
 }

@@ -414,6 +414,9 @@ func (s *Server) listAttempts(w http.ResponseWriter, r *http.Request, _ User) er
 	if err != nil {
 		return err
 	}
+	if r.URL.Query().Has("cursor") {
+		return s.listAttemptsByCursor(w, r, id)
+	}
 	limit, offset, err := pageParams(r)
 	if err != nil {
 		return err
@@ -434,6 +437,9 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request, _ User) er
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
+	}
+	if r.URL.Query().Has("cursor") {
+		return s.listContactsByCursor(w, r, id)
 	}
 	limit, offset, err := pageParams(r)
 	if err != nil {

@@ -54,6 +54,7 @@ func (s *Server) complianceRoutes() {
 	s.handle("PUT /api/v1/compliance/registries/{name}", roles(RoleAdmin, RoleCompliance), s.importRegistry)
 	s.handle("POST /api/v1/compliance/consents", roles(RoleAdmin, RoleCompliance, RoleMarketer), s.grantConsent)
 	s.handle("POST /api/v1/compliance/consents/{id}/revoke", everyone, s.revokeConsent)
+	s.complianceListRoutes()
 }
 
 // complianceService returns the service or a 503 when the node has none.

@@ -55,27 +55,51 @@ func (r *recordedResponse) WriteHeader(code int) {
 	}
 }
 
-// idempotent runs h once per (user, Idempotency-Key): a repeat with the
-// same method, path and body gets the first response again (with
-// Idempotent-Replayed: true); a repeat with another request is a 409 naming
-// the key, as is one arriving while the first is still being processed. A
-// request without the header just runs. Server errors (5xx) are not
-// remembered, so the client's retry runs again.
-func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, u User, h func(http.ResponseWriter, *http.Request) error) error {
+// idempotencyRefused names the POST routes whose answer cannot be
+// replayed, and why: a client sending Idempotency-Key there gets a 400
+// rather than a key silently ignored.
+var idempotencyRefused = map[string]string{
+	"POST /api/v1/session": "signing in is not repeated by key: the answer sets a session cookie, which alo does not keep",
+	"POST /api/v1/users":   "creating a user is not repeated by key: the answer carries the user's new token, which alo does not keep",
+}
+
+// idempotencyBodyLimit is the largest body an idempotent request may have
+// on a route: the body is hashed and kept in memory while the request runs.
+func idempotencyBodyLimit(pattern string) int64 {
+	if pattern == "POST /api/v1/campaigns/{id}/contacts" {
+		return maxContactsBody
+	}
+	return maxJSONBody
+}
+
+// idempotent runs h once per (user, Idempotency-Key) on every POST: a
+// repeat with the same method, path and body gets the first response again
+// (with Idempotent-Replayed: true); a repeat with another request is a 409
+// naming the key, as is one arriving while the first is still being
+// processed. A request without the header just runs. Server errors (5xx)
+// are not remembered, so the client's retry runs again.
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, u User, h apiHandler) error {
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
-		return h(w, r)
+		return h(w, r, u)
 	}
 	if len(key) > maxIdempotencyKey || !printableASCII(key) {
 		return errFields(FieldError{Field: "Idempotency-Key", Reason: fmt.Sprintf("must be 1 to %d printable ASCII characters", maxIdempotencyKey)})
+	}
+	if why, refused := idempotencyRefused[r.Pattern]; refused {
+		return errFields(FieldError{Field: "Idempotency-Key", Reason: why})
+	}
+	if r.URL.Query().Get("async") == "true" {
+		return errFields(FieldError{Field: "Idempotency-Key", Reason: "a background import is not repeated by key: the file is streamed, not kept; poll the import the first request started"})
 	}
 	keys := s.cfg.Idempotency
 	if keys == nil {
 		return errStatus(http.StatusNotImplemented, "Idempotency-Key is not supported on this server")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	limit := idempotencyBodyLimit(r.Pattern)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
-		return errStatus(http.StatusRequestEntityTooLarge, "request body too large for an idempotent request")
+		return errStatus(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body too large for an idempotent request (at most %d MB here)", limit>>20))
 	}
 	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
 	hash := hex.EncodeToString(sum[:])
@@ -99,7 +123,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, u User, h fu
 	}
 	rec := &recordedResponse{header: w.Header()}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	herr := h(rec, r)
+	herr := h(rec, r, u)
 	if herr != nil {
 		// Render the error here so it is stored like any other answer.
 		s.fail(rec, r.Pattern, u, herr)

@@ -32,11 +32,7 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, u User) er
 	if s.cfg.Attempts == nil || s.cfg.RecordingsDir == "" {
 		return errStatus(http.StatusServiceUnavailable, "recordings are not served by this node")
 	}
-	campaignID, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	attemptID, err := pathID(r, "aid")
+	campaignID, attemptID, err := pathIDs(r, "id", "aid")
 	if err != nil {
 		return err
 	}

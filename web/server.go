@@ -85,6 +85,11 @@ type ServerConfig struct {
 	Ready   ReadinessSource
 	Metrics http.Handler
 	Log     *slog.Logger
+	// Erasure erases contacts (a customer's right); nil answers that
+	// route with 503.
+	Erasure *Erasure
+	// Version is the build GET /api/v1/health reports.
+	Version VersionInfo
 	// DefaultRegion reads DNC numbers written without a country code
 	// (ISO 3166 alpha-2); empty means they must carry +country code.
 	DefaultRegion string
@@ -143,6 +148,7 @@ type apiHandler func(w http.ResponseWriter, r *http.Request, u User) error
 func (s *Server) routes() {
 	s.handle("GET /api/v1/health", public, s.health)
 	s.healthRoutes()
+	s.handle("GET /api/v1/openapi.json", public, s.openAPI)
 	s.sessionRoutes()
 	s.userRoutes()
 
@@ -165,6 +171,7 @@ func (s *Server) routes() {
 	s.handle("PUT /api/v1/campaigns/{id}/column-map", roles(RoleAdmin, RoleMarketer).and(campaignIn("id")), s.putColumnMap)
 	s.handle("GET /api/v1/imports/{id}", roles(RoleAdmin, RoleMarketer).and(importIn("id")), s.getImport)
 	s.handle("GET /api/v1/campaigns/{id}/export", staff.and(campaignIn("id")), s.exportCampaign)
+	s.handle("POST /api/v1/campaigns/{id}/contacts/{cid}/erase", roles(RoleAdmin, RoleCompliance).and(campaignIn("id")), s.eraseContact)
 	s.webhookRoutes()
 	s.dispositionRoutes()
 	s.promptRoutes()
@@ -246,7 +253,9 @@ func (s *Server) handle(pattern string, rl rule, h apiHandler) {
 				http.SetCookie(sw, s.cfg.Sessions.ClearCookie(r))
 			}
 		}
-		if err == nil {
+		if err == nil && r.Method == http.MethodPost {
+			err = s.idempotent(sw, r, u, h) // every POST honours Idempotency-Key
+		} else if err == nil {
 			err = h(sw, r, u)
 		}
 		if err != nil {
@@ -305,11 +314,6 @@ func (s *Server) fail(w http.ResponseWriter, route string, u User, err error) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Wait.Seconds()))))
 	}
 	writeJSON(w, status, body)
-}
-
-func (s *Server) health(w http.ResponseWriter, _ *http.Request, _ User) error {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	return nil
 }
 
 // statusWriter remembers the status for the access log.

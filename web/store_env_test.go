@@ -23,7 +23,7 @@ type storeEnv struct {
 	tokens map[Role]string
 }
 
-func newStoreEnv(t *testing.T, roles ...Role) *storeEnv {
+func newStoreEnv(t testing.TB, roles ...Role) *storeEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &storeEnv{db: testenv.SQLite(t), clock: func() time.Time { return testTime }, tokens: map[Role]string{}}

@@ -264,6 +264,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		DelayedTaskCheckInterval: time.Second,
 		TaskCheckInterval:        200 * time.Millisecond,
 		Logger:                   asynqLogger{log.With("component", "asynq")},
+		ErrorHandler:             taskErrors(log.With("component", "asynq")),
 		LogLevel:                 asynq.WarnLevel,
 		ShutdownTimeout:          3 * time.Second,
 	})
@@ -376,11 +377,15 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 	// Event streams are never idle, so Shutdown would wait them out to its
 	// deadline: they end when it begins.
 	streamsDone := make(chan struct{})
+	erasure, err := comp.erasure(a.store, a.cfg.DataDir)
+	if err != nil {
+		return err
+	}
 	api := web.NewServer(web.ServerConfig{
 		Sessions: sessions, SignIn: signIn,
 		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng, Trunks: a.trunks, SIPAccounts: a.reg,
 		Compliance: comp.service, Imports: imports, Webhooks: a.store, Dispositions: a.store, WrapUp: a.agents, Prompts: prompts, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
-		Attempts: a.store, RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"),
+		Attempts: a.store, RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"), Version: versionInfo(), Erasure: erasure,
 		Teams: a.agents, PauseReasons: a.agents, Clock: clockNow, // the agent registry keeps teams and pause reasons
 		Disposals: feed,
 		Live:      web.LiveConfig{Bus: a.live, Snapshots: feed, Done: streamsDone, Clock: clockNow},

@@ -32,10 +32,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if err := sqldb.ValidateURL(*dbURL); err != nil {
-		return fmt.Errorf("DATABASE_URL (--database-url): %w", err)
-	}
-	db, err := sqldb.Open(ctx, *dbURL, *dataDir)
+	db, err := openExistingDB(ctx, *dbURL, *dataDir)
 	if err != nil {
 		return err
 	}

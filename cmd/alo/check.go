@@ -18,6 +18,7 @@ import (
 	// on data older than Kazakhstan's move to UTC+5 (2024).
 	_ "time/tzdata"
 
+	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
 	"github.com/alo-dialer/alo/sqldb"
 )
@@ -41,7 +42,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs := flag.NewFlagSet("alo check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	rules := fs.String("rules", "", "preset ("+strings.Join(compliance.PresetNames(), ", ")+") or a stored rule set's id")
-	number := fs.String("number", "", "the number to call, E.164 (+12125550123)")
+	number := fs.String("number", "", "the number to call, spelt as the API takes it (+998 90 123-45-67; local forms with --region)")
+	region := fs.String("region", "", "country (ISO 3166 alpha-2) for a number written without its +code")
 	atFlag := fs.String("at", "", "when the call would be placed, RFC 3339 (default: now)")
 	tz := fs.String("tz", "", "the contact's IANA zone, if known (wins over the number's zones)")
 	defZone := fs.String("default-zone", "", "the campaign's zone, for toll-free and non-geographic numbers")
@@ -81,10 +83,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	consent := compliance.NewConsentIndex()
 	var rs compliance.RuleSet
 	if id, err := strconv.ParseInt(*rules, 10, 64); err == nil {
-		if err := sqldb.ValidateURL(*dbURL); err != nil {
-			return fmt.Errorf("DATABASE_URL (--database-url): %w", err)
-		}
-		db, err := sqldb.Open(ctx, *dbURL, *dataDir)
+		db, err := openExistingDB(ctx, *dbURL, *dataDir)
 		if err != nil {
 			return err
 		}
@@ -119,10 +118,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
-	res := eng.Check(compliance.Input{Number: *number, Zone: *tz, DefaultZone: *defZone, State: *state,
+	e164 := checkNumber(*number, *region)
+	res := eng.Check(compliance.Input{Number: e164, Zone: *tz, DefaultZone: *defZone, State: *state,
 		Purpose: *purpose, Method: *method}, at)
 	out := checkOutput{Decision: res.Decision, TimeZones: res.TimeZones, LocalTimes: res.LocalTimes,
-		Reasons: res.Reasons, RulesVersion: res.RulesVersion, Number: *number, At: at.UTC().Format(time.RFC3339)}
+		Reasons: res.Reasons, RulesVersion: res.RulesVersion, Number: e164, At: at.UTC().Format(time.RFC3339)}
 	if res.NextAllowedAt != nil {
 		s := res.NextAllowedAt.UTC().Format(time.RFC3339)
 		out.NextAllowedAt = &s
@@ -130,10 +130,57 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		err = enc.Encode(out)
+	} else {
+		_, err = fmt.Fprintln(stdout, checkSentence(out))
 	}
-	_, err = fmt.Fprintln(stdout, checkSentence(out))
-	return err
+	if err != nil {
+		return err
+	}
+	return decisionExit(res.Decision)
+}
+
+// Exit codes of `alo check`, so a script can branch on the answer: 0 the
+// call is allowed now, 3 not now (deferred: next_allowed_at says when),
+// 4 never (denied). 1 is an error, 2 a usage error, as for every command.
+const (
+	exitDeferred = 3
+	exitDenied   = 4
+)
+
+// exitStatus ends the command with a code and nothing more to say: the
+// answer is already printed.
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// decisionExit is the exit status of a decision (nil for allow).
+func decisionExit(d compliance.Verdict) error {
+	switch d {
+	case compliance.Allow:
+		return nil
+	case compliance.Defer:
+		return exitStatus(exitDeferred)
+	default:
+		return exitStatus(exitDenied)
+	}
+}
+
+// checkNumber reads a number as the API's intake does (spaces, dashes,
+// brackets, a national prefix with --region); a number that spelling does
+// not make valid is passed on as its + and digits, so the gate answers
+// invalid_number rather than the command failing.
+func checkNumber(raw, region string) string {
+	if n, err := campaigns.NormalizePhone(raw, region); err == nil {
+		return n
+	}
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(raw) {
+		if r == '+' || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // loadDNCFile reads a CSV whose first column holds numbers; a first row

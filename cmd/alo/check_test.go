@@ -62,8 +62,8 @@ func TestCheckJSON(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, stdout, stderr := runAlo(t, nil, append(append([]string{"check"}, tt.args...), "--format", "json")...)
-			if code != 0 {
-				t.Fatalf("exit %d: %s", code, stderr)
+			if want := map[string]int{"allow": 0, "defer": 3, "deny": 4}[tt.decision]; code != want {
+				t.Fatalf("exit %d, want %d for %s: %s", code, want, tt.decision, stderr)
 			}
 			var got map[string]any
 			if err := json.Unmarshal([]byte(stdout), &got); err != nil {
@@ -106,19 +106,28 @@ func TestCheckJSON(t *testing.T) {
 func TestCheckSentence(t *testing.T) {
 	tests := []struct {
 		args []string
+		code int
 		want []string
 	}{
-		{[]string{"--rules", "us-tcpa", "--number", "+12125550123", "--at", "2026-11-23T13:30:00Z"},
+		{[]string{"--rules", "us-tcpa", "--number", "+12125550123", "--at", "2026-11-23T13:30:00Z"}, 0,
 			[]string{"ALLOWED: a call to +12125550123", "08:30", "America/New_York", "us-tcpa", "calling_window: "}},
-		{[]string{"--rules", "cis-default", "--number", "+998901234567", "--at", "2026-11-29T06:00:00Z"},
+		{[]string{"--rules", "cis-default", "--number", "+998901234567", "--at", "2026-11-29T06:00:00Z"}, exitDeferred,
 			[]string{"NOT NOW", "earliest allowed time is 2026-11-30T04:00:00Z", "no hours"}},
-		{[]string{"--rules", "us-tcpa", "--number", "+15555555555", "--at", "2026-11-23T13:30:00Z"},
+		{[]string{"--rules", "us-tcpa", "--number", "+15555555555", "--at", "2026-11-23T13:30:00Z"}, exitDenied,
 			[]string{"REFUSED: +15555555555 must not be called", "invalid_number"}},
+		// Any spelling the API takes: spaces, dashes, brackets, a national
+		// prefix with --region.
+		{[]string{"--rules", "cis-default", "--number", "+998 90 123 45 67", "--at", "2026-11-23T06:00:00Z"}, 0,
+			[]string{"ALLOWED: a call to +998901234567"}},
+		{[]string{"--rules", "cis-default", "--number", "8 (701) 234-56-78", "--region", "KZ", "--at", "2026-11-23T06:00:00Z"}, 0,
+			[]string{"ALLOWED: a call to +77012345678"}},
+		{[]string{"--rules", "cis-default", "--number", "+998-90-123-45-67", "--at", "2026-11-29T06:00:00Z"}, exitDeferred,
+			[]string{"NOT NOW: a call to +998901234567"}},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := runAlo(t, nil, append([]string{"check"}, tt.args...)...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d: %s", tt.args, code, stderr)
+		if code != tt.code {
+			t.Fatalf("%v: exit %d, want %d: %s", tt.args, code, tt.code, stderr)
 		}
 		for _, w := range tt.want {
 			if !strings.Contains(stdout, w) {
@@ -192,11 +201,44 @@ func TestCheckStoredRuleSet(t *testing.T) {
 	if got.Decision != compliance.Allow || got.RulesVersion.Version != 2 || got.RulesVersion.Name != "bank A" {
 		t.Fatalf("Sunday 13:00 under the edited set: %+v", got)
 	}
-	code, stdout, _ = runAlo(t, env, "check", "--rules", id, "--number", "+998901234599", "--at", "2026-11-29T08:00:00Z", "--format", "json")
-	if code != 0 || !strings.Contains(stdout, `"rule": "dnc"`) {
+	// After the entry took effect (it was added at the wall clock's now).
+	code, stdout, _ = runAlo(t, env, "check", "--rules", id, "--number", "+998901234599", "--at", time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "--format", "json")
+	if code != exitDenied || !strings.Contains(stdout, `"rule": "dnc"`) {
 		t.Fatalf("stored DNC entry not honoured: %s", stdout)
 	}
 	if code, _, stderr := runAlo(t, env, "check", "--rules", "99", "--number", "+998901234567"); code != 1 || !strings.Contains(stderr, "not found") {
 		t.Fatalf("unknown rule set id: exit %d %s", code, stderr)
+	}
+}
+
+// TestDataDirWithoutDatabase: the commands that read a node's database
+// refuse a data dir (or SQLite path) that has none, instead of creating an
+// empty one, and leave the directory as it was.
+func TestDataDirWithoutDatabase(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "mistyped")
+	csvFile := filepath.Join(t.TempDir(), "c.csv")
+	if err := os.WriteFile(csvFile, []byte("phone\n+998901234567\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"import", "--data-dir", dir, "--campaign", "1", csvFile},
+		{"audit", "verify", "--data-dir", dir},
+		{"check", "--data-dir", dir, "--rules", "1", "--number", "+998901234567"},
+		{"check", "--database-url", "sqlite:" + filepath.Join(dir, "x.db"), "--rules", "1", "--number", "+998901234567"},
+	} {
+		code, _, stderr := runAlo(t, nil, args...)
+		if code != 1 || !strings.Contains(stderr, "no alo database") {
+			t.Errorf("%v: exit %d, %q; want 1 and \"no alo database\"", args, code, stderr)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Fatalf("%v created %s", args, dir)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, stdout, _ := runAlo(t, nil, "version")
+	if code != 0 || !strings.HasPrefix(stdout, "alo ") || !strings.Contains(stdout, "built with go1.") {
+		t.Fatalf("alo version: exit %d %q", code, stdout)
 	}
 }

@@ -65,7 +65,7 @@ func newCompliance(ctx context.Context, db *sqldb.DB, dataDir string, store *cam
 	// dial will be (without writing to the audit trail: no call is placed).
 	store.CheckCallbacksWith(c.gate.Preview)
 	c.service = &compliance.Service{Rules: c.rules, DNC: c.dncs, Consents: c.consents, Gate: c.gate,
-		Reports: compliance.NewReports(db.DB, c.gate, c.ledger, clockNow), Clock: clockNow}
+		Reports: compliance.NewReports(db.DB, c.gate, c.ledger, clockNow), Audit: c.audit, Clock: clockNow}
 	return c, nil
 }
 

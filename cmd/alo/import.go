@@ -59,10 +59,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	defer in.Close()
-	if err := sqldb.ValidateURL(*dbURL); err != nil {
-		return fmt.Errorf("DATABASE_URL (--database-url): %w", err)
-	}
-	db, err := sqldb.Open(ctx, *dbURL, *dataDir)
+	db, err := openExistingDB(ctx, *dbURL, *dataDir)
 	if err != nil {
 		return err
 	}

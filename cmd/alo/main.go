@@ -22,9 +22,10 @@ Usage:
   alo demo [flags]           run alo with a simulated carrier and agent phones
   alo user add [flags]       create a user: a password from stdin, or an API token printed once
   alo simulate [flags]       compare pacing policies on a simulated campaign (flags: alo simulate -h)
-  alo check [flags]          may this number be called at this time? (flags: alo check -h)
+  alo check [flags]          may this number be called at this time? exit 0 allowed, 3 not now, 4 never (flags: alo check -h)
   alo import [flags] FILE    load a contacts CSV into a campaign (flags: alo import -h)
   alo audit verify [flags]   verify the audit trail's hash chain against its anchor
+  alo version                the module version, the commit it was built from and the Go version
   alo help                   show this text
 `
 
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = runImport(ctx, args[1:], stdout, stderr, getenv)
 	case "audit":
 		err = runAudit(ctx, args[1:], stdout, stderr, getenv)
+	case "version", "--version":
+		_, err = fmt.Fprintln(stdout, buildVersion())
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -65,6 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
+	}
+	var status exitStatus
+	if errors.As(err, &status) {
+		return int(status)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "alo %s: %v\n", args[0], err)
