@@ -30,7 +30,8 @@ func newAgentFeed(bus *live.Bus, agents *agent.Registry, store *campaigns.Store,
 }
 
 // handler is everything the node serves over HTTP: the API (with the live
-// event stream, GET /api/v1/events) under /api/v1/, and the consoles at /.
+// event stream, GET /api/v1/events) under /api/v1/, the probes and metrics
+// (/livez, /readyz, /metrics), and the consoles at /.
 func handler(api *web.Server, signIn *web.SignIn, dir *web.ConsoleDirectory, log *slog.Logger) (http.Handler, error) {
 	con, err := console.New(console.Config{
 		Auth:     web.NewConsoleAuth(signIn),
@@ -48,6 +49,9 @@ func handler(api *web.Server, signIn *web.SignIn, dir *web.ConsoleDirectory, log
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", api.Handler())
+	for _, p := range []string{"/livez", "/readyz", "/metrics"} {
+		mux.Handle(p, api.Handler())
+	}
 	mux.Handle("/", con.Handler())
 	return mux, nil
 }
