@@ -371,7 +371,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		Campaigns: a.store, Agents: a.agents, DNC: dnc, Users: a.users, Waker: eng, Trunks: a.trunks, SIPAccounts: a.reg,
 		Compliance: comp.service, Imports: imports, Webhooks: a.store, Dispositions: a.store, WrapUp: a.agents, Prompts: prompts, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
 		Attempts: a.store, RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"),
-		Teams: a.agents, PauseReasons: a.agents, Clock: clockNow, // the agent registry keeps teams and pause reasons
+		Teams: a.agents, PauseReasons: a.agents, Clock: clockNow, Calls: eng, // the agent registry keeps teams and pause reasons
 		Disposals: feed,
 		Live:      web.LiveConfig{Bus: a.live, Snapshots: feed, Done: streamsDone, Clock: clockNow},
 		Log:       log.With("component", "web"),
