@@ -90,6 +90,8 @@ type fakeAPI struct {
 	// fail makes every answer a 400 with this error.
 	mu   sync.Mutex
 	fail string
+	// reply, when set, is the body of every successful answer ("{}" else).
+	reply string
 }
 
 type apiRequest struct {
@@ -111,14 +113,17 @@ func (a *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.requests <- req
 	w.Header().Set("Content-Type", "application/json")
 	a.mu.Lock()
-	fail := a.fail
+	fail, reply := a.fail, a.reply
 	a.mu.Unlock()
 	if fail != "" {
 		w.WriteHeader(http.StatusBadRequest)
 		_ = json.NewEncoder(w).Encode(map[string]string{"error": fail})
 		return
 	}
-	_, _ = w.Write([]byte("{}"))
+	if reply == "" {
+		reply = "{}"
+	}
+	_, _ = w.Write([]byte(reply))
 }
 
 // await returns the next request the page sent.

@@ -112,6 +112,23 @@ function main(root) {
       pause_after_call: ev.target.checked, reason: $("pause-reason").value,
     })));
 
+  // The call's controls answer with its state (muted, held), which the
+  // buttons then show. A hang-up is seen in the call.ended event.
+  async function control(path, body) {
+    const call = model.call;
+    if (!call || call.ended_at) return;
+    const cc = await send("POST", `/agents/${agentID}/${path}`, body);
+    if (cc && model.call === call && "muted" in cc) {
+      call.muted = cc.muted;
+      call.held = cc.held;
+      message(t(cc.held ? "agent.on_hold" : cc.muted ? "agent.muted" : "agent.resumed"), "ok");
+      renderControls();
+    }
+  }
+  $("hangup").addEventListener("click", () => act(() => control("hangup")));
+  $("mute").addEventListener("click", () => act(() => control("mute", { on: !(model.call && model.call.muted) })));
+  $("hold").addEventListener("click", () => act(() => control("hold", { on: !(model.call && model.call.held) })));
+
   async function dispose(index) {
     const call = model.call;
     if (!call || model.disposing) return;
@@ -156,7 +173,8 @@ function main(root) {
   document.addEventListener("keydown", (ev) => {
     if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.repeat) return;
     if (ev.altKey) {
-      const shortcut = { KeyR: () => $("ready").click(), KeyP: () => $("pause").click(), KeyN: () => $("notes").focus() }[ev.code];
+      const shortcut = { KeyR: () => $("ready").click(), KeyP: () => $("pause").click(), KeyN: () => $("notes").focus(),
+        KeyH: () => $("hangup").click(), KeyM: () => $("mute").click(), KeyO: () => $("hold").click() }[ev.code];
       if (shortcut) {
         ev.preventDefault();
         shortcut();
@@ -241,6 +259,7 @@ function main(root) {
     $("campaign-name").textContent = c.campaign_name || "";
     $("local-time-row").hidden = !ct.time_zone;
     $("hung-up").hidden = !c.ended_at;
+    renderControls();
 
     const fields = $("fields");
     // The fields alo adds (an appointment, the CRM's number) are named in
@@ -311,6 +330,16 @@ function main(root) {
     $("day-callbacks-due").textContent = d.callbacks_due;
     $("day-talk").textContent = duration(d.talk_ms);
     $("day-pause").textContent = duration(d.pause_ms);
+  }
+
+  function renderControls() {
+    const c = model.call;
+    const on = !!c && !c.ended_at;
+    for (const id of ["hangup", "mute", "hold"]) $(id).disabled = !on;
+    $("mute").setAttribute("aria-pressed", String(on && !!c.muted));
+    $("hold").setAttribute("aria-pressed", String(on && !!c.held));
+    $("mute").textContent = t(on && c.muted ? "agent.unmute" : "agent.mute");
+    $("hold").textContent = t(on && c.held ? "agent.resume" : "agent.hold");
   }
 
   function markPressed(index) {
