@@ -27,7 +27,7 @@ function main(root) {
   const lang = root.dataset.lang;
   const zone = root.dataset.zone;
 
-  const model = { agent: null, reasons: [], call: null, day: null, disposing: false };
+  const model = { agent: null, reasons: [], call: null, day: null, disposing: false, callbacks: [] };
   const live = new Live(root.dataset.events, (status) => {
     const el = $("live-status");
     el.dataset.live = status;
@@ -44,6 +44,7 @@ function main(root) {
     renderAgent();
     renderCall();
     renderDay();
+    loadCallbacks();
   });
   live.on("agent.state", (a) => {
     if (a.id !== agentID) return;
@@ -71,6 +72,9 @@ function main(root) {
   live.on("agent.day", (d) => {
     model.day = d;
     renderDay();
+    // The day's counts change when a callback is promised or kept: the
+    // list is fetched again then, never on a timer.
+    loadCallbacks();
   });
   live.start();
 
@@ -94,6 +98,17 @@ function main(root) {
       throw new Error([why, ...fields.map((f) => `${f.field}: ${f.reason}`)].join("; "));
     }
     return data;
+  }
+
+  async function loadCallbacks() {
+    try {
+      const list = await send("GET", `/agents/${agentID}/callbacks?tz=${encodeURIComponent(zone)}`);
+      model.callbacks = list || [];
+    } catch (err) {
+      message(t("agent.callbacks_failed", err.message), "error");
+      return;
+    }
+    renderCallbacks();
   }
 
   async function act(fn) {
@@ -342,6 +357,36 @@ function main(root) {
     $("hold").textContent = t(on && c.held ? "agent.resume" : "agent.hold");
   }
 
+  function renderCallbacks() {
+    const items = model.callbacks.map((cb) => {
+      const li = document.createElement("li");
+      li.dataset.at = cb.callback_at;
+      const when = el("span", clockTime(Date.parse(cb.callback_at), lang, zone));
+      when.className = "clock";
+      li.append(when, el("span", " " + (cb.name || cb.phone) + " — " + (cb.campaign_name || "")));
+      return li;
+    });
+    $("callbacks").replaceChildren(...items);
+    $("callbacks-empty").hidden = items.length > 0;
+    dueCallbacks();
+  }
+
+  // A callback is due once the server's now has reached its time; the
+  // alert names the earliest of those not yet called back.
+  function dueCallbacks() {
+    const now = live.now();
+    let first = null;
+    document.querySelectorAll("#callbacks li").forEach((li, i) => {
+      const due = Date.parse(li.dataset.at) <= now;
+      li.dataset.due = String(due);
+      if (due && !first) first = model.callbacks[i];
+    });
+    const alert = $("callback-alert");
+    alert.hidden = !first;
+    alert.textContent = first ? t("agent.callback_due", first.name || first.phone, first.campaign_name || "",
+      clockTime(Date.parse(first.callback_at), lang, zone)) : "";
+  }
+
   function markPressed(index) {
     document.querySelectorAll("#dispositions button").forEach((b, i) => b.setAttribute("aria-pressed", String(i === index)));
   }
@@ -363,6 +408,7 @@ function main(root) {
     const a = model.agent;
     // A zero time (Go's 0001-01-01) means the server does not know: no count.
     const since = a && a.since ? Date.parse(a.since) : NaN;
+    dueCallbacks();
     $("state-timer").textContent = since > 0 ? duration(now - since) : "–";
     const c = model.call;
     if (c) {
@@ -380,6 +426,8 @@ function main(root) {
       w.hidden = true;
     }
   }
+  // Due callbacks are re-evaluated in tick: with every event (each
+  // renders through it) and when the tab is looked at again.
   setInterval(tick, 1000);
   document.addEventListener("visibilitychange", tick);
 }
