@@ -325,6 +325,10 @@ func (a *answered) bridge(ctx, bg context.Context, res agent.Reservation) {
 	if disclosure == nil {
 		media.Connect(ag, cust) // both ways before any SQL write
 	}
+	// The console's controls work from the screen pop on. (One used
+	// during a disclosure may let the agent through before its end.)
+	lc := &liveCall{attempt: a.id, cust: cust, ag: ag, end: make(chan struct{})}
+	e.live.add(res.AgentID, lc)
 	// The screen pop leaves now, not after the SQL writes below: the
 	// agent needs it as they hear the customer.
 	e.cfg.Events.CallBridged(CallBridged{AttemptID: a.id, AgentID: res.AgentID, Campaign: a.cl.Campaign, Contact: a.cl.Contact, At: bridged})
@@ -337,23 +341,34 @@ func (a *answered) bridge(ctx, bg context.Context, res agent.Reservation) {
 		// voice.
 		a.playDisclosure(ctx, rec, disclosure)
 	}
-	media.Connect(ag, cust) // (again, when it already was: the store is idempotent)
+	lc.apply() // agent to customer, unless muted or held by now (the store is idempotent)
 	defer func() { a.p.observe(pacing.Event{Kind: pacing.Handled, Handle: e.cfg.Clock().Sub(bridged)}) }()
 	a.log.Info("bridged", "answer_to_bridge", bridged.Sub(a.at).Round(time.Millisecond))
+	endedBy := ""
 	select {
 	case <-a.leg.Done():
 	case <-res.Leg.Done():
 		a.log.Warn("agent leg ended during call")
+	case <-lc.end:
+		endedBy = "agent"
+		a.log.Info("agent hung up the call")
 	case <-ctx.Done():
 	}
+	e.live.remove(res.AgentID, lc)
+	lc.mu.Lock() // a control in flight must not reconnect the legs after this
+	lc.closed = true
 	media.Disconnect(cust)
 	media.Disconnect(ag)
+	lc.mu.Unlock()
 	aq := ag.Quality().Since(agStart)
 	a.agentQuality = &aq
 	a.hangup(bg)
 	relayed := int64(ag.Stats().PacketsOut - before)
+	if endedBy == "" {
+		endedBy = a.leg.EndedBy()
+	}
 	a.finish(bg, campaigns.Result{Outcome: campaigns.OutcomeHuman, SIPCode: 200,
-		Reason: "ended by " + a.leg.EndedBy(), CallID: a.leg.CallID(), MediaToAgent: relayed})
+		Reason: "ended by " + endedBy, CallID: a.leg.CallID(), MediaToAgent: relayed})
 	// After the outcome is in SQL: the agent may dispose the call from now.
 	ended := e.cfg.Clock()
 	ce := CallEnded{AttemptID: a.id, AgentID: res.AgentID, CampaignID: a.cl.Campaign.ID, ClientID: a.cl.Campaign.ClientID,

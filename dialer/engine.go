@@ -88,6 +88,8 @@ type Engine struct {
 	bridgeLatency *latencyRecorder // answer to the customer's audio switched to the agent
 	audioLatency  *latencyRecorder // answer to the first customer packet sent to the agent
 	customerStart *latencyRecorder // answer to the customer's first packet (the far end's part)
+
+	live liveCalls // each agent's bridged call, for the console's controls
 }
 
 type pacerRun struct {

@@ -95,6 +95,7 @@ type attemptRow struct {
 	State        string    `json:"state"`
 	Outcome      string    `json:"outcome"`
 	MediaToAgent int64     `json:"media_to_agent"`
+	Reason       string    `json:"reason"`
 	CreatedAt    time.Time `json:"created_at"`
 }
 

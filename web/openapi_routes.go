@@ -5,6 +5,7 @@ import (
 
 	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/compliance"
+	"github.com/alo-dialer/alo/dialer"
 	"github.com/alo-dialer/alo/dialer/agent"
 	"github.com/alo-dialer/alo/dialer/prompt"
 	"github.com/alo-dialer/alo/dialer/trunk"
@@ -75,9 +76,12 @@ var apiOps = map[string]apiOp{
 	"GET /api/v1/prompts":                                 {Summary: "List recorded messages.", Response: []prompt.Info{}},
 	"GET /api/v1/campaigns/{id}/attempts/{aid}/recording": {Summary: "An attempt's recording (WAV, Range requests).", ResponseType: "audio/wav"},
 
-	"GET /livez":   {Summary: "The process answers (a liveness probe).", Response: map[string]string{}},
-	"GET /readyz":  {Summary: "The node can place calls: SQL, Redis, the audit trail and the data dir are writable and it is not draining; 503 with the failing checks otherwise.", Response: Readiness{}},
-	"GET /metrics": {Summary: "Prometheus metrics (text exposition).", ResponseType: "text/plain"},
+	"POST /api/v1/agents/{id}/hangup": {Summary: "End the customer's leg of the agent's current call.", Response: map[string]bool{}},
+	"POST /api/v1/agents/{id}/mute":   {Summary: "Stop (on) or restore (off) the agent's audio to the customer on the current call.", Request: toggleRequest{}, Response: dialer.CallControl{}},
+	"POST /api/v1/agents/{id}/hold":   {Summary: "Hold (on) or resume (off) the current call: no audio either way while held.", Request: toggleRequest{}, Response: dialer.CallControl{}},
+	"GET /livez":                      {Summary: "The process answers (a liveness probe).", Response: map[string]string{}},
+	"GET /readyz":                     {Summary: "The node can place calls: SQL, Redis, the audit trail and the data dir are writable and it is not draining; 503 with the failing checks otherwise.", Response: Readiness{}},
+	"GET /metrics":                    {Summary: "Prometheus metrics (text exposition).", ResponseType: "text/plain"},
 
 	"PATCH /api/v1/session/profile":            {Summary: "Change the caller's own language and time zone.", Request: profileRequest{}, Response: User{}},
 	"PUT /api/v1/campaigns/{id}/script":        {Summary: "Set the script agents read on a campaign's calls (plain text with {{placeholders}}).", Request: scriptRequest{}, Response: campaignView{}},

@@ -77,6 +77,9 @@ type ServerConfig struct {
 	// Clock tells the day for "today" (an agent's callbacks); nil is the
 	// wall clock.
 	Clock func() time.Time
+	// Calls hangs up, mutes and holds agents' calls (*dialer.Engine); nil
+	// answers those routes with 503.
+	Calls CallControlService
 	// Waker is told when a campaign starts or an agent turns ready; may be nil.
 	Waker Waker
 	Live  LiveConfig // GET /api/v1/events (events.go)
@@ -185,6 +188,9 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/agents/{id}/offline", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentOffline)
 	s.handle("PUT /api/v1/agents/{id}/pause-after-call", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentPauseAfterCall)
 	s.handle("PUT /api/v1/agents/{id}/sip-account", roles(RoleAdmin), s.setAgentSIPAccount)
+	s.handle("POST /api/v1/agents/{id}/hangup", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentHangup)
+	s.handle("POST /api/v1/agents/{id}/mute", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentMute)
+	s.handle("POST /api/v1/agents/{id}/hold", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentHold)
 	s.handle("GET /api/v1/agents/{id}/callbacks", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentCallbacks)
 	s.teamRoutes()
 

@@ -29,6 +29,7 @@ type testAPI struct {
 	agents *fakeAgents
 	dnc    *fakeDNC
 	waker  *fakeWaker
+	calls  *fakeCalls
 	tokens map[Role]string
 	logs   *strings.Builder
 }
@@ -42,7 +43,7 @@ func newTestAPI(t *testing.T) *testAPI {
 	}
 	users := NewUsers(db, func() time.Time { return testTime })
 	a := &testAPI{t: t, camps: newFakeCampaigns(), agents: newFakeAgents(), dnc: newFakeDNC(),
-		waker: &fakeWaker{}, tokens: map[Role]string{}, logs: &strings.Builder{}}
+		waker: &fakeWaker{}, calls: &fakeCalls{}, tokens: map[Role]string{}, logs: &strings.Builder{}}
 	for _, r := range Roles {
 		_, tok, err := addRoleUser(ctx, users, string(r)+"-user", r, testAgentID)
 		if err != nil {
@@ -51,7 +52,7 @@ func newTestAPI(t *testing.T) *testAPI {
 		a.tokens[r] = tok
 	}
 	srv := NewServer(ServerConfig{
-		Campaigns: a.camps, Agents: a.agents, DNC: a.dnc, Users: users, Waker: a.waker,
+		Campaigns: a.camps, Agents: a.agents, DNC: a.dnc, Users: users, Waker: a.waker, Calls: a.calls,
 		Log:           slog.New(slog.NewTextHandler(&lockedWriter{w: a.logs}, nil)),
 		DefaultRegion: "UZ",
 	})

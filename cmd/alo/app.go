@@ -387,6 +387,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		Compliance: comp.service, Imports: imports, Webhooks: a.store, Dispositions: a.store, WrapUp: a.agents, Prompts: prompts, Idempotency: web.NewIdempotencyKeys(a.db, clockNow),
 		Attempts: a.store, RecordingsDir: filepath.Join(a.cfg.DataDir, "recordings"), Version: versionInfo(), Erasure: erasure,
 		Teams: a.agents, PauseReasons: a.agents, Clock: clockNow, // the agent registry keeps teams and pause reasons
+		Calls:     eng, // an agent's hang up, mute and hold
 		Disposals: feed,
 		Live:      web.LiveConfig{Bus: a.live, Snapshots: feed, Done: streamsDone, Clock: clockNow},
 		Ready:     rdy, Metrics: met.Handler(),

@@ -25,6 +25,10 @@ func Connect(from, to *Stream) {
 	from.fwd.Store(to)
 }
 
+// Forwarding is the stream packets received on m go out on now, nil when
+// they are not relayed.
+func (m *Stream) Forwarding() *Stream { return m.fwd.Load() }
+
 // OnNewSource has f called, once, with the time the first packet from a
 // source other than the current one goes out on m (once it is sent; a send that fails drops the hook). nil removes it.: the
 // moment the agent starts hearing a newly bridged customer, which is what

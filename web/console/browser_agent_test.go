@@ -1,6 +1,7 @@
 package console
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -223,4 +224,86 @@ func TestBrowserAgentConsoleRussian(t *testing.T) {
 	tab.WaitText("#state", "Разговор")
 	tab.WaitText("#script", "Добрый день, Нурлан Абенов! Меня зовут Ольга")
 	tab.Screenshot("agent-call-ru")
+}
+
+// TestBrowserAgentCallControls: on a bridged call the agent mutes by the
+// button, holds by Alt+O (the buttons then read Unmute and Resume, from
+// the API's answer) and hangs up by Alt+H; once the call has ended the
+// controls are disabled.
+func TestBrowserAgentCallControls(t *testing.T) {
+	srv := newConsoleServer(t, agentSnapshot(7, "Aziza"))
+	b := browsertest.Start(t)
+	tab := b.NewTab(t, screenW, screenH)
+	signIn(tab, srv.URL, "aziza", "secret-aziza")
+	srv.live.awaitConnected(t)
+	tab.WaitText("#state-label", "Ready")
+	srv.live.push(t, EventBridged, welcomeCall(601))
+	tab.WaitText("#contact-name", "Dilnoza Karimova")
+
+	steps := []struct {
+		name, reply string
+		do          chromedp.Action[chromedp.Void]
+		path        string
+		on          any
+		wait        string
+	}{
+		{"mute", `{"agent_id":7,"attempt_id":601,"muted":true,"held":false}`, chromedp.Click(chromedp.CSS("#mute")),
+			"/api/v1/agents/7/mute", true, `document.querySelector("#mute").textContent === "Unmute" && document.querySelector("#mute").getAttribute("aria-pressed") === "true"`},
+		{"hold", `{"agent_id":7,"attempt_id":601,"muted":true,"held":true}`, chromedp.KeyEvent("o", chromedp.KeyModifiers(chromedp.ModifierAlt)),
+			"/api/v1/agents/7/hold", true, `document.querySelector("#hold").textContent === "Resume"`},
+		{"resume", `{"agent_id":7,"attempt_id":601,"muted":true,"held":false}`, chromedp.KeyEvent("o", chromedp.KeyModifiers(chromedp.ModifierAlt)),
+			"/api/v1/agents/7/hold", false, `document.querySelector("#hold").textContent === "Hold"`},
+		{"hang up", `{"hung_up":true}`, chromedp.KeyEvent("h", chromedp.KeyModifiers(chromedp.ModifierAlt)),
+			"/api/v1/agents/7/hangup", nil, `true`},
+	}
+	for _, st := range steps {
+		srv.api.mu.Lock()
+		srv.api.reply = st.reply
+		srv.api.mu.Unlock()
+		tab.Run(st.do)
+		req := srv.api.await(t)
+		if req.method != "POST" || req.path != st.path || req.body["on"] != st.on {
+			t.Errorf("%s sent %s %s %v, want POST %s on=%v", st.name, req.method, req.path, req.body, st.path, st.on)
+		}
+		tab.WaitJS(st.wait)
+	}
+	tab.Screenshot("agent-call-controls")
+	srv.live.push(t, EventEnded, CallEnded{AttemptID: 601, EndedAt: time.Now()})
+	tab.WaitVisible("#hung-up")
+	tab.WaitJS(`["hangup", "mute", "hold"].every((id) => document.getElementById(id).disabled)`)
+}
+
+// TestBrowserAgentCallbacks: the page lists the agent's callbacks for today
+// with the time in their zone (Asia/Tashkent) and alerts on the one whose
+// time has come; when the day changes (an agent.day event) the list is
+// read again and the alert goes with the kept callback.
+func TestBrowserAgentCallbacks(t *testing.T) {
+	srv := newConsoleServer(t, agentSnapshot(7, "Aziza"))
+	due := time.Now().Add(-2 * time.Minute).UTC().Truncate(time.Minute)
+	later := time.Date(2030, 1, 15, 9, 45, 0, 0, time.UTC) // 14:45 in Tashkent
+	srv.api.mu.Lock()
+	srv.api.callbacks = fmt.Sprintf(`[{"contact_id":4,"campaign_id":1,"campaign_name":"Cards","name":"Dilnoza Karimova","phone":"+998901234567","callback_at":%q,"state":"scheduled"},
+		{"contact_id":5,"campaign_id":1,"campaign_name":"Cards","name":"Bobur","phone":"+998901111111","callback_at":%q,"state":"scheduled"}]`,
+		due.Format(time.RFC3339), later.Format(time.RFC3339))
+	srv.api.mu.Unlock()
+	b := browsertest.Start(t)
+	tab := b.NewTab(t, screenW, screenH)
+	signIn(tab, srv.URL, "aziza", "secret-aziza")
+	srv.live.awaitConnected(t)
+	tab.WaitText("#callback-alert", "Callback due: Dilnoza Karimova (Cards)")
+	tab.WaitJS(`document.querySelectorAll("#callbacks li").length === 2`)
+	if got := tab.Text("#callbacks"); !strings.Contains(got, "02:45 PM") || !strings.Contains(got, "Bobur — Cards") {
+		t.Errorf("callbacks panel: %q, want Bobur at 2:45 PM Tashkent time", got)
+	}
+	if d := browsertest.Eval[string](tab, `document.querySelector("#callbacks li").dataset.due`); d != "true" {
+		t.Errorf("the due callback's row: data-due=%q", d)
+	}
+	tab.Screenshot("agent-callbacks")
+
+	srv.api.mu.Lock()
+	srv.api.callbacks = fmt.Sprintf(`[{"contact_id":5,"campaign_id":1,"campaign_name":"Cards","name":"Bobur","phone":"+998901111111","callback_at":%q,"state":"scheduled"}]`,
+		later.Format(time.RFC3339))
+	srv.api.mu.Unlock()
+	srv.live.push(t, EventDay, DayCounters{Calls: 1})
+	tab.WaitJS(`document.querySelectorAll("#callbacks li").length === 1 && document.querySelector("#callback-alert").hidden`)
 }

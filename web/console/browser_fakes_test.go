@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -90,6 +91,12 @@ type fakeAPI struct {
 	// fail makes every answer a 400 with this error.
 	mu   sync.Mutex
 	fail string
+	// reply, when set, is the body of every successful answer ("{}" else).
+	reply string
+	// callbacks answers GET /agents/{id}/callbacks ("[]" else); those
+	// reads are counted in loads, not sent to requests.
+	callbacks string
+	loads     chan struct{}
 }
 
 type apiRequest struct {
@@ -97,9 +104,15 @@ type apiRequest struct {
 	body         map[string]any
 }
 
-func newFakeAPI() *fakeAPI { return &fakeAPI{requests: make(chan apiRequest, 16)} }
+func newFakeAPI() *fakeAPI {
+	return &fakeAPI{requests: make(chan apiRequest, 16), loads: make(chan struct{}, 16)}
+}
 
 func (a *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/callbacks") {
+		a.serveCallbacks(w)
+		return
+	}
 	b, _ := io.ReadAll(r.Body)
 	req := apiRequest{method: r.Method, path: r.URL.Path}
 	if len(b) > 0 {
@@ -111,14 +124,32 @@ func (a *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.requests <- req
 	w.Header().Set("Content-Type", "application/json")
 	a.mu.Lock()
-	fail := a.fail
+	fail, reply := a.fail, a.reply
 	a.mu.Unlock()
 	if fail != "" {
 		w.WriteHeader(http.StatusBadRequest)
 		_ = json.NewEncoder(w).Encode(map[string]string{"error": fail})
 		return
 	}
-	_, _ = w.Write([]byte("{}"))
+	if reply == "" {
+		reply = "{}"
+	}
+	_, _ = w.Write([]byte(reply))
+}
+
+func (a *fakeAPI) serveCallbacks(w http.ResponseWriter) {
+	a.mu.Lock()
+	body := a.callbacks
+	a.mu.Unlock()
+	if body == "" {
+		body = "[]"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(body))
+	select {
+	case a.loads <- struct{}{}:
+	default:
+	}
 }
 
 // await returns the next request the page sent.

@@ -27,7 +27,7 @@ function main(root) {
   const lang = root.dataset.lang;
   const zone = root.dataset.zone;
 
-  const model = { agent: null, reasons: [], call: null, day: null, disposing: false };
+  const model = { agent: null, reasons: [], call: null, day: null, disposing: false, callbacks: [] };
   const live = new Live(root.dataset.events, (status) => {
     const el = $("live-status");
     el.dataset.live = status;
@@ -44,6 +44,7 @@ function main(root) {
     renderAgent();
     renderCall();
     renderDay();
+    loadCallbacks();
   });
   live.on("agent.state", (a) => {
     if (a.id !== agentID) return;
@@ -71,6 +72,9 @@ function main(root) {
   live.on("agent.day", (d) => {
     model.day = d;
     renderDay();
+    // The day's counts change when a callback is promised or kept: the
+    // list is fetched again then, never on a timer.
+    loadCallbacks();
   });
   live.start();
 
@@ -96,6 +100,17 @@ function main(root) {
     return data;
   }
 
+  async function loadCallbacks() {
+    try {
+      const list = await send("GET", `/agents/${agentID}/callbacks?tz=${encodeURIComponent(zone)}`);
+      model.callbacks = list || [];
+    } catch (err) {
+      message(t("agent.callbacks_failed", err.message), "error");
+      return;
+    }
+    renderCallbacks();
+  }
+
   async function act(fn) {
     try {
       await fn();
@@ -111,6 +126,23 @@ function main(root) {
     act(() => send("PUT", `/agents/${agentID}/pause-after-call`, {
       pause_after_call: ev.target.checked, reason: $("pause-reason").value,
     })));
+
+  // The call's controls answer with its state (muted, held), which the
+  // buttons then show. A hang-up is seen in the call.ended event.
+  async function control(path, body) {
+    const call = model.call;
+    if (!call || call.ended_at) return;
+    const cc = await send("POST", `/agents/${agentID}/${path}`, body);
+    if (cc && model.call === call && "muted" in cc) {
+      call.muted = cc.muted;
+      call.held = cc.held;
+      message(t(cc.held ? "agent.on_hold" : cc.muted ? "agent.muted" : "agent.resumed"), "ok");
+      renderControls();
+    }
+  }
+  $("hangup").addEventListener("click", () => act(() => control("hangup")));
+  $("mute").addEventListener("click", () => act(() => control("mute", { on: !(model.call && model.call.muted) })));
+  $("hold").addEventListener("click", () => act(() => control("hold", { on: !(model.call && model.call.held) })));
 
   async function dispose(index) {
     const call = model.call;
@@ -156,7 +188,8 @@ function main(root) {
   document.addEventListener("keydown", (ev) => {
     if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.repeat) return;
     if (ev.altKey) {
-      const shortcut = { KeyR: () => $("ready").click(), KeyP: () => $("pause").click(), KeyN: () => $("notes").focus() }[ev.code];
+      const shortcut = { KeyR: () => $("ready").click(), KeyP: () => $("pause").click(), KeyN: () => $("notes").focus(),
+        KeyH: () => $("hangup").click(), KeyM: () => $("mute").click(), KeyO: () => $("hold").click() }[ev.code];
       if (shortcut) {
         ev.preventDefault();
         shortcut();
@@ -241,6 +274,7 @@ function main(root) {
     $("campaign-name").textContent = c.campaign_name || "";
     $("local-time-row").hidden = !ct.time_zone;
     $("hung-up").hidden = !c.ended_at;
+    renderControls();
 
     const fields = $("fields");
     // The fields alo adds (an appointment, the CRM's number) are named in
@@ -313,6 +347,46 @@ function main(root) {
     $("day-pause").textContent = duration(d.pause_ms);
   }
 
+  function renderControls() {
+    const c = model.call;
+    const on = !!c && !c.ended_at;
+    for (const id of ["hangup", "mute", "hold"]) $(id).disabled = !on;
+    $("mute").setAttribute("aria-pressed", String(on && !!c.muted));
+    $("hold").setAttribute("aria-pressed", String(on && !!c.held));
+    $("mute").textContent = t(on && c.muted ? "agent.unmute" : "agent.mute");
+    $("hold").textContent = t(on && c.held ? "agent.resume" : "agent.hold");
+  }
+
+  function renderCallbacks() {
+    const items = model.callbacks.map((cb) => {
+      const li = document.createElement("li");
+      li.dataset.at = cb.callback_at;
+      const when = el("span", clockTime(Date.parse(cb.callback_at), lang, zone));
+      when.className = "clock";
+      li.append(when, el("span", " " + (cb.name || cb.phone) + " — " + (cb.campaign_name || "")));
+      return li;
+    });
+    $("callbacks").replaceChildren(...items);
+    $("callbacks-empty").hidden = items.length > 0;
+    dueCallbacks();
+  }
+
+  // A callback is due once the server's now has reached its time; the
+  // alert names the earliest of those not yet called back.
+  function dueCallbacks() {
+    const now = live.now();
+    let first = null;
+    document.querySelectorAll("#callbacks li").forEach((li, i) => {
+      const due = Date.parse(li.dataset.at) <= now;
+      li.dataset.due = String(due);
+      if (due && !first) first = model.callbacks[i];
+    });
+    const alert = $("callback-alert");
+    alert.hidden = !first;
+    alert.textContent = first ? t("agent.callback_due", first.name || first.phone, first.campaign_name || "",
+      clockTime(Date.parse(first.callback_at), lang, zone)) : "";
+  }
+
   function markPressed(index) {
     document.querySelectorAll("#dispositions button").forEach((b, i) => b.setAttribute("aria-pressed", String(i === index)));
   }
@@ -334,6 +408,7 @@ function main(root) {
     const a = model.agent;
     // A zero time (Go's 0001-01-01) means the server does not know: no count.
     const since = a && a.since ? Date.parse(a.since) : NaN;
+    dueCallbacks();
     $("state-timer").textContent = since > 0 ? duration(now - since) : "–";
     const c = model.call;
     if (c) {
@@ -351,6 +426,8 @@ function main(root) {
       w.hidden = true;
     }
   }
+  // Due callbacks are re-evaluated in tick: with every event (each
+  // renders through it) and when the tab is looked at again.
   setInterval(tick, 1000);
   document.addEventListener("visibilitychange", tick);
 }
