@@ -69,6 +69,12 @@ type EngineConfig struct {
 	// Events hears bridged calls' bridges and ends, for the consoles; nil
 	// hears nothing. It is called on the call path and must not wait.
 	Events CallEvents
+	// Offers hears preview campaigns' offers to agents; nil hears nothing
+	// (the offer still times out by the campaign's preview.at_zero).
+	Offers OfferEvents
+	// OfferTimer starts an offer's deadline timer and returns its channel
+	// and stop; nil means a real timer (tests fire it themselves).
+	OfferTimer func(time.Duration) (<-chan time.Time, func())
 }
 
 // Engine runs one pacer per running campaign on this node.
@@ -85,6 +91,7 @@ type Engine struct {
 	bridgeLatency *latencyRecorder // answer to the customer's audio switched to the agent
 	audioLatency  *latencyRecorder // answer to the first customer packet sent to the agent
 	customerStart *latencyRecorder // answer to the customer's first packet (the far end's part)
+	offers        *offerBook       // preview offers awaiting their agent
 }
 
 type pacerRun struct {
@@ -128,8 +135,14 @@ func NewEngine(cfg EngineConfig) *Engine {
 	if cfg.Events == nil {
 		cfg.Events = noCallEvents{}
 	}
+	if cfg.Offers == nil {
+		cfg.Offers = noOfferEvents{}
+	}
+	if cfg.OfferTimer == nil {
+		cfg.OfferTimer = realOfferTimer
+	}
 	e := &Engine{cfg: cfg, pacers: map[int64]*pacerRun{}, wake: make(chan struct{}, 1), bridgeLatency: newLatencyRecorder(), audioLatency: newLatencyRecorder(),
-		customerStart: newLatencyRecorder()}
+		customerStart: newLatencyRecorder(), offers: newOfferBook()}
 	if cfg.Agents != nil {
 		e.agentReady = cfg.Agents.Ready()
 	}
