@@ -350,6 +350,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		},
 		// Screen pops and calls' ends for the agents' consoles.
 		Events: feed,
+		Offers: feed,
 	})
 	a.eng = eng
 

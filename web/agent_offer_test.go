@@ -1,0 +1,61 @@
+package web
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/sqldb"
+)
+
+// fakeOffers holds open offers (offer → agent) and the decisions taken,
+// as the dialer's engine does.
+type fakeOffers struct {
+	mu      sync.Mutex
+	open    map[int64]int64
+	decided []bool
+}
+
+func (f *fakeOffers) DecideOffer(agentID, offerID int64, call bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if a, ok := f.open[offerID]; !ok || a != agentID {
+		return dialer.ErrNoOffer
+	}
+	delete(f.open, offerID)
+	f.decided = append(f.decided, call)
+	return nil
+}
+
+// TestOfferAPI: the agent calls or skips their own offer, once; another
+// agent's offer is forbidden to an agent user, a supervisor may act on it;
+// a decided or unknown offer is a 404.
+func TestOfferAPI(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		e := newConsoleEnv(t, db)
+		e.offers.open[5], e.offers.open[6], e.offers.open[7] = testAgentID, testAgentID, 2
+		steps := []struct {
+			role Role
+			path string
+			code int
+			want string
+		}{
+			{RoleAgent, "/api/v1/agents/1/offer/5/call", http.StatusNoContent, ""},
+			{RoleAgent, "/api/v1/agents/1/offer/5/skip", http.StatusNotFound, "offer 5 is not open"},
+			{RoleAgent, "/api/v1/agents/1/offer/6/skip", http.StatusNoContent, ""},
+			{RoleAgent, "/api/v1/agents/2/offer/7/call", http.StatusForbidden, ""},
+			{RoleMarketer, "/api/v1/agents/2/offer/7/call", http.StatusForbidden, ""},
+			{RoleAgent, "/api/v1/agents/1/offer/x/call", http.StatusBadRequest, "invalid request"},
+			{RoleSupervisor, "/api/v1/agents/2/offer/7/skip", http.StatusNoContent, ""},
+		}
+		for _, s := range steps {
+			e.call("POST", s.path, s.role, "", "").expect(t, s.code, s.want)
+		}
+		e.offers.mu.Lock()
+		defer e.offers.mu.Unlock()
+		if len(e.offers.decided) != 3 || !e.offers.decided[0] || e.offers.decided[1] || e.offers.decided[2] {
+			t.Errorf("decisions %v, want call, skip, skip", e.offers.decided)
+		}
+	})
+}
