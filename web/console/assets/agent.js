@@ -120,7 +120,10 @@ function main(root) {
 
   function decideOffer(what) {
     const o = model.offer;
-    if (!o) return;
+    // One decision per offer: Enter on the focused Call button is both a
+    // click and the page's own key.
+    if (!o || o.decided) return;
+    o.decided = true;
     act(() => send("POST", `/agents/${agentID}/offer/${o.offer_id}/${what}`));
   }
   $("offer-call").addEventListener("click", () => decideOffer("call"));
@@ -390,7 +393,7 @@ function main(root) {
       if (c.contact && c.contact.time_zone) $("local-time").textContent = clockTime(now, lang, c.contact.time_zone);
     }
     const o = model.offer;
-    if (o && o.deadline) $("offer-countdown").textContent = duration(Math.max(0, Date.parse(o.deadline) - now + 999));
+    if (o && o.deadline) $("offer-countdown").textContent = duration(Math.max(0, Math.ceil((Date.parse(o.deadline) - now) / 1000) * 1000));
     const w = $("wrapup");
     if (a && a.state === "wrap_up" && a.wrap_up_ends_at && c) {
       const left = Date.parse(a.wrap_up_ends_at) - now;
