@@ -119,6 +119,7 @@ func (p *pacer) offer(ctx context.Context, cl campaigns.Claimed, agentID int64) 
 	}
 	e.cfg.Offers.CallOffered(CallOffered{OfferID: id, AgentID: agentID, Campaign: cl.Campaign, Contact: cl.Contact,
 		At: now, Deadline: now.Add(window), AtZero: atZero})
+	p.hold(ctx, cl, now.Add(window+offerHoldMargin))
 	timeout, stop := e.cfg.OfferTimer(window)
 	defer stop()
 	closed := OfferClosed{OfferID: id, AgentID: agentID}
@@ -155,5 +156,28 @@ func (p *pacer) skip(ctx context.Context, log *slog.Logger, cl campaigns.Claimed
 	}
 	if err := src.Unclaim(ctx, cl); err != nil {
 		log.Error("unclaim skipped contact", "err", err)
+	}
+}
+
+// offerHoldMargin is how long past an offer's deadline its claim is held:
+// time for the gate and the dialing row after a late Call.
+const offerHoldMargin = time.Minute
+
+// claimHolder is the optional side of an AttemptSource that extends a
+// claim's lease; *campaigns.Dispatcher satisfies it.
+type claimHolder interface {
+	Hold(ctx context.Context, c campaigns.Claimed, until time.Time) error
+}
+
+// hold keeps cl claimed for the offer. Without it a lease shorter than the
+// offer would let the reconciler offer the contact again elsewhere (never
+// dial it twice: the second dialing row loses).
+func (p *pacer) hold(ctx context.Context, cl campaigns.Claimed, until time.Time) {
+	h, ok := p.e.cfg.Attempts.(claimHolder)
+	if !ok {
+		return
+	}
+	if err := h.Hold(ctx, cl, until); err != nil {
+		p.log.Warn("hold offered contact's claim", "contact", cl.Contact.ID, "err", err)
 	}
 }

@@ -20,6 +20,14 @@ type deferringAttempts struct {
 	*fakeAttempts
 	dmu      sync.Mutex
 	deferred []time.Time
+	held     []time.Time
+}
+
+func (d *deferringAttempts) Hold(_ context.Context, _ campaigns.Claimed, until time.Time) error {
+	d.dmu.Lock()
+	defer d.dmu.Unlock()
+	d.held = append(d.held, until)
+	return nil
 }
 
 func (d *deferringAttempts) Defer(_ context.Context, _ campaigns.Claimed, next time.Time) error {
@@ -101,6 +109,12 @@ func TestPreviewOffer(t *testing.T) {
 			}
 			if window != 20*time.Second {
 				t.Errorf("timer %v, want 20s", window)
+			}
+			src.dmu.Lock()
+			held := src.held
+			src.dmu.Unlock()
+			if len(held) != 1 || !held[0].Equal(now.Add(20*time.Second+offerHoldMargin)) {
+				t.Errorf("claim held %v, want once until the deadline and a minute", held)
 			}
 			if err := e.DecideOffer(o.AgentID, o.OfferID, true); !errors.Is(err, ErrNoOffer) {
 				t.Errorf("decision after the offer closed: %v, want ErrNoOffer", err)
