@@ -1,11 +1,13 @@
 package campaigns
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"testing"
 
 	"github.com/alo-dialer/alo/input"
+	"github.com/alo-dialer/alo/sqldb"
 )
 
 // TestPreviewSettings: a preview campaign gets 30 s and "call" by default,
@@ -43,4 +45,29 @@ func TestPreviewSettings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPreviewStored: a preview campaign's offer settings survive the
+// store on both engines.
+func TestPreviewStored(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		s, _ := newTestStore(t, db)
+		ctx := context.Background()
+		cl, err := s.CreateClient(ctx, "Bank")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.CreateCampaign(ctx, Campaign{ClientID: cl.ID, Name: "p", Pacing: "preview",
+			Preview: PreviewSettings{Seconds: 45, AtZero: PreviewSkip}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetCampaign(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Preview != (PreviewSettings{Seconds: 45, AtZero: PreviewSkip}) {
+			t.Errorf("stored preview %+v", got.Preview)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -57,5 +58,20 @@ func TestOfferAPI(t *testing.T) {
 		if len(e.offers.decided) != 3 || !e.offers.decided[0] || e.offers.decided[1] || e.offers.decided[2] {
 			t.Errorf("decisions %v, want call, skip, skip", e.offers.decided)
 		}
+	})
+}
+
+// TestPreviewSettingsAPI: a preview campaign gets the offer defaults, and
+// each wrong preview setting is named.
+func TestPreviewSettingsAPI(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		e := newConsoleEnv(t, db)
+		r := e.call("POST", "/api/v1/campaigns", RoleMarketer, jsonCT, `{"name":"preview","client_id":1,"pacing":"preview"}`)
+		r.expect(t, http.StatusCreated, "")
+		if !strings.Contains(r.body, `"preview":{"seconds":30,"at_zero":"call"}`) {
+			t.Errorf("defaults: %s", r.body)
+		}
+		e.call("POST", "/api/v1/campaigns", RoleMarketer, jsonCT, `{"name":"p2","client_id":1,"pacing":"preview","preview":{"seconds":601,"at_zero":"wait"}}`).
+			expect(t, http.StatusBadRequest, "invalid request", "preview.seconds", "preview.at_zero")
 	})
 }
