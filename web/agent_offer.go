@@ -38,6 +38,9 @@ func (f *AgentFeed) CallOffered(o dialer.CallOffered) {
 		if f.cfg.Script != nil {
 			ev.Script = f.cfg.Script(o.Campaign)
 		}
+		f.mu.Lock()
+		f.offers[o.AgentID] = &ev
+		f.mu.Unlock()
 		f.publish(ctx, live.TypeCallOffered, o.AgentID, o.Campaign.ID, o.Campaign.ClientID, o.At, ev)
 	})
 }
@@ -46,6 +49,11 @@ func (f *AgentFeed) CallOffered(o dialer.CallOffered) {
 func (f *AgentFeed) OfferClosed(c dialer.OfferClosed) {
 	at := f.cfg.Clock()
 	f.enqueue(c.AgentID, "call.offered", func(ctx context.Context) {
+		f.mu.Lock()
+		if o := f.offers[c.AgentID]; o != nil && o.OfferID == c.OfferID {
+			delete(f.offers, c.AgentID)
+		}
+		f.mu.Unlock()
 		f.publish(ctx, live.TypeCallOffered, c.AgentID, 0, 0, at,
 			live.CallOffered{AgentID: c.AgentID, OfferID: c.OfferID, Closed: true})
 	})

@@ -1,12 +1,16 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/alo-dialer/alo/campaigns"
 	"github.com/alo-dialer/alo/dialer"
+	"github.com/alo-dialer/alo/live"
 	"github.com/alo-dialer/alo/sqldb"
 )
 
@@ -74,4 +78,33 @@ func TestPreviewSettingsAPI(t *testing.T) {
 		e.call("POST", "/api/v1/campaigns", RoleMarketer, jsonCT, `{"name":"p2","client_id":1,"pacing":"preview","preview":{"seconds":601,"at_zero":"wait"}}`).
 			expect(t, http.StatusBadRequest, "invalid request", "preview.seconds", "preview.at_zero")
 	})
+}
+
+// TestAgentFeedOffer: an offer reaches the agent's stream with the contact,
+// the script and the deadline, stays in their snapshot until it closes.
+func TestAgentFeedOffer(t *testing.T) {
+	r := newFeedRig(t)
+	deadline := testTime.Add(30 * time.Second)
+	r.feed.CallOffered(dialer.CallOffered{OfferID: 3, AgentID: 7, Campaign: r.camp, At: testTime, Deadline: deadline, AtZero: "skip",
+		Contact: campaigns.Contact{ID: 4, Name: "Aziza Karimova", Phone: "+998901234501"}})
+	e := r.next(live.TypeCallOffered)
+	var got offeredEvent
+	if err := json.Unmarshal(e.Data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if e.AgentID != 7 || got.OfferID != 3 || got.Deadline == nil || !got.Deadline.Equal(deadline) || got.AtZero != "skip" ||
+		got.Contact.Name != "Aziza Karimova" || got.Script != "Hello {{name}}, this is Card activation" {
+		t.Errorf("call.offered %s", e.Data)
+	}
+	if v := r.snapshot(7); v.Offer == nil {
+		t.Error("the open offer is not in the snapshot")
+	}
+	r.feed.OfferClosed(dialer.OfferClosed{OfferID: 3, AgentID: 7, Call: true})
+	e = r.next(live.TypeCallOffered)
+	if err := json.Unmarshal(e.Data, &got); err != nil || !got.Closed || got.OfferID != 3 {
+		t.Errorf("close %s, %v", e.Data, err)
+	}
+	if v := r.snapshot(7); v.Offer != nil {
+		t.Errorf("closed offer still in the snapshot: %v", v.Offer)
+	}
 }

@@ -40,9 +40,11 @@ function main(root) {
     model.reasons = v.pause_reasons || [];
     model.call = v.call || null;
     model.day = v.day || null;
+    model.offer = v.offer || null;
     renderReasons();
     renderAgent();
     renderCall();
+    renderOffer();
     renderDay();
   });
   live.on("agent.state", (a) => {
