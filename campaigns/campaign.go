@@ -161,6 +161,8 @@ type Campaign struct {
 	Priority int `json:"priority,omitempty"`
 	// Recording says whether bridged calls are recorded (off by default).
 	Recording RecordingSettings `json:"recording"`
+	// Preview is a preview campaign's offer countdown and its action at zero.
+	Preview PreviewSettings `json:"preview,omitzero"`
 	// Lines bounds an agentless campaign's calls at once (0: DefaultLines).
 	Lines int `json:"lines,omitempty"`
 	// WrapUp bounds an agent's wrap-up after a call (0: none).

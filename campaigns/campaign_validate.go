@@ -48,6 +48,9 @@ func withDefaults(c Campaign) Campaign {
 	if c.Type == "" {
 		c.Type = TypeOutboundList
 	}
+	if c.Pacing == "preview" {
+		c.Preview.normalize()
+	}
 	if c.Type == TypeNotice {
 		c.Agentless = true // a notice is a recorded message by definition
 	}
@@ -151,6 +154,9 @@ func (c Campaign) checkSettings(ps *input.Problems) {
 		ps.Addf("lines", "%d is not in 0…%d", c.Lines, MaxLines)
 	}
 	c.Recording.check(ps)
+	if c.Pacing == "preview" || c.Preview != (PreviewSettings{}) {
+		c.Preview.check(ps)
+	}
 	ps.AddErr(CheckScript(c.Script))
 	// In outcome order, so the same campaign always gets the same error.
 	outcomes := make([]Outcome, 0, len(c.Retry))

@@ -156,3 +156,9 @@ func (d *Dispatcher) Finish(ctx context.Context, attemptID int64, r Result) erro
 func (d *Dispatcher) QueueLen(ctx context.Context, campaignID int64) (int64, error) {
 	return d.ready.Len(ctx, campaignID)
 }
+
+// Hold keeps c claimed by this node until until, so the reconciler does
+// not hand it to another node while a preview offer stands.
+func (d *Dispatcher) Hold(ctx context.Context, c Claimed, until time.Time) error {
+	return d.ready.Extend(ctx, c.Key, until)
+}

@@ -235,3 +235,14 @@ func (r *ReadySet) ExpiredClaims(ctx context.Context, now time.Time) ([]Claim, e
 	}
 	return out, nil
 }
+
+// Extend moves a held claim's lease to until (a preview offer holds its
+// contact while the agent reads it, longer than a dial's lease). A key not
+// claimed stays unclaimed.
+func (r *ReadySet) Extend(ctx context.Context, key AttemptKey, until time.Time) error {
+	err := r.rdb.ZAddXX(ctx, leasesKey(key.CampaignID), redis.Z{Score: float64(until.UnixMilli()), Member: key.String()}).Err()
+	if err != nil {
+		return fmt.Errorf("extend claim %s: %w", key, err)
+	}
+	return nil
+}

@@ -196,14 +196,14 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error
 		(client_id, name, status, daily_start, daily_end, time_zone, default_region,
 		 max_attempts, retry_delay_ms, ring_timeout_ms, caller_id, pacing, created_at, amd_json, language,
 		 type, agentless, starts_at, ends_at, schedule_json, retry_json, max_per_number, priority, wrap_up_ms, prompts_json, lines,
-		 recording_json, script)
+		 recording_json, script, preview_json)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-		 $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) RETURNING id`,
+		 $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29) RETURNING id`,
 		c.ClientID, c.Name, string(c.Status), c.DailyStart, c.DailyEnd, c.TimeZone, c.DefaultRegion,
 		c.MaxAttempts, c.RetryDelay.Milliseconds(), c.RingTimeout.Milliseconds(), c.CallerID, c.Pacing,
 		ms(c.CreatedAt), amdJSON(c.AMD), c.Language,
 		string(c.Type), boolInt(c.Agentless), nullMS(c.StartsAt), nullMS(c.EndsAt), schedule, retry,
-		c.MaxPerNumber, c.Priority, c.WrapUp.Milliseconds(), prompts, c.Lines, recordingJSON(c.Recording), c.Script).Scan(&c.ID)
+		c.MaxPerNumber, c.Priority, c.WrapUp.Milliseconds(), prompts, c.Lines, recordingJSON(c.Recording), c.Script, previewJSON(c.Preview)).Scan(&c.ID)
 	if err != nil {
 		return Campaign{}, fmt.Errorf("create campaign: %w", err)
 	}
@@ -213,7 +213,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error
 const campaignColumns = `id, client_id, name, status, daily_start, daily_end, time_zone, default_region,
 	max_attempts, retry_delay_ms, ring_timeout_ms, caller_id, pacing, created_at, amd_json, language,
 	type, agentless, starts_at, ends_at, schedule_json, retry_json, max_per_number, priority, wrap_up_ms,
-	prompts_json, stop_reason, ended_at, lines, recording_json, script`
+	prompts_json, stop_reason, ended_at, lines, recording_json, script, preview_json`
 
 // recordingJSON encodes a campaign's recording settings ("" when off and
 // unset).
@@ -238,14 +238,14 @@ func scanCampaign(r rowScanner) (Campaign, error) {
 	var c Campaign
 	var status string
 	var retry, ring, created int64
-	var amd, typ, schedule, retryRules, prompts, recording string
+	var amd, typ, schedule, retryRules, prompts, recording, preview string
 	var agentless int
 	var wrapUp int64
 	var starts, ends, ended sql.NullInt64
 	err := r.Scan(&c.ID, &c.ClientID, &c.Name, &status, &c.DailyStart, &c.DailyEnd, &c.TimeZone,
 		&c.DefaultRegion, &c.MaxAttempts, &retry, &ring, &c.CallerID, &c.Pacing, &created, &amd, &c.Language,
 		&typ, &agentless, &starts, &ends, &schedule, &retryRules, &c.MaxPerNumber, &c.Priority, &wrapUp,
-		&prompts, &c.StopReason, &ended, &c.Lines, &recording, &c.Script)
+		&prompts, &c.StopReason, &ended, &c.Lines, &recording, &c.Script, &preview)
 	if err != nil {
 		return Campaign{}, err
 	}
@@ -256,7 +256,7 @@ func scanCampaign(r rowScanner) (Campaign, error) {
 		name, raw string
 		dst       any
 	}{{"schedule_json", schedule, &c.Schedule}, {"retry_json", retryRules, &c.Retry}, {"prompts_json", prompts, &c.Prompts},
-		{"recording_json", recording, &c.Recording}} {
+		{"recording_json", recording, &c.Recording}, {"preview_json", preview, &c.Preview}} {
 		if col.raw == "" {
 			continue
 		}

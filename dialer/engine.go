@@ -72,6 +72,12 @@ type EngineConfig struct {
 	// Ready, when set, is asked before every claim: a node that is not
 	// ready (storage, Redis, audit trail, draining) places no new call.
 	Ready func() (bool, string)
+	// Offers hears preview campaigns' offers to agents; nil hears nothing
+	// (the offer still times out by the campaign's preview.at_zero).
+	Offers OfferEvents
+	// OfferTimer starts an offer's deadline timer and returns its channel
+	// and stop; nil means a real timer (tests fire it themselves).
+	OfferTimer func(time.Duration) (<-chan time.Time, func())
 }
 
 // Engine runs one pacer per running campaign on this node.
@@ -89,7 +95,8 @@ type Engine struct {
 	audioLatency  *latencyRecorder // answer to the first customer packet sent to the agent
 	customerStart *latencyRecorder // answer to the customer's first packet (the far end's part)
 
-	live liveCalls // each agent's bridged call, for the console's controls
+	live   liveCalls  // each agent's bridged call, for the console's controls
+	offers *offerBook // preview offers awaiting their agent
 }
 
 type pacerRun struct {
@@ -133,8 +140,14 @@ func NewEngine(cfg EngineConfig) *Engine {
 	if cfg.Events == nil {
 		cfg.Events = noCallEvents{}
 	}
+	if cfg.Offers == nil {
+		cfg.Offers = noOfferEvents{}
+	}
+	if cfg.OfferTimer == nil {
+		cfg.OfferTimer = realOfferTimer
+	}
 	e := &Engine{cfg: cfg, pacers: map[int64]*pacerRun{}, wake: make(chan struct{}, 1), bridgeLatency: newLatencyRecorder(), audioLatency: newLatencyRecorder(),
-		customerStart: newLatencyRecorder()}
+		customerStart: newLatencyRecorder(), offers: newOfferBook()}
 	if cfg.Agents != nil {
 		e.agentReady = cfg.Agents.Ready()
 	}

@@ -356,6 +356,10 @@ func (p *pacer) attempt(ctx context.Context, cl campaigns.Claimed) {
 		defer e.cfg.Agents.EndCall(r)
 		res = &r
 		log = log.With("agent", r.AgentID)
+		if cl.Campaign.Pacing == "preview" && !p.offer(ctx, cl, r.AgentID) {
+			p.skip(bg, log, cl)
+			return
+		}
 	}
 
 	dec, err := e.cfg.Gate.Check(ctx, campaigns.GateRequest(cl.Campaign, cl.Contact, e.cfg.Clock(), reserves))

@@ -110,6 +110,14 @@ type CallOffered struct {
 	ContactID  int64 `json:"contact_id"`
 	// AgentID is the agent reserved for the call; 0 while it waits.
 	AgentID int64 `json:"agent_id,omitempty"`
+	// OfferID, Deadline and AtZero are a preview offer's, made before
+	// anything is dialed (AttemptID is then 0): the agent calls or skips
+	// by OfferID before Deadline, when AtZero ("call" or "skip") acts.
+	OfferID  int64      `json:"offer_id,omitempty"`
+	Deadline *time.Time `json:"deadline,omitempty"`
+	AtZero   string     `json:"at_zero,omitempty"`
+	// Closed marks an offer's end (the agent decided or the deadline did).
+	Closed bool `json:"closed,omitempty"`
 }
 
 // EventType implements Payload.

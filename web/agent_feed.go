@@ -104,6 +104,7 @@ type AgentFeed struct {
 	pauses map[int64]*pauseClock
 	zones  map[int64]*time.Location // agent → their profile's zone, learnt at the snapshot
 	names  map[int64]string         // agent → name, for the history
+	offers map[int64]*offeredEvent  // agent → their open preview offer
 }
 
 // NewAgentFeed returns the feed, subscribed to the registry's changes from
@@ -123,7 +124,8 @@ func NewAgentFeed(cfg AgentFeedConfig) *AgentFeed {
 		log = slog.New(slog.DiscardHandler)
 	}
 	f := &AgentFeed{cfg: cfg, log: log, changes: cfg.Agents.Changes(), pops: map[int64]*console.CallPop{},
-		pauses: map[int64]*pauseClock{}, zones: map[int64]*time.Location{}, names: map[int64]string{}}
+		pauses: map[int64]*pauseClock{}, zones: map[int64]*time.Location{}, names: map[int64]string{},
+		offers: map[int64]*offeredEvent{}}
 	for i := range f.shards {
 		f.shards[i] = make(chan func(context.Context), feedQueue)
 	}
@@ -397,6 +399,10 @@ func (f *AgentFeed) Snapshot(ctx context.Context, v Viewer) (any, error) {
 	if pop := f.pops[v.AgentID]; pop != nil {
 		cp := *pop
 		view.Call = &cp
+	}
+	if o := f.offers[v.AgentID]; o != nil {
+		cp := *o
+		view.Offer = &cp
 	}
 	f.mu.Unlock()
 	if view.Day, err = f.day(ctx, v.AgentID); err != nil {

@@ -57,6 +57,7 @@ type createCampaignRequest struct {
 	WrapUp       string                       `json:"wrap_up" validate:"omitempty,duration"`
 	Lines        int                          `json:"lines" validate:"omitempty,min=1,max=1000"`
 	Recording    *campaigns.RecordingSettings `json:"recording"`
+	Preview      *campaigns.PreviewSettings   `json:"preview"`
 	Prompts      *campaigns.Prompts           `json:"prompts"`
 	// Script is what agents read on a connected call (campaigns.CheckScript
 	// says what is accepted; every fault is named).
@@ -155,6 +156,9 @@ func (req createCampaignRequest) campaign() (campaigns.Campaign, []FieldError) {
 	if req.Recording != nil {
 		c.Recording = *req.Recording
 	}
+	if req.Preview != nil {
+		c.Preview = *req.Preview
+	}
 	if req.WrapUp != "" {
 		c.WrapUp, _ = time.ParseDuration(req.WrapUp)
 		if c.WrapUp < 0 || c.WrapUp > 10*time.Minute {
@@ -226,6 +230,7 @@ type campaignView struct {
 	WrapUp        string                      `json:"wrap_up,omitempty"`
 	Lines         int                         `json:"lines,omitempty"`
 	Recording     campaigns.RecordingSettings `json:"recording"`
+	Preview       campaigns.PreviewSettings   `json:"preview,omitzero"`
 	Prompts       campaigns.Prompts           `json:"prompts"`
 	Script        string                      `json:"script,omitempty"`
 	StopReason    string                      `json:"stop_reason,omitempty"`
@@ -250,7 +255,7 @@ func viewCampaign(c campaigns.Campaign) campaignView {
 		RetryDelay: c.RetryDelay.String(), RingTimeout: c.RingTimeout.String(),
 		CallerID: c.CallerID, Pacing: c.Pacing, Language: c.Language, AMD: c.AMD, CreatedAt: c.CreatedAt,
 		Type: c.Type, Agentless: c.Agentless, StartsAt: c.StartsAt, EndsAt: c.EndsAt, MaxPerNumber: c.MaxPerNumber,
-		Priority: c.Priority, Lines: c.Lines, Recording: c.Recording, Prompts: c.Prompts, Script: c.Script, StopReason: c.StopReason, EndedAt: c.EndedAt,
+		Priority: c.Priority, Lines: c.Lines, Recording: c.Recording, Preview: c.Preview, Prompts: c.Prompts, Script: c.Script, StopReason: c.StopReason, EndedAt: c.EndedAt,
 	}
 	if c.WrapUp > 0 {
 		v.WrapUp = c.WrapUp.String()

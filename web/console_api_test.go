@@ -47,6 +47,7 @@ type consoleEnv struct {
 	db     *sqldb.DB
 	store  *campaigns.Store
 	agents *agent.Registry
+	offers *fakeOffers
 }
 
 func newConsoleEnv(t *testing.T, db *sqldb.DB) *consoleEnv {
@@ -62,7 +63,7 @@ func newConsoleEnv(t *testing.T, db *sqldb.DB) *consoleEnv {
 		}
 	}
 	clock := func() time.Time { return testTime }
-	e := &consoleEnv{db: db, store: campaigns.NewStore(db, clock)}
+	e := &consoleEnv{db: db, store: campaigns.NewStore(db, clock), offers: &fakeOffers{open: map[int64]int64{}}}
 	e.agents = agent.NewRegistry(agent.Config{DB: db, Clock: clock, Log: slog.New(slog.DiscardHandler),
 		Dial: func(context.Context, string) (agent.PhoneLeg, error) { return &upLeg{done: make(chan struct{})}, nil }})
 	t.Cleanup(e.agents.Close)
@@ -91,7 +92,7 @@ func newConsoleEnv(t *testing.T, db *sqldb.DB) *consoleEnv {
 	}
 	e.h = NewServer(ServerConfig{Campaigns: e.store, Agents: e.agents, Users: users, Dispositions: e.store, Attempts: e.store,
 		WrapUp: e.agents, Teams: e.agents, PauseReasons: e.agents, DNC: compliance.NewDNCList(db.DB, clock), Clock: clock,
-		Waker: e.waker, Log: slog.New(slog.NewTextHandler(&lockedWriter{w: e.logs}, nil))}).Handler()
+		Waker: e.waker, Offers: e.offers, Log: slog.New(slog.NewTextHandler(&lockedWriter{w: e.logs}, nil))}).Handler()
 	return e
 }
 

@@ -24,8 +24,11 @@ import (
 type ServerConfig struct {
 	Campaigns CampaignService
 	Agents    AgentService
-	DNC       DNCService
-	Users     *Users
+	// Offers takes agents' Call and Skip on preview offers; nil answers
+	// those routes with 503.
+	Offers OfferDecider
+	DNC    DNCService
+	Users  *Users
 	// Sessions authenticates browsers by their session cookie and SignIn
 	// signs people in (the /api/v1/session routes); nil Sessions accepts
 	// bearer tokens only, nil SignIn answers sign-in with 503.
@@ -187,6 +190,8 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/agents/{id}/pause", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentPause)
 	s.handle("POST /api/v1/agents/{id}/offline", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentOffline)
 	s.handle("PUT /api/v1/agents/{id}/pause-after-call", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentPauseAfterCall)
+	s.handle("POST /api/v1/agents/{id}/offer/{offer}/call", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.offerCall)
+	s.handle("POST /api/v1/agents/{id}/offer/{offer}/skip", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.offerSkip)
 	s.handle("PUT /api/v1/agents/{id}/sip-account", roles(RoleAdmin), s.setAgentSIPAccount)
 	s.handle("POST /api/v1/agents/{id}/hangup", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentHangup)
 	s.handle("POST /api/v1/agents/{id}/mute", roles(RoleAdmin, RoleSupervisor, RoleAgent).and(ownAgent("id")), s.agentMute)

@@ -360,6 +360,7 @@ func (a *app) run(ctx context.Context, onReady func(httpURL string)) error {
 		// Screen pops and calls' ends for the agents' consoles.
 		Events: feed,
 		Ready:  rdy.Ready,
+		Offers: feed,
 	})
 	a.eng = eng
 	eng.OnAnswerToBridged(met.ObserveAnswerToBridged)

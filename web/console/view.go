@@ -35,6 +35,9 @@ type AgentView struct {
 	// Call is the call on screen (on_call or wrap_up), if any.
 	Call *CallPop    `json:"call,omitempty"`
 	Day  DayCounters `json:"day"`
+	// Offer is a preview offer awaiting the agent (the call.offered
+	// payload), if any: a reloaded page shows it again.
+	Offer any `json:"offer,omitempty"`
 	// Campaigns are the campaigns the agent works, by name.
 	Campaigns []CampaignRef `json:"campaigns,omitempty"`
 }

@@ -27,7 +27,7 @@ function main(root) {
   const lang = root.dataset.lang;
   const zone = root.dataset.zone;
 
-  const model = { agent: null, reasons: [], call: null, day: null, disposing: false, callbacks: [] };
+  const model = { agent: null, reasons: [], call: null, day: null, disposing: false, callbacks: [], offer: null };
   const live = new Live(root.dataset.events, (status) => {
     const el = $("live-status");
     el.dataset.live = status;
@@ -40,9 +40,11 @@ function main(root) {
     model.reasons = v.pause_reasons || [];
     model.call = v.call || null;
     model.day = v.day || null;
+    model.offer = v.offer || null;
     renderReasons();
     renderAgent();
     renderCall();
+    renderOffer();
     renderDay();
     loadCallbacks();
   });
@@ -53,9 +55,23 @@ function main(root) {
   });
   live.on("call.bridged", (c) => {
     model.call = c;
+    model.offer = null;
+    $("offer").hidden = true;
     message("");
     renderCall();
     renderAgent();
+  });
+  // A preview offer: the contact before anything is dialed. The server's
+  // timer acts at the deadline; the page only shows the time left.
+  live.on("call.offered", (o) => {
+    if (o.agent_id !== agentID || !o.offer_id) return;
+    if (o.closed) {
+      if (model.offer && model.offer.offer_id === o.offer_id) model.offer = null;
+    } else {
+      model.offer = o;
+      message("");
+    }
+    renderOffer();
   });
   live.on("call.ended", (e) => {
     if (model.call && model.call.attempt_id === e.attempt_id) {
@@ -118,6 +134,17 @@ function main(root) {
       message(t("agent.failed", err.message), "error");
     }
   }
+
+  function decideOffer(what) {
+    const o = model.offer;
+    // One decision per offer: Enter on the focused Call button is both a
+    // click and the page's own key.
+    if (!o || o.decided) return;
+    o.decided = true;
+    act(() => send("POST", `/agents/${agentID}/offer/${o.offer_id}/${what}`));
+  }
+  $("offer-call").addEventListener("click", () => decideOffer("call"));
+  $("offer-skip").addEventListener("click", () => decideOffer("skip"));
 
   $("ready").addEventListener("click", () => act(() => send("POST", `/agents/${agentID}/ready`)));
   $("pause").addEventListener("click", () =>
@@ -203,6 +230,11 @@ function main(root) {
       if (ev.key === "Escape") el.blur();
       return;
     }
+    if (model.offer && (ev.key === "Enter" || ev.key === "Escape")) {
+      ev.preventDefault();
+      decideOffer(ev.key === "Enter" ? "call" : "skip");
+      return;
+    }
     if (ev.key >= "1" && ev.key <= "9" && model.call) {
       ev.preventDefault();
       dispose(Number(ev.key) - 1);
@@ -253,7 +285,7 @@ function main(root) {
 
   function renderCall() {
     const c = model.call;
-    $("pop-waiting").hidden = !!c;
+    $("pop-waiting").hidden = !!c || !!model.offer;
     $("pop-call").hidden = !c;
     for (const id of ["notes", "callback-at"]) $(id).disabled = !c;
     for (const r of document.querySelectorAll('input[name="callback-for"]')) r.disabled = !c;
@@ -312,9 +344,30 @@ function main(root) {
     tick();
   }
 
+  function renderOffer() {
+    const o = model.offer;
+    $("offer").hidden = !o;
+    if (!o) {
+      renderCall();
+      return;
+    }
+    $("pop-waiting").hidden = true;
+    $("pop-call").hidden = true;
+    const ct = o.contact || {};
+    $("offer-name").textContent = ct.name || ct.phone || "";
+    $("offer-phone").textContent = ct.phone || "";
+    $("offer-campaign").textContent = o.campaign_name || "";
+    $("offer-countdown-label").textContent = t(o.at_zero === "skip" ? "agent.offer_skips_in" : "agent.offer_calls_in");
+    const rows = (ct.fields || []).flatMap((f) => [el("dt", label("field." + f.key, f.label || keyWords(f.key))), el("dd", f.value)]);
+    $("offer-fields").replaceChildren(...(rows.length ? rows : [el("dd", t("agent.no_fields"))]));
+    renderScript(o, ct, "offer-script");
+    $("offer-call").focus();
+    tick();
+  }
+
   // The script is text: placeholders become <mark>ed text nodes, never
   // markup, so nothing in a contact's fields can inject HTML.
-  function renderScript(c, ct) {
+  function renderScript(c, ct, target = "script") {
     const values = { name: ct.name, phone: ct.phone, campaign_name: c.campaign_name, agent_name: model.agent && model.agent.name };
     for (const f of ct.fields || []) values[f.key] = f.value;
     const out = [];
@@ -333,7 +386,7 @@ function main(root) {
       }
     }
     out.push(document.createTextNode(src.slice(last)));
-    $("script").replaceChildren(...(src ? out : [el("p", t("agent.no_script"))]));
+    $(target).replaceChildren(...(src ? out : [el("p", t("agent.no_script"))]));
   }
 
   function renderDay() {
@@ -416,6 +469,8 @@ function main(root) {
       $("call-timer").textContent = duration(end - Date.parse(c.bridged_at));
       if (c.contact && c.contact.time_zone) $("local-time").textContent = clockTime(now, lang, c.contact.time_zone);
     }
+    const o = model.offer;
+    if (o && o.deadline) $("offer-countdown").textContent = duration(Math.max(0, Math.ceil((Date.parse(o.deadline) - now) / 1000) * 1000));
     const w = $("wrapup");
     if (a && a.state === "wrap_up" && a.wrap_up_ends_at && c) {
       const left = Date.parse(a.wrap_up_ends_at) - now;
