@@ -342,8 +342,7 @@ func TestAgentPhoneDown(t *testing.T) {
 	st := startStack(t, "uas_carrier.xml", "e2e-phone-down")
 	api := st.api
 	const holdMS = 2000
-	port := freeUDPPort(t)
-	startSipp(t, sipp, st.tmp, "dropping-phone", port, "-sf", filepath.Join(repoRoot(t), "internal", "sipptest", "scenarios", "agent_drop.xml"),
+	port := startSipp(t, sipp, st.tmp, "dropping-phone", "-sf", filepath.Join(repoRoot(t), "internal", "sipptest", "scenarios", "agent_drop.xml"),
 		"-key", "rtp_port", strconv.Itoa(st.agentMedia.port()), "-d", strconv.Itoa(holdMS))
 
 	var client struct{ ID int64 }

@@ -290,7 +290,24 @@ func runServe(t *testing.T, alo, dir, logName string, env []string) *serveProc {
 
 // startSipp runs a long-lived sipp UAS on 127.0.0.1:port and waits until it
 // holds the port. Its messages and errors go to files in dir.
-func startSipp(t *testing.T, sipp, dir, name string, port int, args ...string) {
+// startSipp runs sipp as name on a free UDP port of 127.0.0.1 and returns
+// that port. A port found free can be taken by another test process before
+// sipp binds it; sipp then exits with EADDRINUSE and is started again on
+// another port.
+func startSipp(t *testing.T, sipp, dir, name string, args ...string) int {
+	t.Helper()
+	for try := 1; ; try++ {
+		port := freeUDPPort(t)
+		if startSippOn(t, sipp, dir, name, port, try < 5, args...) {
+			return port
+		}
+		t.Logf("sipp %s: port %d taken before it bound it; trying again (%d)", name, port, try)
+	}
+}
+
+// startSippOn starts sipp on port; false means the port was taken and
+// mayRetry allowed another try.
+func startSippOn(t *testing.T, sipp, dir, name string, port int, mayRetry bool, args ...string) bool {
 	t.Helper()
 	// -aa answers in-dialog OPTIONS, INFO, NOTIFY and UPDATE with 200 by
 	// itself, as a phone does: alo keeps the nailed-up agent leg alive with
@@ -310,6 +327,31 @@ func startSipp(t *testing.T, sipp, dir, name string, port int, args ...string) {
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); out.Close(); close(exited) }()
+	// sipp holds the port once it listens: poll until binding it fails.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		select {
+		case <-exited:
+			errs, _ := os.ReadFile(filepath.Join(dir, name+"_errors.log"))
+			if mayRetry && strings.Contains(string(errs), "Address already in use") {
+				_ = os.Remove(filepath.Join(dir, name+"_errors.log"))
+				return false
+			}
+			b, _ := os.ReadFile(filepath.Join(dir, name+"_screen.log"))
+			t.Fatalf("sipp %s exited at start:\n%s\n%s", name, lastLines(string(b), 30), lastLines(string(errs), 5))
+		default:
+		}
+		c, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			stopChild(t, "sipp "+name, cmd, exited, 5*time.Second)
+			t.Fatalf("sipp %s did not bind 127.0.0.1:%d in time", name, port)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	t.Cleanup(func() {
 		stopChild(t, "sipp "+name, cmd, exited, 5*time.Second)
 		if t.Failed() {
@@ -319,25 +361,7 @@ func startSipp(t *testing.T, sipp, dir, name string, port int, args ...string) {
 			}
 		}
 	})
-	// sipp holds the port once it listens: poll until binding it fails.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		select {
-		case <-exited:
-			b, _ := os.ReadFile(filepath.Join(dir, name+"_screen.log"))
-			t.Fatalf("sipp %s exited at start:\n%s", name, lastLines(string(b), 30))
-		default:
-		}
-		c, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			return
-		}
-		c.Close()
-		if time.Now().After(deadline) {
-			t.Fatalf("sipp %s did not bind 127.0.0.1:%d in time", name, port)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return true
 }
 
 // stopChild ends a child process: SIGTERM, then SIGKILL after grace.

@@ -43,11 +43,9 @@ func startStack(t *testing.T, carrierScenario, node string, extraEnv ...string) 
 	// The agents' phones: one sipp UAS answers every agent URI and points
 	// their media at a socket here that counts what alo relays to agents.
 	s.agentMedia = newPacketCounter(t)
-	s.agentPort = freeUDPPort(t)
-	startSipp(t, sipp, s.tmp, "agent", s.agentPort, "-sf", filepath.Join(scenarios, "agent_answer.xml"),
+	s.agentPort = startSipp(t, sipp, s.tmp, "agent", "-sf", filepath.Join(scenarios, "agent_answer.xml"),
 		"-key", "rtp_port", strconv.Itoa(s.agentMedia.port()))
-	carrierPort := freeUDPPort(t)
-	startSipp(t, sipp, s.tmp, "carrier", carrierPort, "-sf", filepath.Join(scenarios, carrierScenario),
+	carrierPort := startSipp(t, sipp, s.tmp, "carrier", "-sf", filepath.Join(scenarios, carrierScenario),
 		"-mi", "127.0.0.1", "-mp", strconv.Itoa(freeEvenUDPPortPair(t)))
 	s.dataDir = filepath.Join(s.tmp, "data")
 	token := addAdmin(t, s.alo, s.dataDir)
