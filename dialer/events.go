@@ -7,7 +7,7 @@ import (
 )
 
 // CallEvents hears the moments of a bridged call that people watch live
-// (DESIGN.md, "Live events"): the bridge, which pops the contact on the
+// (docs/architecture.md, "Live events"): the bridge, which pops the contact on the
 // agent's screen, and the end. Both are called on the call path, so an
 // implementation must return at once: queue the work, never wait for SQL or
 // the network. The agent's states come from the agent registry's Changes.

@@ -360,7 +360,7 @@ func (p probe) find(id int64) (probeRecord, bool) {
 	return probeRecord{}, false
 }
 
-// Targets of DESIGN.md's "How fast" for the agent console.
+// Targets of the agent console (docs/benchmarks.md, "Consoles").
 const (
 	popTarget    = 300 * time.Millisecond // p95, bridge to the event in the page
 	renderTarget = 200 * time.Millisecond // first contentful paint of /agent

@@ -301,7 +301,7 @@ func TestAgentConsoleLive(t *testing.T) {
 	p50, p95 := percentile(latencies, 50), percentile(latencies, 95)
 	t.Logf("screen pop, bridge to this client, over %d calls: p50 %v, p95 %v, max %v", len(latencies), p50, p95, slices.Max(latencies))
 	if p95 > 300*time.Millisecond {
-		t.Errorf("screen pop p95 %v, want at most 300 ms (DESIGN.md, \"How fast\")", p95)
+		t.Errorf("screen pop p95 %v, want at most 300 ms (docs/benchmarks.md, \"Consoles\")", p95)
 	}
 	if t.Failed() {
 		t.Logf("alo serve warnings and errors:\n%s", st.serve.log.grep(40, "level=WARN", "level=ERROR"))

@@ -81,7 +81,7 @@ type AgentState struct {
 	AgentID int64  `json:"id"`
 	Name    string `json:"name"`
 	// State is one of offline, ready, reserved, on_call, wrap_up, paused,
-	// phone_down (DESIGN.md, "Agents").
+	// phone_down (docs/architecture.md, "Agents").
 	State string `json:"state"`
 	// Reason is why the agent is paused, when there is one.
 	Reason string `json:"pause_reason,omitempty"`
@@ -149,7 +149,7 @@ type CallEnded struct {
 	CampaignID int64 `json:"campaign_id"`
 	// AgentID is the agent who had the call; 0 when none did.
 	AgentID int64 `json:"agent_id,omitempty"`
-	// Outcome is one of the outcomes of DESIGN.md (human, abandoned,
+	// Outcome is one of the outcomes of docs/architecture.md (human, abandoned,
 	// machine, busy, no_answer, declined, invalid_number, congestion,
 	// failed, unknown, blocked).
 	Outcome string `json:"outcome"`

@@ -1,7 +1,7 @@
 package web
 
 // GET /api/v1/events: the live events a user may watch, as server-sent
-// events (DESIGN.md, "Live events"). Consoles open it with EventSource and
+// events (docs/architecture.md, "Live events"). Consoles open it with EventSource and
 // never poll.
 
 import (

@@ -11,7 +11,7 @@ import (
 // Role is what a person does; the same five names as web.Role.
 type Role string
 
-// The roles of DESIGN.md's "People and their consoles".
+// The roles of docs/architecture.md, "Who may do what".
 const (
 	RoleAdmin      Role = "admin"
 	RoleMarketer   Role = "marketer"

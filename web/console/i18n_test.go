@@ -32,7 +32,7 @@ func TestCatalogs(t *testing.T) {
 	}
 	en := c.own["en"]
 	// The shell and sign-in must be translated in every language; Russian
-	// completely (DESIGN.md: English and Russian complete).
+	// completely (docs/consoles.md: English and Russian complete).
 	started := []string{"shell.", "nav.", "role.", "signin."}
 	for _, l := range c.Languages() {
 		own := c.own[l.Code]
